@@ -1,0 +1,362 @@
+/**
+ * A small, pure query layer over what an OpenTelemetry `MetricReader.collect()`
+ * returns. Alerts evaluate rules with it and `monitor.getCurrentMetrics()`
+ * reads the current values with it, so both see exactly what the exporters see.
+ *
+ * Nothing here keeps state or touches timers: a {@link MetricSnapshot} is one
+ * collection flattened into series; rates and windowed quantiles take the
+ * previous snapshot's samples explicitly.
+ *
+ * @example
+ * ```ts
+ * const snap = flattenMetrics(await reader.collect());
+ * const idle = snap.select('system.cpu.utilization', { 'system.cpu.state': 'idle' });
+ * const cpuPercent = 100 * (1 - aggregate(idle.map((s) => s.value), 'avg'));
+ * const p95 = histogramQuantile(0.95, mergeHistograms(snap.select('aiva.task.duration')));
+ * ```
+ */
+import type { Attributes, AttributeValue } from '@opentelemetry/api';
+import { type CollectionResult, DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+
+/** Bucketed distribution: `counts[i]` observations `<= boundaries[i]`, the last count is the `+Inf` bucket. */
+export interface HistogramBuckets {
+  readonly boundaries: readonly number[];
+  /** Non-cumulative per-bucket counts; `counts.length === boundaries.length + 1`. */
+  readonly counts: readonly number[];
+  readonly count: number;
+  readonly sum: number;
+}
+
+/** One time series: a metric name plus one attribute set, as of one collection. */
+export interface Series {
+  readonly name: string;
+  readonly type: 'gauge' | 'sum' | 'histogram';
+  /** True for monotonic sums (counters) and histograms. */
+  readonly monotonic: boolean;
+  readonly attributes: Attributes;
+  /** Gauge or sum value; for a histogram, its observation count. */
+  readonly value: number;
+  readonly histogram?: HistogramBuckets;
+  readonly startTimeMs: number;
+  readonly endTimeMs: number;
+}
+
+/** Attribute filter: each key must equal the value, or one of the values of an array. */
+export type Where = Readonly<Record<string, AttributeValue | readonly AttributeValue[]>>;
+
+/** The aggregates that reduce plain values. */
+export type PlainAggregate = 'sum' | 'avg' | 'min' | 'max' | 'count';
+
+const hrToMs = (t: readonly [number, number]): number => t[0] * 1000 + t[1] / 1e6;
+
+/** One collection, flattened and indexed by metric name. */
+export class MetricSnapshot {
+  /** Series by metric name, in collection order. */
+  readonly byName: ReadonlyMap<string, readonly Series[]>;
+  /** Latest end time of any point, or `Date.now()` at flatten time for an empty collection. */
+  readonly timeMs: number;
+  private readonly cache = new Map<string, readonly Series[]>();
+
+  constructor(byName: ReadonlyMap<string, readonly Series[]>, timeMs: number) {
+    this.byName = byName;
+    this.timeMs = timeMs;
+  }
+
+  /** All series of `name` whose attributes match `where` (memoised per snapshot). */
+  select(name: string, where?: Where): readonly Series[] {
+    const all = this.byName.get(name) ?? [];
+    if (!where || all.length === 0) return all;
+    const keys = Object.keys(where);
+    if (keys.length === 0) return all;
+    const cacheKey = `${name}\u0000${JSON.stringify(where)}`;
+    const hit = this.cache.get(cacheKey);
+    if (hit) return hit;
+    const out = all.filter((s) => matches(s.attributes, where, keys));
+    this.cache.set(cacheKey, out);
+    return out;
+  }
+
+  /** Number of series in the snapshot. */
+  get size(): number {
+    let n = 0;
+    for (const list of this.byName.values()) n += list.length;
+    return n;
+  }
+}
+
+/** True when every key of `where` matches the attribute (arrays mean "any of"). */
+export function matches(
+  attributes: Attributes,
+  where: Where,
+  keys: readonly string[] = Object.keys(where),
+): boolean {
+  for (const key of keys) {
+    const want = where[key];
+    const got = attributes[key];
+    if (Array.isArray(want)) {
+      if (!(want as readonly unknown[]).includes(got)) return false;
+    } else if (got !== want) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Flattens a collection (or bare `ResourceMetrics`) into series by metric
+ * name. Exponential histograms are skipped (no instrument here uses them).
+ * Points of the same name from several scopes are concatenated.
+ */
+export function flattenMetrics(
+  input: CollectionResult | ResourceMetrics | readonly ResourceMetrics[],
+): MetricSnapshot {
+  const list: readonly ResourceMetrics[] = Array.isArray(input)
+    ? input
+    : 'resourceMetrics' in (input as CollectionResult)
+      ? [(input as CollectionResult).resourceMetrics]
+      : [input as ResourceMetrics];
+  const byName = new Map<string, Series[]>();
+  let timeMs = 0;
+  for (const rm of list) {
+    for (const sm of rm.scopeMetrics) {
+      for (const metric of sm.metrics) {
+        const name = metric.descriptor.name;
+        let out = byName.get(name);
+        if (!out) {
+          out = [];
+          byName.set(name, out);
+        }
+        if (metric.dataPointType === DataPointType.HISTOGRAM) {
+          for (const p of metric.dataPoints) {
+            const endTimeMs = hrToMs(p.endTime);
+            if (endTimeMs > timeMs) timeMs = endTimeMs;
+            const v = p.value;
+            out.push({
+              name,
+              type: 'histogram',
+              monotonic: true,
+              attributes: p.attributes,
+              value: v.count,
+              histogram: {
+                boundaries: v.buckets.boundaries,
+                counts: v.buckets.counts,
+                count: v.count,
+                sum: v.sum ?? 0,
+              },
+              startTimeMs: hrToMs(p.startTime),
+              endTimeMs,
+            });
+          }
+        } else if (
+          metric.dataPointType === DataPointType.GAUGE ||
+          metric.dataPointType === DataPointType.SUM
+        ) {
+          const type = metric.dataPointType === DataPointType.SUM ? 'sum' : 'gauge';
+          const monotonic = metric.dataPointType === DataPointType.SUM && metric.isMonotonic;
+          for (const p of metric.dataPoints) {
+            const endTimeMs = hrToMs(p.endTime);
+            if (endTimeMs > timeMs) timeMs = endTimeMs;
+            out.push({
+              name,
+              type,
+              monotonic,
+              attributes: p.attributes,
+              value: p.value,
+              startTimeMs: hrToMs(p.startTime),
+              endTimeMs,
+            });
+          }
+        }
+      }
+    }
+  }
+  return new MetricSnapshot(byName, timeMs || Date.now());
+}
+
+/** Reduces values; `undefined` for an empty list except `count` (0). NaN inputs propagate. */
+export function aggregate(values: readonly number[], fn: PlainAggregate): number | undefined {
+  if (fn === 'count') return values.length;
+  if (values.length === 0) return undefined;
+  let acc = fn === 'min' ? Number.POSITIVE_INFINITY : fn === 'max' ? Number.NEGATIVE_INFINITY : 0;
+  for (const v of values) {
+    if (Number.isNaN(v)) return Number.NaN;
+    if (fn === 'min') acc = Math.min(v, acc);
+    else if (fn === 'max') acc = Math.max(v, acc);
+    else acc += v;
+  }
+  return fn === 'avg' ? acc / values.length : acc;
+}
+
+/** Stable identity of a series within its metric: its attributes, sorted. */
+export function seriesKey(s: Pick<Series, 'attributes'>): string {
+  const keys = Object.keys(s.attributes).sort();
+  let out = '';
+  for (const k of keys) out += `${k}\u0001${String(s.attributes[k])}\u0002`;
+  return out;
+}
+
+/** What a rate or windowed quantile needs to remember of a series between snapshots. */
+export interface Sample {
+  readonly value: number;
+  readonly startTimeMs: number;
+  readonly endTimeMs: number;
+  readonly histogram?: HistogramBuckets;
+}
+
+/** Remembers the samples of a selection for the next {@link rate} / {@link windowedHistogram}. */
+export function samplesOf(series: readonly Series[]): Map<string, Sample> {
+  const out = new Map<string, Sample>();
+  for (const s of series) out.set(seriesKey(s), s);
+  return out;
+}
+
+/**
+ * Increase of one cumulative counter since `prev`. Reset-safe: a value drop
+ * or a new start time means the counter restarted, so the whole current
+ * value is the increase (as Prometheus treats resets). Without `prev`, the
+ * increase since the series' start time.
+ */
+export function counterIncrease(prev: Sample | undefined, curr: Sample): number {
+  if (!prev) return curr.value;
+  if (curr.value < prev.value || curr.startTimeMs > prev.startTimeMs) return curr.value;
+  return curr.value - prev.value;
+}
+
+/**
+ * Summed increase of the selection since `prev` (for histograms, of their
+ * counts), reset-safe per series, with the seconds it spans. Without `prev`,
+ * the increase since each series' start time. `undefined` when empty.
+ */
+export function increase(
+  prev: ReadonlyMap<string, Sample> | undefined,
+  curr: readonly Series[],
+): { increase: number; seconds: number } | undefined {
+  if (curr.length === 0) return undefined;
+  let total = 0;
+  let from = Number.POSITIVE_INFINITY;
+  let to = 0;
+  for (const s of curr) {
+    const before = prev?.get(seriesKey(s));
+    total += counterIncrease(before, s);
+    const reset = !before || s.value < before.value || s.startTimeMs > before.startTimeMs;
+    const start = reset ? s.startTimeMs : before.endTimeMs;
+    if (start < from) from = start;
+    if (s.endTimeMs > to) to = s.endTimeMs;
+  }
+  return { increase: total, seconds: Math.max(0, (to - from) / 1000) };
+}
+
+/**
+ * Per-second rate of the summed selection between two snapshots (for
+ * histograms, of their counts). Without `prev`, the rate since the series'
+ * start time (cumulative temporality makes that exact). `undefined` when the
+ * selection is empty or no time has passed.
+ */
+export function rate(
+  prev: ReadonlyMap<string, Sample> | undefined,
+  curr: readonly Series[],
+): number | undefined {
+  const inc = increase(prev, curr);
+  return inc && inc.seconds > 0 ? inc.increase / inc.seconds : undefined;
+}
+
+/** Difference of two cumulative histograms of one series; the current one when it was reset. */
+export function histogramDelta(prev: HistogramBuckets | undefined, curr: HistogramBuckets): HistogramBuckets {
+  if (!prev || curr.count < prev.count || prev.counts.length !== curr.counts.length) return curr;
+  const counts = curr.counts.map((c, i) => c - (prev.counts[i] ?? 0));
+  if (counts.some((c) => c < 0)) return curr;
+  return { boundaries: curr.boundaries, counts, count: curr.count - prev.count, sum: curr.sum - prev.sum };
+}
+
+/**
+ * Adds histograms bucket by bucket (Prometheus' `sum by (le)`). Series whose
+ * boundaries differ from the first one's are skipped. `undefined` when none.
+ */
+export function mergeHistograms(list: readonly (HistogramBuckets | Series)[]): HistogramBuckets | undefined {
+  let boundaries: readonly number[] | undefined;
+  let counts: number[] = [];
+  let count = 0;
+  let sum = 0;
+  for (const item of list) {
+    const h = 'counts' in item ? item : item.histogram;
+    if (!h) continue;
+    if (!boundaries) {
+      boundaries = h.boundaries;
+      counts = h.counts.slice();
+    } else if (sameBoundaries(boundaries, h.boundaries)) {
+      for (let i = 0; i < counts.length; i++) counts[i] = (counts[i] ?? 0) + (h.counts[i] ?? 0);
+    } else {
+      continue;
+    }
+    count += h.count;
+    sum += h.sum;
+  }
+  return boundaries ? { boundaries, counts, count, sum } : undefined;
+}
+
+function sameBoundaries(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The merged histogram of what each series observed since `prev` (a windowed
+ * distribution), reset-safe per series. Without `prev`, since the start.
+ */
+export function windowedHistogram(
+  prev: ReadonlyMap<string, Sample> | undefined,
+  curr: readonly Series[],
+): HistogramBuckets | undefined {
+  const deltas: HistogramBuckets[] = [];
+  for (const s of curr) {
+    if (!s.histogram) continue;
+    deltas.push(histogramDelta(prev?.get(seriesKey(s))?.histogram, s.histogram));
+  }
+  return mergeHistograms(deltas);
+}
+
+/**
+ * The q-quantile of a bucketed distribution, interpolated linearly within the
+ * bucket that holds the rank, as Prometheus' `histogram_quantile` does: NaN
+ * with no observations; the highest finite boundary when the rank falls in
+ * the `+Inf` bucket; the first bucket interpolates from 0 (or returns its
+ * bound when that is ≤ 0); q < 0 → -Inf, q > 1 → +Inf.
+ */
+export function histogramQuantile(q: number, h: HistogramBuckets | undefined): number {
+  if (!h || Number.isNaN(q)) return Number.NaN;
+  if (q < 0) return Number.NEGATIVE_INFINITY;
+  if (q > 1) return Number.POSITIVE_INFINITY;
+  const { boundaries, counts } = h;
+  const n = boundaries.length;
+  if (n === 0) return Number.NaN;
+  const cumulative: number[] = new Array(n + 1);
+  let acc = 0;
+  for (let i = 0; i <= n; i++) {
+    acc += counts[i] ?? 0;
+    cumulative[i] = acc;
+  }
+  if (acc <= 0) return Number.NaN;
+  let rank = q * acc;
+  // sort.Search over the finite buckets, as promql/quantile.go does.
+  let b = 0;
+  while (b < n && (cumulative[b] as number) < rank) b++;
+  if (b === n) return boundaries[n - 1] as number;
+  const end = boundaries[b] as number;
+  if (b === 0 && end <= 0) return end;
+  let start = 0;
+  let count = cumulative[b] as number;
+  if (b > 0) {
+    start = boundaries[b - 1] as number;
+    count -= cumulative[b - 1] as number;
+    rank -= cumulative[b - 1] as number;
+  }
+  return start + (end - start) * (rank / count);
+}
+
+/** `numerator / denominator`; `undefined` if either is missing, NaN for 0/0 (never "fine"). */
+export function ratio(numerator: number | undefined, denominator: number | undefined): number | undefined {
+  if (numerator === undefined || denominator === undefined) return undefined;
+  return numerator / denominator;
+}
