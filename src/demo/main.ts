@@ -1,0 +1,62 @@
+/**
+ * `npm start`: a small demo service. It starts the SDK with the development preset on an embedded
+ * default (no Prometheus or Grafana needed), does some tracked work, and prints where to look.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { registerQueue, startPerformanceSdk, trackTask } from '../index.js';
+
+const port = Number(process.env.PORT ?? process.env.OTEL_EXPORTER_PROMETHEUS_PORT ?? 9464);
+const perf = await startPerformanceSdk({
+  serviceName: 'aiva-demo',
+  preset: 'development',
+  prometheus: { port },
+});
+
+const pending: number[] = [];
+const unregisterQueue = registerQueue('demo_jobs', () => pending.length);
+
+async function handleJob(job: number): Promise<void> {
+  await trackTask('demo_job', async () => {
+    await sleep(5 + (job % 7) * 10);
+    if (job % 13 === 0) throw new Error(`job ${job} failed`);
+  });
+}
+
+let nextJob = 1;
+const producer = setInterval(() => {
+  for (let i = 0; i < 3; i++) pending.push(nextJob++);
+}, 200);
+const consumer = setInterval(() => {
+  const job = pending.shift();
+  if (job !== undefined) handleJob(job).catch(() => {});
+}, 80);
+
+console.log(`aiva-performance demo '${perf.config.serviceName}' running`);
+console.log(`  metrics:  ${perf.url}/metrics`);
+console.log(`  health:   ${perf.url}/healthz`);
+console.log('Press Ctrl-C to stop.');
+
+perf.monitor.start({ intervalMillis: 5000 });
+perf.monitor.on('sample', (m) => {
+  console.log(
+    `cpu ${m.cpuPercent.toFixed(1)}%  mem ${m.memoryPercent.toFixed(1)}%  load ${m.loadAverage1m.toFixed(2)}  ` +
+      `queue ${m.queueSize}  tasks/s ${m.tasksPerSecond.toFixed(1)}  p95 ${(m.taskDurationP95Seconds * 1000).toFixed(0)} ms`,
+  );
+});
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: shutting down`);
+  clearInterval(producer);
+  clearInterval(consumer);
+  unregisterQueue();
+  await perf.shutdown();
+  console.log('stopped cleanly');
+}
+process.once('SIGINT', () => void stop('SIGINT'));
+process.once('SIGTERM', () => void stop('SIGTERM'));
+
+const runForMillis = Number(process.env.AIVA_DEMO_DURATION_MS ?? 0);
+if (runForMillis > 0) setTimeout(() => void stop('timeout'), runForMillis).unref();

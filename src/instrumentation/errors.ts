@@ -1,0 +1,31 @@
+/**
+ * Thrown (as a rejection from async APIs) when an option is invalid. `field`
+ * names the offending option path, e.g. `options.prometheus.port`, or the
+ * environment variable it was read from.
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(`${field} ${message}`);
+    this.field = field;
+  }
+}
+
+/** The metrics server could not listen because another process holds the address. */
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  readonly code = 'EADDRINUSE';
+  readonly host: string;
+  readonly port: number;
+
+  constructor(host: string, port: number, options?: { cause?: unknown }) {
+    super(
+      `options.prometheus.port: ${host}:${port} is already in use; choose another port (0 picks a free one) or set OTEL_EXPORTER_PROMETHEUS_PORT`,
+      options,
+    );
+    this.host = host;
+    this.port = port;
+  }
+}
