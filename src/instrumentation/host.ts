@@ -1,0 +1,378 @@
+import {
+  type Attributes,
+  type BatchObservableResult,
+  diag,
+  type MeterProvider,
+  metrics,
+} from '@opentelemetry/api';
+import { HostMetrics } from '@opentelemetry/host-metrics';
+import { createAllowListAttributesProcessor, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import { ConfigError } from './errors.js';
+import { CachingMeterAdapter, ReadingCache } from './host-cache.js';
+import {
+  type CpuTimes,
+  cpuTimesFromOs,
+  cpuUtilization,
+  createWholeDiskFilter,
+  type HostReading,
+  parseProcStat,
+  type ReadText,
+  readFallbackHost,
+  readLinuxHost,
+  readTextSync,
+} from './host-proc.js';
+import {
+  describe,
+  expectBoolean,
+  expectObject,
+  expectPositiveMillis,
+  rejectUnknownKeys,
+} from './validate.js';
+
+/** Options of {@link startHostMetrics}. */
+export interface HostMetricsOptions {
+  /**
+   * Where the instruments are created.
+   * @default `metrics.getMeterProvider()`, read when `startHostMetrics` is called
+   * @example { meterProvider: sdk.meterProvider }
+   */
+  meterProvider?: MeterProvider;
+  /**
+   * How long one host reading is reused, in milliseconds: however many readers
+   * collect (Prometheus pull, the in-process reader, OTLP push), /proc is read
+   * at most once per interval. A reading younger than 90 % of the interval is
+   * reused, so a reader collecting every `intervalMillis` always gets a fresh
+   * one despite timer jitter. Match it to your shortest collection interval.
+   * @default 10000
+   * @example { intervalMillis: 5000 }
+   */
+  intervalMillis?: number;
+  /**
+   * Emit `system.cpu.time` and `system.cpu.utilization` per logical CPU
+   * (attribute `system.cpu.logical_number`). Off: one machine-wide series
+   * per `system.cpu.state`.
+   * @default false
+   * @example { perCpu: true }
+   */
+  perCpu?: boolean;
+}
+
+export interface ResolvedHostMetricsOptions {
+  meterProvider: MeterProvider;
+  intervalMillis: number;
+  perCpu: boolean;
+}
+
+export const DEFAULT_HOST_METRICS_OPTIONS: Readonly<Omit<ResolvedHostMetricsOptions, 'meterProvider'>> =
+  Object.freeze({
+    intervalMillis: 10_000,
+    perCpu: false,
+  });
+
+/** Returned by {@link startHostMetrics}. */
+export interface HostMetricsHandle {
+  /** Removes every observable callback; nothing (no timer, no handle) is left. Idempotent. */
+  shutdown(): void;
+}
+
+/** Meter name of the instruments `@opentelemetry/host-metrics` creates (its default). */
+export const HOST_METRICS_LIBRARY_METER = '@opentelemetry/host-metrics';
+/** Meter name of the instruments this module adds. */
+export const HOST_METER = 'aiva-performance/host';
+
+const KNOWN_KEYS = ['meterProvider', 'intervalMillis', 'perCpu'] as const;
+
+/**
+ * Validates options once. `field` prefixes messages, so the SDK's config can
+ * report `options.hostMetrics.intervalMillis`.
+ */
+export function resolveHostMetricsOptions(
+  options: unknown = {},
+  field = 'options',
+): ResolvedHostMetricsOptions {
+  const o = expectObject(options, field);
+  rejectUnknownKeys(o, KNOWN_KEYS, field);
+  const mp = o.meterProvider;
+  if (
+    mp !== undefined &&
+    (typeof mp !== 'object' || mp === null || typeof (mp as MeterProvider).getMeter !== 'function')
+  ) {
+    throw new ConfigError(
+      `${field}.meterProvider`,
+      `must be a MeterProvider (an object with getMeter()), got ${describe(mp)}`,
+    );
+  }
+  return {
+    meterProvider: (mp as MeterProvider | undefined) ?? metrics.getMeterProvider(),
+    intervalMillis:
+      o.intervalMillis === undefined
+        ? DEFAULT_HOST_METRICS_OPTIONS.intervalMillis
+        : expectPositiveMillis(o.intervalMillis, `${field}.intervalMillis`),
+    perCpu:
+      o.perCpu === undefined
+        ? DEFAULT_HOST_METRICS_OPTIONS.perCpu
+        : expectBoolean(o.perCpu, `${field}.perCpu`),
+  };
+}
+
+/**
+ * Starts host metrics: `@opentelemetry/host-metrics` for CPU time and
+ * utilization, memory usage, network and process metrics, plus load average,
+ * memory limit and MemAvailable, swap, and disk I/O from /proc. No timer is
+ * started: readings are taken when a reader collects, at most once per
+ * `intervalMillis`. Throws {@link ConfigError} for an invalid option.
+ *
+ * @example
+ * const host = startHostMetrics({ meterProvider, intervalMillis: 5000 });
+ * // ...
+ * host.shutdown();
+ */
+export function startHostMetrics(options: HostMetricsOptions = {}): HostMetricsHandle {
+  return startHostMetricsWith(resolveHostMetricsOptions(options), {});
+}
+
+/** Injection points for tests (not part of the public API). */
+export interface HostMetricsDeps {
+  readText?: ReadText;
+  now?: () => number;
+  platform?: NodeJS.Platform;
+}
+
+/** The handle, with counters the tests assert on. */
+export interface HostMetricsInternals extends HostMetricsHandle {
+  /** Readings of /proc (or the fallback) taken so far. */
+  readonly hostReads: number;
+  /** Readings taken by @opentelemetry/host-metrics so far. */
+  readonly libraryReads: number;
+}
+
+/** @internal */
+export function startHostMetricsWith(
+  resolved: ResolvedHostMetricsOptions,
+  deps: HostMetricsDeps,
+): HostMetricsInternals {
+  const now = deps.now ?? (() => performance.now());
+  const readText = deps.readText ?? readTextSync;
+  const linux = (deps.platform ?? process.platform) === 'linux';
+  const maxAgeMillis = resolved.intervalMillis * 0.9;
+
+  const libraryMeter = resolved.meterProvider.getMeter(HOST_METRICS_LIBRARY_METER);
+  const adapter = new CachingMeterAdapter(libraryMeter, { maxAgeMillis, now, perCpu: resolved.perCpu });
+  new HostMetrics({ meterProvider: adapter, name: HOST_METRICS_LIBRARY_METER }).start();
+
+  const extra = startExtraHostMetrics(resolved, { readText, now, linux, maxAgeMillis });
+  let stopped = false;
+  return {
+    get hostReads() {
+      return extra.cache.reads;
+    },
+    get libraryReads() {
+      return adapter.reads;
+    },
+    shutdown() {
+      if (stopped) return;
+      stopped = true;
+      adapter.shutdown();
+      extra.shutdown();
+    },
+  };
+}
+
+const CPU_STATES = [
+  'user',
+  'nice',
+  'system',
+  'idle',
+  'iowait',
+  'interrupt',
+  'steal',
+] as const satisfies readonly (keyof CpuTimes)[];
+
+const ZERO_CPU: CpuTimes = Object.freeze({
+  user: 0,
+  nice: 0,
+  system: 0,
+  idle: 0,
+  iowait: 0,
+  interrupt: 0,
+  steal: 0,
+});
+
+interface ExtraDeps {
+  readText: ReadText;
+  now: () => number;
+  linux: boolean;
+  maxAgeMillis: number;
+}
+
+interface Snapshot {
+  reading: HostReading;
+  cpuUtilization: CpuTimes | undefined;
+}
+
+function startExtraHostMetrics(resolved: ResolvedHostMetricsOptions, deps: ExtraDeps) {
+  const meter = resolved.meterProvider.getMeter(HOST_METER);
+  const isWholeDisk = createWholeDiskFilter();
+  const readCpu = (): CpuTimes | undefined => {
+    if (!deps.linux) return cpuTimesFromOs();
+    try {
+      return parseProcStat(deps.readText('/proc/stat'));
+    } catch {
+      return undefined;
+    }
+  };
+  // Baseline now, so the first collect already has a utilization window.
+  let prevCpu = resolved.perCpu ? undefined : readCpu();
+  let lastUtilization: CpuTimes | undefined;
+
+  const cache = new ReadingCache<Snapshot>(
+    async () => {
+      const reading = deps.linux ? readLinuxHost(deps.readText, isWholeDisk) : await readFallbackHost();
+      if (!resolved.perCpu && reading.cpu) {
+        // No tick since the baseline (a collect right after start): report the
+        // average since boot rather than nothing, like the first frame of top.
+        lastUtilization =
+          (prevCpu && cpuUtilization(prevCpu, reading.cpu)) ??
+          lastUtilization ??
+          cpuUtilization(ZERO_CPU, reading.cpu);
+        prevCpu = reading.cpu;
+      }
+      return { reading, cpuUtilization: lastUtilization };
+    },
+    deps.maxAgeMillis,
+    deps.now,
+  );
+
+  const cpuUtil = resolved.perCpu
+    ? undefined
+    : meter.createObservableGauge('system.cpu.utilization', {
+        description: 'Machine-wide CPU utilization per state (0-1), from the aggregate /proc/stat line',
+        unit: '1',
+      });
+  const load = (['1m', '5m', '15m'] as const).map((w) =>
+    meter.createObservableGauge(`system.cpu.load_average.${w}`, {
+      description: `System load average over ${w.replace('m', ' minute(s)')}`,
+      unit: '{thread}',
+    }),
+  );
+  const memLimit = meter.createObservableUpDownCounter('system.memory.limit', {
+    description: 'Total memory available to the system',
+    unit: 'By',
+  });
+  const memAvailable = meter.createObservableUpDownCounter('system.memory.linux.available', {
+    description:
+      'Memory available for new work without swapping (MemAvailable; excludes reclaimable page cache)',
+    unit: 'By',
+  });
+  const paging = meter.createObservableUpDownCounter('system.paging.usage', {
+    description: 'Swap space used and free',
+    unit: 'By',
+  });
+  const diskIo = meter.createObservableCounter('system.disk.io', {
+    description: 'Bytes read from and written to whole disks (sectors x 512)',
+    unit: 'By',
+  });
+  const diskOps = meter.createObservableCounter('system.disk.operations', {
+    description: 'Read and write operations completed on whole disks',
+    unit: '{operation}',
+  });
+
+  const stateAttrs = Object.fromEntries(CPU_STATES.map((s) => [s, Object.freeze({ 'system.cpu.state': s })]));
+  const pagingUsed = Object.freeze({ 'system.paging.state': 'used' });
+  const pagingFree = Object.freeze({ 'system.paging.state': 'free' });
+  const diskAttrs = new Map<string, { read: Attributes; write: Attributes }>();
+  const attrsFor = (device: string) => {
+    let a = diskAttrs.get(device);
+    if (a === undefined) {
+      a = {
+        read: Object.freeze({ 'system.device': device, 'disk.io.direction': 'read' }),
+        write: Object.freeze({ 'system.device': device, 'disk.io.direction': 'write' }),
+      };
+      diskAttrs.set(device, a);
+    }
+    return a;
+  };
+
+  const observables = [
+    memLimit,
+    memAvailable,
+    paging,
+    diskIo,
+    diskOps,
+    ...load,
+    ...(cpuUtil ? [cpuUtil] : []),
+  ];
+  const callback = async (result: BatchObservableResult) => {
+    let snap: Snapshot;
+    try {
+      snap = await cache.get();
+    } catch (err) {
+      diag.debug('aiva-performance/host: host reading failed', err);
+      return;
+    }
+    const r = snap.reading;
+    if (cpuUtil && snap.cpuUtilization) {
+      for (const s of CPU_STATES) result.observe(cpuUtil, snap.cpuUtilization[s], stateAttrs[s]);
+    }
+    r.loadAverage.forEach((v, i) => {
+      const gauge = load[i];
+      if (gauge) result.observe(gauge, v);
+    });
+    result.observe(memLimit, r.memoryLimitBytes);
+    if (r.memoryAvailableBytes !== undefined) result.observe(memAvailable, r.memoryAvailableBytes);
+    if (r.swapUsedBytes !== undefined) result.observe(paging, r.swapUsedBytes, pagingUsed);
+    if (r.swapFreeBytes !== undefined) result.observe(paging, r.swapFreeBytes, pagingFree);
+    for (const d of r.disks) {
+      const a = attrsFor(d.device);
+      result.observe(diskIo, d.readBytes, a.read);
+      result.observe(diskIo, d.writeBytes, a.write);
+      result.observe(diskOps, d.readOperations, a.read);
+      result.observe(diskOps, d.writeOperations, a.write);
+    }
+  };
+  meter.addBatchObservableCallback(callback, observables);
+  return {
+    cache,
+    shutdown: () => meter.removeBatchObservableCallback(callback, observables),
+  };
+}
+
+/** Options of {@link hostMetricViews}. */
+export interface HostMetricViewsOptions {
+  /** Same meaning as {@link HostMetricsOptions.perCpu}. @default false */
+  perCpu?: boolean;
+}
+
+/** Bound on per-device series (network interfaces, disks): container hosts can have hundreds of veths. */
+export const HOST_DEVICE_CARDINALITY_LIMIT = 256;
+
+/**
+ * Views for the MeterProvider that hosts these metrics. Correctness does not
+ * depend on them (the per-CPU folding happens before the SDK sees the data);
+ * they bound per-device cardinality and, with `perCpu: false`, strip
+ * `system.cpu.logical_number` from host-metrics' CPU instruments as a guard.
+ *
+ * @example new MeterProvider({ views: [...hostMetricViews({ perCpu: false })], readers })
+ */
+export function hostMetricViews(options: HostMetricViewsOptions = {}): ViewOptions[] {
+  const views: ViewOptions[] = [
+    {
+      meterName: HOST_METRICS_LIBRARY_METER,
+      instrumentName: 'system.network.*',
+      aggregationCardinalityLimit: HOST_DEVICE_CARDINALITY_LIMIT,
+    },
+    {
+      meterName: HOST_METER,
+      instrumentName: 'system.disk.*',
+      aggregationCardinalityLimit: HOST_DEVICE_CARDINALITY_LIMIT,
+    },
+  ];
+  if (!options.perCpu) {
+    views.push({
+      meterName: HOST_METRICS_LIBRARY_METER,
+      instrumentName: 'system.cpu.time',
+      attributesProcessors: [createAllowListAttributesProcessor(['system.cpu.state'])],
+    });
+  }
+  return views;
+}

@@ -1,0 +1,229 @@
+import { cpus } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/instrumentation/errors.js';
+import {
+  DEFAULT_HOST_METRICS_OPTIONS,
+  HOST_METER,
+  HOST_METRICS_LIBRARY_METER,
+  type HostMetricsHandle,
+  hostMetricViews,
+  resolveHostMetricsOptions,
+  startHostMetrics,
+  startHostMetricsWith,
+} from '../../src/instrumentation/host.js';
+import { readTextSync } from '../../src/instrumentation/host-proc.js';
+import { collect, pointsNamed, providerWith } from './host-helpers.js';
+
+const linux = process.platform === 'linux';
+const handles: HostMetricsHandle[] = [];
+afterEach(() => {
+  for (const h of handles.splice(0)) h.shutdown();
+});
+
+describe('resolveHostMetricsOptions', () => {
+  it('fills the defaults', () => {
+    const r = resolveHostMetricsOptions({});
+    expect(r.intervalMillis).toBe(DEFAULT_HOST_METRICS_OPTIONS.intervalMillis);
+    expect(r.perCpu).toBe(false);
+    expect(typeof r.meterProvider.getMeter).toBe('function');
+  });
+
+  it('rejects a non-object', () => {
+    expect(() => resolveHostMetricsOptions(42)).toThrow(
+      new ConfigError('options', 'must be an object, got 42'),
+    );
+  });
+
+  it('rejects an unknown key, naming it', () => {
+    expect(() => resolveHostMetricsOptions({ interval: 5 })).toThrow(
+      /^options\.interval is not a known option/,
+    );
+  });
+
+  it('rejects a meterProvider without getMeter', () => {
+    expect(() => startHostMetrics({ meterProvider: {} as never })).toThrow(
+      'options.meterProvider must be a MeterProvider (an object with getMeter()), got an object',
+    );
+  });
+
+  it.each([0, -5, Number.NaN, '1000'])('rejects intervalMillis %s', (value) => {
+    expect(() => resolveHostMetricsOptions({ intervalMillis: value })).toThrow(
+      /^options\.intervalMillis must be a positive number of milliseconds/,
+    );
+  });
+
+  it('rejects a non-boolean perCpu, with the SDK prefix', () => {
+    const err = (() => {
+      try {
+        resolveHostMetricsOptions({ perCpu: 'yes' }, 'options.hostMetrics');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).field).toBe('options.hostMetrics.perCpu');
+  });
+});
+
+/** readText that counts /proc reads by path. */
+function countingReadText() {
+  const counts = new Map<string, number>();
+  const readText = (path: string) => {
+    counts.set(path, (counts.get(path) ?? 0) + 1);
+    return readTextSync(path);
+  };
+  return { counts, readText };
+}
+
+describe.skipIf(!linux)('reading cache (three readers)', () => {
+  it('reads /proc and host-metrics once for three collects in a row, again after the interval', async () => {
+    const { meterProvider, readers } = providerWith(3);
+    const { counts, readText } = countingReadText();
+    let clock = 1_000;
+    const host = startHostMetricsWith(
+      { meterProvider, intervalMillis: 10_000, perCpu: false },
+      { readText, now: () => clock },
+    );
+    handles.push(host);
+    const statAtStart = counts.get('/proc/stat') ?? 0; // the utilization baseline
+
+    for (const r of readers) await collect(r);
+    expect(host.hostReads).toBe(1);
+    expect(host.libraryReads).toBe(1);
+    expect(counts.get('/proc/meminfo')).toBe(1);
+    expect(counts.get('/proc/stat')).toBe(statAtStart + 1);
+
+    clock += 5_000; // still within the interval
+    await Promise.all(readers.map((r) => collect(r)));
+    expect(host.hostReads).toBe(1);
+    expect(host.libraryReads).toBe(1);
+
+    clock += 5_000; // interval elapsed
+    await Promise.all(readers.map((r) => collect(r)));
+    expect(host.hostReads).toBe(2);
+    expect(host.libraryReads).toBe(2);
+    expect(counts.get('/proc/meminfo')).toBe(2);
+    expect(counts.get('/proc/diskstats')).toBe(2);
+  });
+
+  it('serves all three readers the same values', async () => {
+    const { meterProvider, readers } = providerWith(3);
+    handles.push(
+      startHostMetricsWith({ meterProvider, intervalMillis: 60_000, perCpu: false }, { now: () => 0 }),
+    );
+    const [a, b, c] = await Promise.all(readers.map((r) => collect(r)));
+    const avail = (ps: typeof a) => pointsNamed(ps ?? [], 'system.memory.linux.available')[0]?.value;
+    expect(avail(a)).toBeGreaterThan(0);
+    expect(avail(b)).toBe(avail(a));
+    expect(avail(c)).toBe(avail(a));
+  });
+});
+
+describe('instruments', () => {
+  it('emits every host metric with its unit and type', async () => {
+    const { meterProvider, readers } = providerWith(1);
+    handles.push(startHostMetrics({ meterProvider, intervalMillis: 50 }));
+    const points = await collect(readers[0] as never);
+    const expectations: [string, string, string, string][] = [
+      ['system.cpu.time', HOST_METRICS_LIBRARY_METER, 'counter', 's'],
+      ['system.cpu.utilization', HOST_METER, 'gauge', '1'],
+      ['system.cpu.load_average.1m', HOST_METER, 'gauge', '{thread}'],
+      ['system.cpu.load_average.5m', HOST_METER, 'gauge', '{thread}'],
+      ['system.cpu.load_average.15m', HOST_METER, 'gauge', '{thread}'],
+      ['system.memory.usage', HOST_METRICS_LIBRARY_METER, 'gauge', ''],
+      ['system.memory.limit', HOST_METER, 'updowncounter', 'By'],
+      ['system.memory.linux.available', HOST_METER, 'updowncounter', 'By'],
+      ['system.paging.usage', HOST_METER, 'updowncounter', 'By'],
+      ['system.network.io', HOST_METRICS_LIBRARY_METER, 'counter', ''],
+      ['process.cpu.time', HOST_METRICS_LIBRARY_METER, 'counter', 's'],
+      ['process.memory.usage', HOST_METRICS_LIBRARY_METER, 'gauge', ''],
+    ];
+    if (linux) {
+      expectations.push(['system.disk.io', HOST_METER, 'counter', 'By']);
+      expectations.push(['system.disk.operations', HOST_METER, 'counter', '{operation}']);
+    }
+    for (const [name, scope, type, unit] of expectations) {
+      const found = pointsNamed(points, name);
+      expect(found.length, name).toBeGreaterThan(0);
+      expect(new Set(found.map((p) => p.scope)), name).toEqual(new Set([scope]));
+      expect(found[0]?.type, name).toBe(type);
+      expect(found[0]?.unit, name).toBe(unit);
+    }
+    const paging = pointsNamed(points, 'system.paging.usage').map((p) => p.attributes['system.paging.state']);
+    expect(paging.sort()).toEqual(['free', 'used']);
+    const limit = pointsNamed(points, 'system.memory.limit')[0]?.value ?? 0;
+    const available = pointsNamed(points, 'system.memory.linux.available')[0]?.value ?? 0;
+    expect(available).toBeGreaterThan(0);
+    expect(available).toBeLessThanOrEqual(limit);
+  });
+
+  it('perCpu false: one machine-wide series per state, no logical_number', async () => {
+    const { meterProvider, readers } = providerWith(1);
+    handles.push(startHostMetrics({ meterProvider, intervalMillis: 50 }));
+    const points = await collect(readers[0] as never);
+    for (const name of ['system.cpu.utilization', 'system.cpu.time']) {
+      const series = pointsNamed(points, name);
+      expect(
+        series.every((p) => !('system.cpu.logical_number' in p.attributes)),
+        name,
+      ).toBe(true);
+      const states = series.map((p) => String(p.attributes['system.cpu.state']));
+      expect(new Set(states).size, name).toBe(states.length);
+    }
+    const util = pointsNamed(points, 'system.cpu.utilization');
+    const sum = util.reduce((s, p) => s + p.value, 0);
+    expect(sum).toBeCloseTo(1, 6);
+    // The folded cpu.time equals the sum over CPUs of os.cpus() idle time (seconds), give or take the ticks since.
+    const idle = pointsNamed(points, 'system.cpu.time').find(
+      (p) => p.attributes['system.cpu.state'] === 'idle',
+    );
+    const osIdle = cpus().reduce((s, c) => s + c.times.idle / 1000, 0);
+    expect(idle?.value).toBeGreaterThan(osIdle * 0.99);
+    expect(idle?.value).toBeLessThanOrEqual(osIdle + 1e-6);
+  });
+
+  it('perCpu true: host-metrics series per logical CPU, no machine-wide gauge of ours', async () => {
+    const { meterProvider, readers } = providerWith(1);
+    handles.push(startHostMetrics({ meterProvider, intervalMillis: 50, perCpu: true }));
+    const points = await collect(readers[0] as never);
+    const util = pointsNamed(points, 'system.cpu.utilization');
+    expect(new Set(util.map((p) => p.scope))).toEqual(new Set([HOST_METRICS_LIBRARY_METER]));
+    const cpusSeen = new Set(util.map((p) => p.attributes['system.cpu.logical_number']));
+    expect(cpusSeen.size).toBe(cpus().length);
+  });
+
+  it('shutdown removes every callback and is idempotent', async () => {
+    const { meterProvider, readers } = providerWith(1);
+    let clock = 0;
+    const host = startHostMetricsWith(
+      { meterProvider, intervalMillis: 50, perCpu: false },
+      { now: () => clock },
+    );
+    await collect(readers[0] as never);
+    expect([host.hostReads, host.libraryReads]).toEqual([1, 1]);
+    host.shutdown();
+    host.shutdown();
+    clock += 1_000;
+    // The SDK keeps exporting the last cumulative points, but no reading is taken any more.
+    await collect(readers[0] as never);
+    expect([host.hostReads, host.libraryReads]).toEqual([1, 1]);
+  });
+});
+
+describe('hostMetricViews', () => {
+  it('guards cpu.time attributes only when perCpu is off', () => {
+    const off = hostMetricViews({ perCpu: false });
+    const on = hostMetricViews({ perCpu: true });
+    expect(off.some((v) => v.instrumentName === 'system.cpu.time')).toBe(true);
+    expect(on.some((v) => v.instrumentName === 'system.cpu.time')).toBe(false);
+  });
+
+  it('installs on a real MeterProvider without changing the folded values', async () => {
+    const { meterProvider, readers } = providerWith(1, { views: hostMetricViews() });
+    handles.push(startHostMetrics({ meterProvider, intervalMillis: 50 }));
+    const points = await collect(readers[0] as never);
+    const states = pointsNamed(points, 'system.cpu.time').map((p) => p.attributes['system.cpu.state']);
+    expect(new Set(states).size).toBe(states.length);
+    expect(states.length).toBeGreaterThanOrEqual(4);
+  });
+});
