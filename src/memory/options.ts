@@ -1,0 +1,335 @@
+import type { MeterProvider } from '@opentelemetry/api';
+import { kindIndex, type LeakReport, MEMORY_KINDS, type MemoryKind } from './types.js';
+
+/** Leak detection level, after Netty's: off, a sample of allocations, or all of them. */
+export type LeakDetectionLevel = 'off' | 'sampled' | 'full';
+
+/** Options of `new UnifiedMemoryManager(options)`. Every field is optional. */
+export interface MemoryOptions {
+  /**
+   * Name of this manager, recorded as the `pool` attribute on every metric.
+   * @default 'default'
+   * @example { name: 'scanner' }
+   */
+  name?: string;
+  /**
+   * Hard budget in MiB: live allocations plus pooled free buffers never exceed it.
+   * @default 1024
+   * @example { maxMemoryMb: 4096 }
+   */
+  maxMemoryMb?: number;
+  /**
+   * Fraction of the budget (0 < x ≤ 1) above which an allocation first drops pooled
+   * buffers, then evicts `mem.cache` entries (least recently used first), when
+   * `enableAutoCleanup` is on.
+   * @default 0.8
+   * @example { gcThreshold: 0.75 }
+   */
+  gcThreshold?: number;
+  /**
+   * Clean up at the threshold and on a timer (`cleanupIntervalMillis`).
+   * @default true
+   * @example { enableAutoCleanup: false }
+   */
+  enableAutoCleanup?: boolean;
+  /**
+   * Period of the cleanup timer in milliseconds (unref'd; 0 disables the timer).
+   * @default 30000
+   * @example { cleanupIntervalMillis: 10_000 }
+   */
+  cleanupIntervalMillis?: number;
+  /**
+   * Bound of `mem.cache` in MiB (≤ maxMemoryMb). Entries beyond it are evicted LRU first.
+   * @default 256
+   * @example { cacheSizeMb: 512 }
+   */
+  cacheSizeMb?: number;
+  /**
+   * Compress `mem.cache` entries idle for `compressIdleMillis` (node:zlib deflate),
+   * decompressed transparently on `get`.
+   * @default false
+   * @example { enableCompression: true }
+   */
+  enableCompression?: boolean;
+  /**
+   * Idle time in milliseconds after which a cache entry is compressed by cleanup.
+   * @default 60000
+   * @example { compressIdleMillis: 5_000 }
+   */
+  compressIdleMillis?: number;
+  /**
+   * Optional per-kind limits in MiB (each ≤ maxMemoryMb).
+   * @default {}
+   * @example { kindLimitsMb: { model: 2048, scratch: 256 } }
+   */
+  kindLimitsMb?: Partial<Record<MemoryKind, number>>;
+  /**
+   * Most bytes kept in the free pool, in MiB; released buffers beyond it are dropped.
+   * @default 64
+   * @example { poolMaxFreeMb: 128 }
+   */
+  poolMaxFreeMb?: number;
+  /**
+   * Largest pooled buffer in bytes. Larger requests get an exact-size buffer that is
+   * dropped on release.
+   * @default 8388608 (8 MiB)
+   * @example { poolMaxBufferBytes: 1 << 20 }
+   */
+  poolMaxBufferBytes?: number;
+  /**
+   * `off`; `sampled`: every `leakSampleInterval`-th allocation is tracked (stack,
+   * FinalizationRegistry, age); `full`: every allocation is.
+   * @default 'sampled'
+   * @example { leakDetection: 'full' }
+   */
+  leakDetection?: LeakDetectionLevel;
+  /**
+   * With `leakDetection: 'sampled'`, track one allocation in this many.
+   * @default 128
+   * @example { leakSampleInterval: 16 }
+   */
+  leakSampleInterval?: number;
+  /**
+   * Tracked `scratch` allocations live longer than this (milliseconds) are suspected
+   * leaks. 0 disables the age rule.
+   * @default 300000
+   * @example { leakAgeMs: 60_000 }
+   */
+  leakAgeMs?: number;
+  /**
+   * Debug: fill released buffers with 0xDE so a use after release shows.
+   * @default false
+   * @example { poisonReleased: true }
+   */
+  poisonReleased?: boolean;
+  /**
+   * Refuse allocations when the sampled heap is within this many MiB of V8's heap
+   * limit, or RSS within it of `processRssLimitMb`.
+   * @default 128
+   * @example { processHeadroomMb: 512 }
+   */
+  processHeadroomMb?: number;
+  /**
+   * RSS ceiling in MiB for the headroom check. Default: the cgroup limit
+   * (`process.constrainedMemory()`) when there is one, else total system memory.
+   * @example { processRssLimitMb: 8192 }
+   */
+  processRssLimitMb?: number;
+  /**
+   * Period of the process sampler (`process.memoryUsage()`), in milliseconds
+   * (unref'd; 0 samples once at construction only).
+   * @default 1000
+   * @example { processSampleIntervalMillis: 5000 }
+   */
+  processSampleIntervalMillis?: number;
+  /**
+   * Accepted for the presets' sake; swapping to disk is not implemented, so only
+   * `false` is valid.
+   * @default false
+   */
+  enableSwap?: boolean;
+  /**
+   * Where metrics go. Default: the global provider (`metrics.getMeterProvider()`),
+   * read at construction.
+   * @example { meterProvider: sdk.meterProvider }
+   */
+  meterProvider?: MeterProvider;
+  /**
+   * Called once per leak detected by garbage collection (an allocation collected
+   * without release). Must not throw.
+   * @example { onLeak: (leak) => logger.warn(leak, 'memory leak') }
+   */
+  onLeak?: (leak: LeakReport) => void;
+}
+
+/** Defaults for every option except the provider and callbacks. Frozen. */
+export const DEFAULT_MEMORY_OPTIONS = Object.freeze({
+  name: 'default',
+  maxMemoryMb: 1024,
+  gcThreshold: 0.8,
+  enableAutoCleanup: true,
+  cleanupIntervalMillis: 30_000,
+  cacheSizeMb: 256,
+  enableCompression: false,
+  compressIdleMillis: 60_000,
+  kindLimitsMb: Object.freeze({}) as Readonly<Partial<Record<MemoryKind, number>>>,
+  poolMaxFreeMb: 64,
+  poolMaxBufferBytes: 8 * 1024 * 1024,
+  leakDetection: 'sampled' as LeakDetectionLevel,
+  leakSampleInterval: 128,
+  leakAgeMs: 300_000,
+  poisonReleased: false,
+  processHeadroomMb: 128,
+  processSampleIntervalMillis: 1000,
+  enableSwap: false,
+});
+
+/** Options after defaults and validation; sizes converted to bytes. */
+export interface ResolvedMemoryOptions {
+  name: string;
+  maxBytes: number;
+  gcThreshold: number;
+  enableAutoCleanup: boolean;
+  cleanupIntervalMillis: number;
+  cacheBytes: number;
+  enableCompression: boolean;
+  compressIdleMillis: number;
+  /** Indexed like MEMORY_KINDS; Infinity when unset. */
+  kindLimitBytes: number[];
+  poolMaxFreeBytes: number;
+  poolMaxBufferBytes: number;
+  leakDetection: LeakDetectionLevel;
+  leakSampleInterval: number;
+  leakAgeMs: number;
+  poisonReleased: boolean;
+  processHeadroomBytes: number;
+  processRssLimitBytes: number | undefined;
+  processSampleIntervalMillis: number;
+}
+
+export const MIB = 1024 * 1024;
+
+function positive(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${field} must be a positive finite number`);
+  }
+  return value;
+}
+
+function nonNegativeInt(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${field} must be a non-negative integer`);
+  }
+  return value;
+}
+
+function bool(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${field} must be a boolean`);
+  return value;
+}
+
+function threshold(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
+    throw new RangeError(`${field} must be a number in (0, 1]`);
+  }
+  return value;
+}
+
+function mbToBytes(mb: number): number {
+  return Math.floor(mb * MIB);
+}
+
+/** Validates options once, at construction. Throws RangeError/TypeError naming the field. */
+export function resolveMemoryOptions(options: MemoryOptions = {}): ResolvedMemoryOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  const o = { ...DEFAULT_MEMORY_OPTIONS, ...stripUndefined(options) };
+  if (typeof o.name !== 'string' || o.name.length === 0) {
+    throw new TypeError('options.name must be a non-empty string');
+  }
+  const maxMb = positive(o.maxMemoryMb, 'options.maxMemoryMb');
+  const maxBytes = mbToBytes(maxMb);
+  const cacheMb = positive(o.cacheSizeMb, 'options.cacheSizeMb');
+  if (cacheMb > maxMb) throw new RangeError('options.cacheSizeMb must not exceed options.maxMemoryMb');
+  const kindLimitBytes = MEMORY_KINDS.map(() => Number.POSITIVE_INFINITY);
+  if (o.kindLimitsMb === null || typeof o.kindLimitsMb !== 'object') {
+    throw new TypeError('options.kindLimitsMb must be an object');
+  }
+  for (const [kind, mb] of Object.entries(o.kindLimitsMb)) {
+    const i = kindIndex(kind);
+    if (i < 0)
+      throw new RangeError(`options.kindLimitsMb.${kind} is not a kind (${MEMORY_KINDS.join(', ')})`);
+    if (mb === undefined) continue;
+    const limit = positive(mb, `options.kindLimitsMb.${kind}`);
+    if (limit > maxMb)
+      throw new RangeError(`options.kindLimitsMb.${kind} must not exceed options.maxMemoryMb`);
+    kindLimitBytes[i] = mbToBytes(limit);
+  }
+  const poolMaxFreeMb = o.poolMaxFreeMb === 0 ? 0 : positive(o.poolMaxFreeMb, 'options.poolMaxFreeMb');
+  const poolMaxBufferBytes = nonNegativeInt(o.poolMaxBufferBytes, 'options.poolMaxBufferBytes');
+  if (!['off', 'sampled', 'full'].includes(o.leakDetection)) {
+    throw new RangeError("options.leakDetection must be 'off', 'sampled' or 'full'");
+  }
+  const leakSampleInterval = nonNegativeInt(o.leakSampleInterval, 'options.leakSampleInterval');
+  if (leakSampleInterval < 1) throw new RangeError('options.leakSampleInterval must be a positive integer');
+  if (bool(o.enableSwap, 'options.enableSwap')) {
+    throw new RangeError('options.enableSwap: swapping to disk is not supported; use false');
+  }
+  const rssLimit =
+    options.processRssLimitMb === undefined
+      ? undefined
+      : mbToBytes(positive(options.processRssLimitMb, 'options.processRssLimitMb'));
+  if (options.onLeak !== undefined && typeof options.onLeak !== 'function') {
+    throw new TypeError('options.onLeak must be a function');
+  }
+  return {
+    name: o.name,
+    maxBytes,
+    gcThreshold: threshold(o.gcThreshold, 'options.gcThreshold'),
+    enableAutoCleanup: bool(o.enableAutoCleanup, 'options.enableAutoCleanup'),
+    cleanupIntervalMillis: nonNegativeInt(o.cleanupIntervalMillis, 'options.cleanupIntervalMillis'),
+    cacheBytes: mbToBytes(cacheMb),
+    enableCompression: bool(o.enableCompression, 'options.enableCompression'),
+    compressIdleMillis: nonNegativeInt(o.compressIdleMillis, 'options.compressIdleMillis'),
+    kindLimitBytes,
+    poolMaxFreeBytes: mbToBytes(poolMaxFreeMb),
+    poolMaxBufferBytes,
+    leakDetection: o.leakDetection,
+    leakSampleInterval,
+    leakAgeMs: nonNegativeInt(o.leakAgeMs, 'options.leakAgeMs'),
+    poisonReleased: bool(o.poisonReleased, 'options.poisonReleased'),
+    processHeadroomBytes: mbToBytes(
+      o.processHeadroomMb === 0 ? 0 : positive(o.processHeadroomMb, 'options.processHeadroomMb'),
+    ),
+    processRssLimitBytes: rssLimit,
+    processSampleIntervalMillis: nonNegativeInt(
+      o.processSampleIntervalMillis,
+      'options.processSampleIntervalMillis',
+    ),
+  };
+}
+
+/** The subset `configure()` accepts at run time. */
+export interface MemoryConfigureOptions {
+  /** See {@link MemoryOptions.gcThreshold}. */
+  gcThreshold?: number;
+  /** See {@link MemoryOptions.cacheSizeMb}. Lowering it evicts at once. */
+  cacheSizeMb?: number;
+  /** See {@link MemoryOptions.enableCompression}. */
+  enableCompression?: boolean;
+  /** See {@link MemoryOptions.enableAutoCleanup}. */
+  enableAutoCleanup?: boolean;
+}
+
+/** Validates a configure() call against the current options; returns the new values or throws. */
+export function resolveConfigure(
+  current: ResolvedMemoryOptions,
+  patch: MemoryConfigureOptions,
+): Pick<ResolvedMemoryOptions, 'gcThreshold' | 'cacheBytes' | 'enableCompression' | 'enableAutoCleanup'> {
+  if (patch === null || typeof patch !== 'object') throw new TypeError('options must be an object');
+  const p = stripUndefined(patch);
+  let cacheBytes = current.cacheBytes;
+  if ('cacheSizeMb' in p) {
+    cacheBytes = mbToBytes(positive(p.cacheSizeMb, 'options.cacheSizeMb'));
+    if (cacheBytes > current.maxBytes) {
+      throw new RangeError('options.cacheSizeMb must not exceed options.maxMemoryMb');
+    }
+  }
+  return {
+    gcThreshold: 'gcThreshold' in p ? threshold(p.gcThreshold, 'options.gcThreshold') : current.gcThreshold,
+    cacheBytes,
+    enableCompression:
+      'enableCompression' in p
+        ? bool(p.enableCompression, 'options.enableCompression')
+        : current.enableCompression,
+    enableAutoCleanup:
+      'enableAutoCleanup' in p
+        ? bool(p.enableAutoCleanup, 'options.enableAutoCleanup')
+        : current.enableAutoCleanup,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

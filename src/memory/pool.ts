@@ -1,0 +1,79 @@
+/**
+ * Size-class free lists (Netty/jemalloc style, four classes per power of two, so
+ * at most 25% of a pooled buffer is slack). Requests above `maxBufferBytes` get
+ * an exact-size buffer that is never pooled.
+ *
+ * The pool only holds buffers; the manager does the budget accounting.
+ */
+
+/** Smallest size class in bytes. */
+export const MIN_CLASS_BYTES = 64;
+
+/** The size class serving `bytes`; `bytes` itself above the pooled range. */
+export function sizeClass(bytes: number, maxBufferBytes: number): number {
+  if (bytes <= MIN_CLASS_BYTES) return MIN_CLASS_BYTES;
+  if (bytes > maxBufferBytes) return bytes;
+  // Largest power of two strictly below bytes, then quarter steps above it.
+  const pow = 2 ** Math.floor(Math.log2(bytes - 1));
+  const step = pow / 4;
+  const cls = Math.ceil(bytes / step) * step;
+  return cls > maxBufferBytes ? bytes : cls;
+}
+
+export class BufferPool {
+  readonly #lists = new Map<number, Buffer[]>();
+  #freeBytes = 0;
+  #maxFreeBytes: number;
+  readonly #maxBufferBytes: number;
+
+  constructor(maxFreeBytes: number, maxBufferBytes: number) {
+    this.#maxFreeBytes = maxFreeBytes;
+    this.#maxBufferBytes = maxBufferBytes;
+  }
+
+  /** Bytes currently held in free lists. */
+  get freeBytes(): number {
+    return this.#freeBytes;
+  }
+
+  /** A free buffer of exactly `cls` bytes, or undefined. */
+  take(cls: number): Buffer | undefined {
+    const list = this.#lists.get(cls);
+    if (list === undefined) return undefined;
+    const buf = list.pop();
+    if (buf !== undefined) this.#freeBytes -= cls;
+    return buf;
+  }
+
+  /** Keeps `buf` for reuse when it is poolable and fits; returns whether it was kept. */
+  give(buf: Buffer): boolean {
+    const cls = buf.length;
+    if (cls > this.#maxBufferBytes || this.#freeBytes + cls > this.#maxFreeBytes) return false;
+    let list = this.#lists.get(cls);
+    if (list === undefined) {
+      list = [];
+      this.#lists.set(cls, list);
+    }
+    list.push(buf);
+    this.#freeBytes += cls;
+    return true;
+  }
+
+  /** Drops free buffers, largest classes first, until at least `bytes` were dropped. Returns bytes dropped. */
+  trim(bytes = Number.POSITIVE_INFINITY): number {
+    if (this.#freeBytes === 0 || bytes <= 0) return 0;
+    let dropped = 0;
+    const classes = [...this.#lists.keys()].sort((a, b) => b - a);
+    for (const cls of classes) {
+      const list = this.#lists.get(cls)!;
+      while (list.length > 0 && dropped < bytes) {
+        list.pop();
+        dropped += cls;
+      }
+      if (list.length === 0) this.#lists.delete(cls);
+      if (dropped >= bytes) break;
+    }
+    this.#freeBytes -= dropped;
+    return dropped;
+  }
+}
