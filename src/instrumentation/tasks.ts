@@ -28,6 +28,12 @@ interface TaskAttributes {
 
 /** Queue-size callbacks, shared by every recorder so a queue registered before the SDK starts is still exported. */
 const queues = new Map<string, () => number>();
+/**
+ * Unregistered queues. sdk-metrics keeps exporting the last value of an attribute set that a gauge
+ * callback stops observing, so a removed queue would show its old size forever; it reports 0 instead.
+ */
+const retiredQueues = new Set<string>();
+const MAX_RETIRED_QUEUES = 1000;
 
 /** Task instruments bound to one MeterProvider. */
 export class TaskRecorder {
@@ -123,6 +129,7 @@ function observeQueues(result: ObservableResult): void {
     }
     if (Number.isFinite(value)) result.observe(value, { 'aiva.queue.name': name });
   }
+  for (const name of retiredQueues) result.observe(0, { 'aiva.queue.name': name });
 }
 
 /**
@@ -137,8 +144,11 @@ export function registerQueue(name: string, size: () => number): () => void {
     throw new TypeError('registerQueue: size must be a function returning a number');
   if (queues.has(name)) throw new TypeError(`registerQueue: a queue named "${name}" is already registered`);
   queues.set(name, size);
+  retiredQueues.delete(name);
   return () => {
-    if (queues.get(name) === size) queues.delete(name);
+    if (queues.get(name) !== size) return;
+    queues.delete(name);
+    if (retiredQueues.size < MAX_RETIRED_QUEUES) retiredQueues.add(name);
   };
 }
 
