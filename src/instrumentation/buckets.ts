@@ -24,6 +24,4 @@ export const BYTES_BUCKETS: readonly number[] = Object.freeze([
 ]);
 
 /** Item counts, 1 … 1,000,000. */
-export const COUNT_BUCKETS: readonly number[] = Object.freeze([
-  1, 10, 100, 1000, 10000, 100000, 1000000,
-]);
+export const COUNT_BUCKETS: readonly number[] = Object.freeze([1, 10, 100, 1000, 10000, 100000, 1000000]);
