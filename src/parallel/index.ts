@@ -1,0 +1,25 @@
+/** Public surface of the parallel processor. */
+export { MAX_AUTO_CHUNK_ITEMS, TARGET_CHUNK_SECONDS } from './chunker.js';
+export {
+  AbortError,
+  ProcessorClosedError,
+  QueueOverflowError,
+  TaskError,
+  TaskTimeoutError,
+  type WorkerErrorInfo,
+} from './errors.js';
+export { PARALLEL_METER_NAME, type TaskOutcome } from './metrics.js';
+export {
+  DEFAULT_PROCESSOR_OPTIONS,
+  type ProcessorMode,
+  type ProcessorOptions,
+  type ResolvedProcessorOptions,
+} from './options.js';
+export {
+  type MapOptions,
+  ParallelProcessor,
+  type ProcessorStats,
+  type Settled,
+  type StreamOptions,
+} from './processor.js';
+export { type DefineTaskOptions, defineTask, isTaskDefinition, type TaskDefinition } from './task.js';

@@ -1,0 +1,326 @@
+import { performance } from 'node:perf_hooks';
+import Tinypool from 'tinypool';
+import type { ChunkEstimator } from './chunker.js';
+import { ProcessorClosedError, TaskError, TaskTimeoutError } from './errors.js';
+import type { Chunk, Job, JobOwner } from './job.js';
+import type { LaneSnapshot, PoolMetrics } from './metrics.js';
+import type { ProcessorMode } from './options.js';
+import type { ChunkRequest, ChunkResponse } from './protocol.js';
+
+/** How one lane's pool is built. */
+export interface LaneConfig {
+  readonly mode: ProcessorMode;
+  readonly poolName: string;
+  readonly workerFile: string;
+  readonly minWorkers: number;
+  readonly maxWorkers: number;
+  readonly size: number;
+  readonly idleTimeoutMillis: number;
+}
+
+interface TinypoolWorkerLike {
+  on(event: 'exit', listener: (code: number) => void): void;
+  emit(event: 'error', error: Error): void;
+}
+
+/** Utilization is measured over a window of 1–2 s, rotated lazily (no timer). */
+const UTILIZATION_WINDOW_MILLIS = 1000;
+
+/**
+ * One mode's scheduler: a tinypool (created on first use) and the jobs
+ * waiting for it. The lane, not tinypool, holds the queue: at most `size`
+ * chunks are in tinypool at once, so queue wait, fairness between calls,
+ * chunking and `resize` are ours, and tinypool's own queue stays empty.
+ */
+export class Lane implements JobOwner {
+  readonly mode: ProcessorMode;
+  #size: number;
+  #pool: Tinypool | undefined;
+  #closed = false;
+  readonly #config: LaneConfig;
+  readonly #estimator: ChunkEstimator;
+  readonly #metrics: PoolMetrics;
+  /** Jobs with work to dispatch, served round-robin. */
+  readonly #ready: Job[] = [];
+  /** Every unfinished job, with or without waiting work. */
+  readonly #active = new Set<Job>();
+  readonly #watched = new WeakSet<object>();
+  #next = 0;
+  #busy = 0;
+  #queued = 0;
+  // utilization integrals, in worker-milliseconds
+  #last = performance.now();
+  #busyIntegral = 0;
+  #capacityIntegral = 0;
+  #older = { at: this.#last, busy: 0, capacity: 0 };
+  #newer = { at: this.#last, busy: 0, capacity: 0 };
+
+  constructor(config: LaneConfig, estimator: ChunkEstimator, metrics: PoolMetrics) {
+    this.mode = config.mode;
+    this.#config = config;
+    this.#size = config.size;
+    this.#estimator = estimator;
+    this.#metrics = metrics;
+  }
+
+  get queued(): number {
+    return this.#queued;
+  }
+
+  get busy(): number {
+    return this.#busy;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Live workers (threads or child processes). */
+  get workers(): number {
+    return this.#pool === undefined ? 0 : this.#pool.threads.length;
+  }
+
+  /** Worker thread ids, or child process pids. */
+  get workerIds(): number[] {
+    return this.#pool === undefined ? [] : this.#pool.threads.map((worker) => worker.threadId);
+  }
+
+  resize(size: number): void {
+    this.#integrate();
+    this.#size = size;
+    this.#pump();
+  }
+
+  submit(job: Job): void {
+    job.owner = this;
+    this.#active.add(job);
+    this.#queued += job.waiting();
+    this.#ready.push(job);
+    this.#pump();
+  }
+
+  /** A stream job buffered `added` more items. */
+  added(job: Job, added: number): void {
+    if (job.finished) return;
+    this.#queued += added;
+    if (!this.#ready.includes(job)) this.#ready.push(job);
+    this.#pump();
+  }
+
+  drop(job: Job): void {
+    const waiting = job.waiting();
+    this.#queued -= waiting;
+    job.metrics.counts.cancelled += waiting;
+    this.#active.delete(job);
+    const at = this.#ready.indexOf(job);
+    if (at !== -1) this.#ready.splice(at, 1);
+  }
+
+  snapshot(): LaneSnapshot {
+    return {
+      mode: this.mode,
+      queued: this.#queued,
+      busy: this.#busy,
+      workers: this.workers,
+      utilization: this.utilization(),
+    };
+  }
+
+  /** Busy share of capacity over the last 1–2 s. */
+  utilization(): number {
+    this.#integrate();
+    if (this.#last - this.#newer.at >= UTILIZATION_WINDOW_MILLIS) {
+      this.#older = this.#newer;
+      this.#newer = { at: this.#last, busy: this.#busyIntegral, capacity: this.#capacityIntegral };
+    }
+    const capacity = this.#capacityIntegral - this.#older.capacity;
+    return capacity > 0 ? Math.min(1, (this.#busyIntegral - this.#older.busy) / capacity) : 0;
+  }
+
+  /** Rejects every job with ProcessorClosedError and terminates the workers. */
+  async close(poolName: string): Promise<void> {
+    this.#closed = true;
+    for (const job of [...this.#active]) job.fail(new ProcessorClosedError(poolName), 'cancelled');
+    const pool = this.#pool;
+    this.#pool = undefined;
+    if (pool !== undefined) await pool.destroy();
+  }
+
+  #integrate(): void {
+    const now = performance.now();
+    const elapsed = now - this.#last;
+    this.#busyIntegral += this.#busy * elapsed;
+    this.#capacityIntegral += this.#size * elapsed;
+    this.#last = now;
+  }
+
+  #getPool(): Tinypool {
+    if (this.#pool === undefined) {
+      const c = this.#config;
+      this.#pool = new Tinypool({
+        filename: c.workerFile,
+        name: 'runChunk',
+        runtime: c.mode === 'process' ? 'child_process' : 'worker_threads',
+        minThreads: Math.min(c.minWorkers, c.maxWorkers),
+        maxThreads: c.maxWorkers,
+        idleTimeout: c.idleTimeoutMillis,
+        // structured clone in both modes (child_process defaults to JSON: Maps, Dates, typed arrays break)
+        ...(c.mode === 'process' ? { serialization: 'advanced' as const } : {}),
+      });
+      // A worker that dies while idle is reported here; it is replaced on demand.
+      this.#pool.on('error', () => {});
+    }
+    return this.#pool;
+  }
+
+  /**
+   * tinypool does not notice a worker thread that calls process.exit() (its
+   * run() would never settle); report the exit as an error, as tinypool's
+   * child_process runtime already does. A worker tinypool removed itself is
+   * no longer in `threads`, so only unexpected exits are reported.
+   */
+  #watchThreads(pool: Tinypool): void {
+    for (const worker of pool.threads as unknown as TinypoolWorkerLike[]) {
+      if (this.#watched.has(worker)) continue;
+      this.#watched.add(worker);
+      worker.on('exit', (code) => {
+        if ((pool.threads as unknown as TinypoolWorkerLike[]).includes(worker)) {
+          worker.emit('error', new Error(`worker exited unexpectedly with code ${code}`));
+        }
+      });
+    }
+  }
+
+  #pump(): void {
+    while (!this.#closed && this.#busy < this.#size && this.#ready.length > 0) {
+      if (this.#next >= this.#ready.length) this.#next = 0;
+      const job = this.#ready[this.#next]!;
+      if (job.finished || job.waiting() === 0) {
+        this.#ready.splice(this.#next, 1);
+        continue;
+      }
+      const count =
+        job.chunkSize === 'auto'
+          ? this.#estimator.size(job.task.moduleUrl + job.task.exportName, job.available(), this.#size)
+          : job.chunkSize;
+      const chunk = job.next(count);
+      this.#queued -= chunk.items.length;
+      this.#next++;
+      this.#dispatch(job, chunk);
+    }
+  }
+
+  #dispatch(job: Job, chunk: Chunk): void {
+    const pool = this.#getPool();
+    this.#integrate();
+    this.#busy++;
+    let controller: AbortController | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    if (job.signal !== undefined || job.timeoutMillis > 0) {
+      const c = new AbortController();
+      controller = c;
+      job.controllers.add(c);
+      if (job.timeoutMillis > 0) {
+        timer = setTimeout(() => {
+          timedOut = true;
+          c.abort();
+        }, job.timeoutMillis * chunk.items.length);
+      }
+    }
+    const request: ChunkRequest = { m: job.task.moduleUrl, e: job.task.exportName, i: chunk.items };
+    const settled = (): void => {
+      this.#integrate();
+      this.#busy--;
+      if (timer !== undefined) clearTimeout(timer);
+      if (controller !== undefined) job.controllers.delete(controller);
+    };
+    (
+      pool.run(
+        request,
+        controller === undefined ? undefined : { signal: controller.signal },
+      ) as Promise<ChunkResponse>
+    ).then(
+      (response) => {
+        settled();
+        this.#deliver(job, chunk, response);
+        this.#pump();
+      },
+      (error: unknown) => {
+        settled();
+        this.#failed(job, chunk, error, timedOut);
+        if (this.mode === 'thread' && this.#pool !== undefined) this.#watchThreads(this.#pool);
+        this.#pump();
+      },
+    );
+    if (this.mode === 'thread') this.#watchThreads(pool);
+  }
+
+  #deliver(job: Job, chunk: Chunk, response: ChunkResponse): void {
+    const count = chunk.items.length;
+    const errors = response.e;
+    let failed = 0;
+    if (errors === null) {
+      for (let i = 0; i < count; i++) job.onValue(chunk.start + i, response.v[i]);
+    } else {
+      for (let i = 0; i < count; i++) {
+        const info = errors[i];
+        if (info === null || info === undefined) job.onValue(chunk.start + i, response.v[i]);
+        else {
+          failed++;
+          job.onError(chunk.start + i, new TaskError(job.task.name, chunk.start + i, info));
+        }
+      }
+    }
+    const counts = job.metrics.counts;
+    counts.ok += count - failed;
+    counts.error += failed;
+    const perItem = response.d / count;
+    this.#estimator.update(job.task.moduleUrl + job.task.exportName, perItem);
+    const wait = Math.max(0, (response.s - chunk.enqueuedAt) / 1000);
+    this.#metrics.recordDispatch(job.metrics, perItem, wait, failed > 0 ? 'error' : 'ok');
+    job.afterChunk();
+  }
+
+  #failed(job: Job, chunk: Chunk, error: unknown, timedOut: boolean): void {
+    const count = chunk.items.length;
+    const counts = job.metrics.counts;
+    if (this.#closed || job.finished) {
+      counts.cancelled += count;
+      return;
+    }
+    if (count > 1) {
+      // Re-run the chunk's items one at a time so only the faulty item fails.
+      for (let i = 0; i < count; i++) {
+        job.retries.push({ start: chunk.start + i, items: [chunk.items[i]], enqueuedAt: chunk.enqueuedAt });
+      }
+      this.#queued += count;
+      if (!this.#ready.includes(job)) this.#ready.push(job);
+      return;
+    }
+    if (timedOut) {
+      counts.timeout++;
+      job.onError(chunk.start, new TaskTimeoutError(job.task.name, chunk.start, job.timeoutMillis));
+    } else {
+      counts.error++;
+      const info =
+        error instanceof Error
+          ? {
+              name: error.name,
+              message: error.message,
+              ...(error.stack === undefined ? {} : { stack: error.stack }),
+            }
+          : { name: 'Error', message: String(error) };
+      job.onError(
+        chunk.start,
+        new TaskError(
+          job.task.name,
+          chunk.start,
+          info,
+          `task "${job.task.name}" failed on item ${chunk.start}: its worker crashed (${info.message})`,
+        ),
+      );
+    }
+    job.afterChunk();
+  }
+}

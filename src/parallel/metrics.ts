@@ -1,0 +1,196 @@
+import type {
+  Attributes,
+  BatchObservableResult,
+  Histogram,
+  Meter,
+  MeterProvider,
+  ObservableCounter,
+  ObservableGauge,
+} from '@opentelemetry/api';
+import { COUNT_BUCKETS, DURATION_SECONDS_BUCKETS } from '../instrumentation/buckets.js';
+import type { ProcessorMode } from './options.js';
+
+export const PARALLEL_METER_NAME = 'aiva-performance/parallel';
+
+/** How an item ended; the same closed set as the SDK's task metrics. */
+export type TaskOutcome = 'ok' | 'error' | 'timeout' | 'cancelled';
+const OUTCOMES: readonly TaskOutcome[] = ['ok', 'error', 'timeout', 'cancelled'];
+
+/** Per (mode, task) counters and pre-built attribute objects; the hot path only increments numbers. */
+export interface TaskMetrics {
+  readonly counts: Record<TaskOutcome, number>;
+  readonly byOutcome: Readonly<Record<TaskOutcome, Attributes>>;
+  readonly base: Attributes;
+}
+
+/** What the gauges observe from one mode's lane. */
+export interface LaneSnapshot {
+  readonly mode: ProcessorMode;
+  readonly queued: number;
+  readonly busy: number;
+  readonly workers: number;
+  readonly utilization: number;
+}
+
+interface LaneAttributes {
+  readonly base: Attributes;
+  readonly busy: Attributes;
+  readonly idle: Attributes;
+}
+
+/** Cap on cached (mode, task) entries; past it, entries are still created but not cached. */
+const MAX_TASKS = 1000;
+
+/**
+ * The processor's instruments. Item counts are kept as plain numbers and
+ * reported by an observable counter (a synchronous `add` per item costs
+ * microseconds of attribute hashing); histograms record once per dispatch.
+ */
+export class PoolMetrics {
+  readonly #meter: Meter;
+  readonly #pool: string;
+  readonly #tasks = new Map<string, TaskMetrics>();
+  readonly #lanes = new Map<ProcessorMode, LaneAttributes>();
+  readonly #taskCounter: ObservableCounter;
+  readonly #queue: ObservableGauge;
+  readonly #workers: ObservableGauge;
+  readonly #utilization: ObservableGauge;
+  readonly #duration: Histogram;
+  readonly #wait: Histogram;
+  readonly #mapDuration: Histogram;
+  readonly #mapItems: Histogram;
+  readonly #observe: (result: BatchObservableResult) => void;
+  #closed = false;
+
+  constructor(meterProvider: MeterProvider, pool: string, snapshot: () => readonly LaneSnapshot[]) {
+    this.#pool = pool;
+    this.#meter = meterProvider.getMeter(PARALLEL_METER_NAME);
+    const m = this.#meter;
+    this.#taskCounter = m.createObservableCounter('aiva.pool.tasks', {
+      description: 'Items processed by the pool, by task and outcome.',
+      unit: '{task}',
+    });
+    this.#duration = m.createHistogram('aiva.pool.task.duration', {
+      description:
+        'Time per item spent in the task function, measured in the worker (one record per dispatch).',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...DURATION_SECONDS_BUCKETS] },
+    });
+    this.#wait = m.createHistogram('aiva.pool.task.wait', {
+      description: 'Time from queueing to the start of work in the worker (one record per dispatch).',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...DURATION_SECONDS_BUCKETS] },
+    });
+    this.#mapDuration = m.createHistogram('aiva.pool.map.duration', {
+      description: 'Wall time of map, run and mapStream calls.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...DURATION_SECONDS_BUCKETS] },
+    });
+    this.#mapItems = m.createHistogram('aiva.pool.map.items', {
+      description: 'Items per map, run and mapStream call.',
+      unit: '{item}',
+      advice: { explicitBucketBoundaries: [...COUNT_BUCKETS] },
+    });
+    this.#queue = m.createObservableGauge('aiva.pool.queue.size', {
+      description: 'Items waiting for a worker.',
+      unit: '{item}',
+    });
+    this.#workers = m.createObservableGauge('aiva.pool.workers', {
+      description: 'Live workers by state (busy or idle).',
+      unit: '{worker}',
+    });
+    this.#utilization = m.createObservableGauge('aiva.pool.utilization', {
+      description: 'Busy share of the worker capacity over the last 1-2 seconds (0..1).',
+      unit: '1',
+    });
+    this.#observe = (result) => {
+      for (const task of this.#tasks.values()) {
+        for (const outcome of OUTCOMES) {
+          const count = task.counts[outcome];
+          if (count > 0) result.observe(this.#taskCounter, count, task.byOutcome[outcome]);
+        }
+      }
+      for (const lane of snapshot()) {
+        const attributes = this.#laneAttributes(lane.mode);
+        result.observe(this.#queue, lane.queued, attributes.base);
+        result.observe(this.#workers, lane.busy, attributes.busy);
+        result.observe(this.#workers, Math.max(0, lane.workers - lane.busy), attributes.idle);
+        result.observe(this.#utilization, lane.utilization, attributes.base);
+      }
+    };
+    m.addBatchObservableCallback(this.#observe, [
+      this.#taskCounter,
+      this.#queue,
+      this.#workers,
+      this.#utilization,
+    ]);
+  }
+
+  #laneAttributes(mode: ProcessorMode): LaneAttributes {
+    let attributes = this.#lanes.get(mode);
+    if (attributes === undefined) {
+      const base = { 'aiva.pool.name': this.#pool, 'aiva.pool.mode': mode };
+      attributes = Object.freeze({
+        base: Object.freeze(base),
+        busy: Object.freeze({ ...base, 'aiva.pool.worker.state': 'busy' }),
+        idle: Object.freeze({ ...base, 'aiva.pool.worker.state': 'idle' }),
+      });
+      this.#lanes.set(mode, attributes);
+    }
+    return attributes;
+  }
+
+  /** The counters and attributes of one task in one mode (cached). */
+  task(mode: ProcessorMode, taskName: string): TaskMetrics {
+    const key = `${mode}\u0000${taskName}`;
+    let task = this.#tasks.get(key);
+    if (task === undefined) {
+      const base = Object.freeze({
+        'aiva.pool.name': this.#pool,
+        'aiva.pool.mode': mode,
+        'aiva.task.name': taskName,
+      });
+      const byOutcome = {} as Record<TaskOutcome, Attributes>;
+      for (const outcome of OUTCOMES)
+        byOutcome[outcome] = Object.freeze({ ...base, 'aiva.task.outcome': outcome });
+      task = {
+        counts: { ok: 0, error: 0, timeout: 0, cancelled: 0 },
+        byOutcome: Object.freeze(byOutcome),
+        base,
+      };
+      if (this.#tasks.size < MAX_TASKS) this.#tasks.set(key, task);
+    }
+    return task;
+  }
+
+  /** Item counters of every task, all modes. */
+  allCounts(): IterableIterator<Readonly<Record<TaskOutcome, number>>> {
+    return [...this.#tasks.values()].map((task) => task.counts).values();
+  }
+
+  /** One dispatch came back: per-item time (mean over the chunk) and queue wait, in seconds. */
+  recordDispatch(task: TaskMetrics, perItemSeconds: number, waitSeconds: number, outcome: TaskOutcome): void {
+    if (this.#closed) return;
+    this.#duration.record(perItemSeconds, task.byOutcome[outcome]);
+    this.#wait.record(waitSeconds, task.base);
+  }
+
+  /** A map / run / stream call ended. */
+  recordMap(task: TaskMetrics, seconds: number, items: number, outcome: TaskOutcome): void {
+    if (this.#closed) return;
+    this.#mapDuration.record(seconds, task.byOutcome[outcome]);
+    this.#mapItems.record(items, task.byOutcome[outcome]);
+  }
+
+  /** Removes the observable callback; later records are dropped. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#meter.removeBatchObservableCallback(this.#observe, [
+      this.#taskCounter,
+      this.#queue,
+      this.#workers,
+      this.#utilization,
+    ]);
+  }
+}

@@ -1,0 +1,25 @@
+/** Messages between the processor and its worker entry (`worker.ts`). Internal. */
+
+import type { WorkerErrorInfo } from './errors.js';
+
+/** One dispatch: a module export and the items to call it with, in order. */
+export interface ChunkRequest {
+  /** Module URL. */
+  readonly m: string;
+  /** Export name. */
+  readonly e: string;
+  /** Items. */
+  readonly i: readonly unknown[];
+}
+
+/** The worker's answer. Per-item errors stay per item. */
+export interface ChunkResponse {
+  /** Results, one per item (undefined where the item failed). */
+  readonly v: unknown[];
+  /** Errors, one slot per item, or null when no item failed (the common case). */
+  readonly e: (WorkerErrorInfo | null)[] | null;
+  /** Start of the first item, epoch milliseconds (performance.timeOrigin + now) for queue-wait. */
+  readonly s: number;
+  /** Total time spent in the task function over all items, seconds, measured in the worker. */
+  readonly d: number;
+}
