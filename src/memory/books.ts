@@ -19,6 +19,7 @@ export class Books {
   readonly rejected = zeros();
   readonly released = zeros();
   evictions = 0;
+  /** May hold zero entries; see prune(). */
   readonly byLabel = new Map<string, { bytes: number; count: number }>();
 
   add(kindIndex: number, label: string, reserved: number): void {
@@ -29,8 +30,10 @@ export class Books {
     this.kindCount[kindIndex]!++;
     this.allocated[kindIndex]!++;
     const l = this.byLabel.get(label);
-    if (l === undefined) this.byLabel.set(label, { bytes: reserved, count: 1 });
-    else {
+    if (l === undefined) {
+      if (this.byLabel.size >= 4096) this.prune();
+      this.byLabel.set(label, { bytes: reserved, count: 1 });
+    } else {
       l.bytes += reserved;
       l.count++;
     }
@@ -42,13 +45,16 @@ export class Books {
     this.kindUsed[kindIndex]! -= reserved;
     this.kindCount[kindIndex]!--;
     this.released[kindIndex]!++;
+    // Zero entries stay (Map delete+set churn costs on the hot path); prune() drops them.
     const l = this.byLabel.get(label);
     if (l !== undefined) {
-      if (l.count === 1) this.byLabel.delete(label);
-      else {
-        l.bytes -= reserved;
-        l.count--;
-      }
+      l.bytes -= reserved;
+      l.count--;
     }
+  }
+
+  /** Drops labels with no live allocation. */
+  prune(): void {
+    for (const [label, l] of this.byLabel) if (l.count === 0) this.byLabel.delete(label);
   }
 }

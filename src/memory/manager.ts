@@ -243,6 +243,7 @@ export class UnifiedMemoryManager implements AllocationOwner {
       byKind[k] = { bytes: b.kindUsed[i]!, count: b.kindCount[i]!, limitBytes: this.#o.kindLimitBytes[i]! };
     });
     const byLabel: Record<string, UsageEntry> = {};
+    b.prune();
     for (const [label, u] of b.byLabel) byLabel[label] = { bytes: u.bytes, count: u.count };
     const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
     return {

@@ -28,8 +28,13 @@ export interface MetricsSource {
  */
 export class MemoryMetrics {
   readonly #histogram: Histogram;
-  /** Pre-bound `{ pool, kind }` per kind index. */
-  readonly #kindAttrs: readonly Attributes[];
+  /**
+   * Pre-bound `{ kind }` per kind index, for the histogram only. The OpenTelemetry JS
+   * SDK hashes the attribute set on every record (sorted keys, JSON.stringify): one
+   * attribute costs ~0.8 µs, two ~2.1 µs on the bench box, more than the whole
+   * allocation. So the histogram carries `kind` alone; every observable carries `pool`.
+   */
+  readonly #sizeAttrs: readonly Attributes[];
   readonly #meter: Meter;
   readonly #callback: BatchObservableCallback;
   readonly #observables;
@@ -42,7 +47,7 @@ export class MemoryMetrics {
     const rejected = MEMORY_KINDS.map((kind) => Object.freeze({ pool, kind, outcome: 'rejected' }));
     const poolAttrs = Object.freeze({ pool });
     const cacheAttrs = kindAttrs[2]!;
-    this.#kindAttrs = kindAttrs;
+    this.#sizeAttrs = MEMORY_KINDS.map((kind) => Object.freeze({ kind }));
     this.#histogram = meter.createHistogram('aiva.memory.allocation.size', {
       description: 'Requested size of each allocation.',
       unit: 'By',
@@ -107,7 +112,7 @@ export class MemoryMetrics {
 
   /** The one synchronous instrument call per allocate. */
   recordAllocation(bytes: number, kindIndex: number): void {
-    this.#histogram.record(bytes, this.#kindAttrs[kindIndex]);
+    this.#histogram.record(bytes, this.#sizeAttrs[kindIndex]);
   }
 
   close(): void {

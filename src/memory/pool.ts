@@ -14,7 +14,7 @@ export function sizeClass(bytes: number, maxBufferBytes: number): number {
   if (bytes <= MIN_CLASS_BYTES) return MIN_CLASS_BYTES;
   if (bytes > maxBufferBytes) return bytes;
   // Largest power of two strictly below bytes, then quarter steps above it.
-  const pow = 2 ** Math.floor(Math.log2(bytes - 1));
+  const pow = bytes <= 0x80000000 ? 2 ** (31 - Math.clz32(bytes - 1)) : 2 ** Math.floor(Math.log2(bytes - 1));
   const step = pow / 4;
   const cls = Math.ceil(bytes / step) * step;
   return cls > maxBufferBytes ? bytes : cls;
