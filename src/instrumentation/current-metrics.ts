@@ -1,10 +1,12 @@
 import {
   aggregate,
+  counterIncrease,
   histogramQuantile,
   type MetricSnapshot,
-  rate,
   type Sample,
+  type Series,
   samplesOf,
+  seriesKey,
   type Where,
   windowedHistogram,
 } from './query.js';
@@ -46,7 +48,10 @@ export interface CurrentMetrics {
 }
 
 /** What a reading remembers of the previous one, for rates and windowed quantiles. */
-export type PreviousSamples = Map<string, ReadonlyMap<string, Sample>>;
+export interface PreviousSamples {
+  readonly timeMs: number;
+  readonly bySelection: ReadonlyMap<string, ReadonlyMap<string, Sample>>;
+}
 
 interface Selection {
   readonly name: string;
@@ -69,10 +74,12 @@ export function computeCurrentMetrics(
   const select = (s: Selection) => snapshot.select(s.name, s.where);
   const sumOf = (name: string, where?: Where) =>
     aggregate(values(snapshot, name, where), 'sum') ?? Number.NaN;
+  // Every windowed value shares one window, so ratios of them (the error rate) are exact.
+  const increaseOf = (s: Selection) => increase(previous?.bySelection.get(key(s)), select(s));
+  const windowSeconds = (snapshot.timeMs - (previous?.timeMs ?? earliestStart(snapshot, WINDOWED))) / 1000;
   const rateOf = (s: Selection) => {
-    const series = select(s);
-    if (series.length === 0) return Number.NaN;
-    return rate(previous?.get(key(s)), series) ?? 0;
+    if (select(s).length === 0) return Number.NaN;
+    return windowSeconds > 0 ? increaseOf(s) / windowSeconds : 0;
   };
 
   const idle = aggregate(values(snapshot, 'system.cpu.utilization', { 'system.cpu.state': 'idle' }), 'avg');
@@ -82,8 +89,8 @@ export function computeCurrentMetrics(
   const swapTotal = sumOf('system.paging.usage');
   const processCpu = aggregate(values(snapshot, 'process.cpu.utilization'), 'sum');
   const tasksPerSecond = rateOf(TASKS);
-  const errorsPerSecond = rateOf(TASK_ERRORS);
-  const taskWindow = windowedHistogram(previous?.get(key(TASKS)), select(TASKS));
+  const tasksInWindow = increaseOf(TASKS);
+  const taskWindow = windowedHistogram(previous?.bySelection.get(key(TASKS)), select(TASKS));
 
   const metrics: CurrentMetrics = {
     timestamp: snapshot.timeMs,
@@ -109,14 +116,28 @@ export function computeCurrentMetrics(
     queueSize: aggregate(values(snapshot, 'aiva.task.queue.size'), 'sum') ?? 0,
     activeTasks: aggregate(values(snapshot, 'aiva.task.active'), 'sum') ?? 0,
     tasksPerSecond: Number.isNaN(tasksPerSecond) ? 0 : tasksPerSecond,
-    taskErrorRate:
-      tasksPerSecond > 0 ? (Number.isNaN(errorsPerSecond) ? 0 : errorsPerSecond) / tasksPerSecond : 0,
+    taskErrorRate: tasksInWindow > 0 ? increaseOf(TASK_ERRORS) / tasksInWindow : 0,
     taskDurationP95Seconds: histogramQuantile(0.95, taskWindow),
   };
 
-  const samples: PreviousSamples = new Map();
-  for (const selection of WINDOWED) samples.set(key(selection), samplesOf(select(selection)));
-  return { metrics, samples };
+  const bySelection = new Map<string, ReadonlyMap<string, Sample>>();
+  for (const selection of WINDOWED) bySelection.set(key(selection), samplesOf(select(selection)));
+  return { metrics, samples: { timeMs: snapshot.timeMs, bySelection } };
+}
+
+function increase(previous: ReadonlyMap<string, Sample> | undefined, series: readonly Series[]): number {
+  let total = 0;
+  for (const s of series) total += counterIncrease(previous?.get(seriesKey(s)), s);
+  return total;
+}
+
+function earliestStart(snapshot: MetricSnapshot, selections: readonly Selection[]): number {
+  let earliest = snapshot.timeMs;
+  for (const selection of selections) {
+    for (const s of snapshot.select(selection.name, selection.where))
+      earliest = Math.min(earliest, s.startTimeMs);
+  }
+  return earliest;
 }
 
 function values(snapshot: MetricSnapshot, name: string, where?: Where): number[] {
