@@ -213,13 +213,57 @@ export async function readFallbackHost(): Promise<HostReading> {
   };
 }
 
-/** Machine-wide CPU utilization (0–1) per state between two readings; undefined when no tick elapsed. */
-export function cpuUtilization(prev: CpuTimes, curr: CpuTimes): CpuTimes | undefined {
+/**
+ * Machine-wide CPU utilization (0–1) per state between two readings;
+ * undefined when the window holds no more than `minTotalSeconds` of CPU time.
+ */
+export function cpuUtilization(prev: CpuTimes, curr: CpuTimes, minTotalSeconds = 0): CpuTimes | undefined {
   const keys = Object.keys(curr) as (keyof CpuTimes)[];
   let total = 0;
   for (const k of keys) total += Math.max(0, curr[k] - prev[k]);
-  if (total <= 0) return undefined;
+  if (total <= minTotalSeconds) return undefined;
   const out = { ...curr };
   for (const k of keys) out[k] = Math.max(0, curr[k] - prev[k]) / total;
   return out;
+}
+
+const ZERO_CPU: CpuTimes = Object.freeze({
+  user: 0,
+  nice: 0,
+  system: 0,
+  idle: 0,
+  iowait: 0,
+  interrupt: 0,
+  steal: 0,
+});
+
+/**
+ * Machine-wide utilization between readings. /proc/stat counts 10 ms ticks,
+ * so a window of a few ticks is noise (one tick of `user` reads as 100 %
+ * busy): a window shorter than 100 ms per CPU does not advance the baseline
+ * and the previous utilization is reported again. Before the first full
+ * window (a collect right after start), the average since boot is reported,
+ * like the first frame of `top`.
+ */
+export class CpuUtilizationWindow {
+  #baseline: CpuTimes | undefined;
+  #last: CpuTimes | undefined;
+  readonly #minWindowSeconds: number;
+
+  constructor(baseline: CpuTimes | undefined, cpuCount: number) {
+    this.#baseline = baseline;
+    this.#minWindowSeconds = 0.1 * Math.max(1, cpuCount);
+  }
+
+  update(current: CpuTimes): CpuTimes | undefined {
+    const windowed = this.#baseline && cpuUtilization(this.#baseline, current, this.#minWindowSeconds);
+    if (windowed) {
+      this.#last = windowed;
+      this.#baseline = current;
+    } else if (this.#baseline === undefined) {
+      this.#baseline = current;
+    }
+    this.#last ??= cpuUtilization(ZERO_CPU, current);
+    return this.#last;
+  }
 }

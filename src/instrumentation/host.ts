@@ -1,26 +1,10 @@
-import {
-  type Attributes,
-  type BatchObservableResult,
-  diag,
-  type MeterProvider,
-  metrics,
-} from '@opentelemetry/api';
+import { type MeterProvider, metrics } from '@opentelemetry/api';
 import { HostMetrics } from '@opentelemetry/host-metrics';
 import { createAllowListAttributesProcessor, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { ConfigError } from './errors.js';
-import { CachingMeterAdapter, ReadingCache } from './host-cache.js';
-import {
-  type CpuTimes,
-  cpuTimesFromOs,
-  cpuUtilization,
-  createWholeDiskFilter,
-  type HostReading,
-  parseProcStat,
-  type ReadText,
-  readFallbackHost,
-  readLinuxHost,
-  readTextSync,
-} from './host-proc.js';
+import { CachingMeterAdapter } from './host-cache.js';
+import { HOST_METER, startExtraHostMetrics } from './host-extra.js';
+import { type ReadText, readTextSync } from './host-proc.js';
 import {
   describe,
   expectBoolean,
@@ -28,6 +12,8 @@ import {
   expectPositiveMillis,
   rejectUnknownKeys,
 } from './validate.js';
+
+export { HOST_METER };
 
 /** Options of {@link startHostMetrics}. */
 export interface HostMetricsOptions {
@@ -77,8 +63,6 @@ export interface HostMetricsHandle {
 
 /** Meter name of the instruments `@opentelemetry/host-metrics` creates (its default). */
 export const HOST_METRICS_LIBRARY_METER = '@opentelemetry/host-metrics';
-/** Meter name of the instruments this module adds. */
-export const HOST_METER = 'aiva-performance/host';
 
 const KNOWN_KEYS = ['meterProvider', 'intervalMillis', 'perCpu'] as const;
 
@@ -175,165 +159,6 @@ export function startHostMetricsWith(
       adapter.shutdown();
       extra.shutdown();
     },
-  };
-}
-
-const CPU_STATES = [
-  'user',
-  'nice',
-  'system',
-  'idle',
-  'iowait',
-  'interrupt',
-  'steal',
-] as const satisfies readonly (keyof CpuTimes)[];
-
-const ZERO_CPU: CpuTimes = Object.freeze({
-  user: 0,
-  nice: 0,
-  system: 0,
-  idle: 0,
-  iowait: 0,
-  interrupt: 0,
-  steal: 0,
-});
-
-interface ExtraDeps {
-  readText: ReadText;
-  now: () => number;
-  linux: boolean;
-  maxAgeMillis: number;
-}
-
-interface Snapshot {
-  reading: HostReading;
-  cpuUtilization: CpuTimes | undefined;
-}
-
-function startExtraHostMetrics(resolved: ResolvedHostMetricsOptions, deps: ExtraDeps) {
-  const meter = resolved.meterProvider.getMeter(HOST_METER);
-  const isWholeDisk = createWholeDiskFilter();
-  const readCpu = (): CpuTimes | undefined => {
-    if (!deps.linux) return cpuTimesFromOs();
-    try {
-      return parseProcStat(deps.readText('/proc/stat'));
-    } catch {
-      return undefined;
-    }
-  };
-  // Baseline now, so the first collect already has a utilization window.
-  let prevCpu = resolved.perCpu ? undefined : readCpu();
-  let lastUtilization: CpuTimes | undefined;
-
-  const cache = new ReadingCache<Snapshot>(
-    async () => {
-      const reading = deps.linux ? readLinuxHost(deps.readText, isWholeDisk) : await readFallbackHost();
-      if (!resolved.perCpu && reading.cpu) {
-        // No tick since the baseline (a collect right after start): report the
-        // average since boot rather than nothing, like the first frame of top.
-        lastUtilization =
-          (prevCpu && cpuUtilization(prevCpu, reading.cpu)) ??
-          lastUtilization ??
-          cpuUtilization(ZERO_CPU, reading.cpu);
-        prevCpu = reading.cpu;
-      }
-      return { reading, cpuUtilization: lastUtilization };
-    },
-    deps.maxAgeMillis,
-    deps.now,
-  );
-
-  const cpuUtil = resolved.perCpu
-    ? undefined
-    : meter.createObservableGauge('system.cpu.utilization', {
-        description: 'Machine-wide CPU utilization per state (0-1), from the aggregate /proc/stat line',
-        unit: '1',
-      });
-  const load = (['1m', '5m', '15m'] as const).map((w) =>
-    meter.createObservableGauge(`system.cpu.load_average.${w}`, {
-      description: `System load average over ${w.replace('m', ' minute(s)')}`,
-      unit: '{thread}',
-    }),
-  );
-  const memLimit = meter.createObservableUpDownCounter('system.memory.limit', {
-    description: 'Total memory available to the system',
-    unit: 'By',
-  });
-  const memAvailable = meter.createObservableUpDownCounter('system.memory.linux.available', {
-    description:
-      'Memory available for new work without swapping (MemAvailable; excludes reclaimable page cache)',
-    unit: 'By',
-  });
-  const paging = meter.createObservableUpDownCounter('system.paging.usage', {
-    description: 'Swap space used and free',
-    unit: 'By',
-  });
-  const diskIo = meter.createObservableCounter('system.disk.io', {
-    description: 'Bytes read from and written to whole disks (sectors x 512)',
-    unit: 'By',
-  });
-  const diskOps = meter.createObservableCounter('system.disk.operations', {
-    description: 'Read and write operations completed on whole disks',
-    unit: '{operation}',
-  });
-
-  const stateAttrs = Object.fromEntries(CPU_STATES.map((s) => [s, Object.freeze({ 'system.cpu.state': s })]));
-  const pagingUsed = Object.freeze({ 'system.paging.state': 'used' });
-  const pagingFree = Object.freeze({ 'system.paging.state': 'free' });
-  const diskAttrs = new Map<string, { read: Attributes; write: Attributes }>();
-  const attrsFor = (device: string) => {
-    let a = diskAttrs.get(device);
-    if (a === undefined) {
-      a = {
-        read: Object.freeze({ 'system.device': device, 'disk.io.direction': 'read' }),
-        write: Object.freeze({ 'system.device': device, 'disk.io.direction': 'write' }),
-      };
-      diskAttrs.set(device, a);
-    }
-    return a;
-  };
-
-  const observables = [
-    memLimit,
-    memAvailable,
-    paging,
-    diskIo,
-    diskOps,
-    ...load,
-    ...(cpuUtil ? [cpuUtil] : []),
-  ];
-  const callback = async (result: BatchObservableResult) => {
-    let snap: Snapshot;
-    try {
-      snap = await cache.get();
-    } catch (err) {
-      diag.debug('aiva-performance/host: host reading failed', err);
-      return;
-    }
-    const r = snap.reading;
-    if (cpuUtil && snap.cpuUtilization) {
-      for (const s of CPU_STATES) result.observe(cpuUtil, snap.cpuUtilization[s], stateAttrs[s]);
-    }
-    r.loadAverage.forEach((v, i) => {
-      const gauge = load[i];
-      if (gauge) result.observe(gauge, v);
-    });
-    result.observe(memLimit, r.memoryLimitBytes);
-    if (r.memoryAvailableBytes !== undefined) result.observe(memAvailable, r.memoryAvailableBytes);
-    if (r.swapUsedBytes !== undefined) result.observe(paging, r.swapUsedBytes, pagingUsed);
-    if (r.swapFreeBytes !== undefined) result.observe(paging, r.swapFreeBytes, pagingFree);
-    for (const d of r.disks) {
-      const a = attrsFor(d.device);
-      result.observe(diskIo, d.readBytes, a.read);
-      result.observe(diskIo, d.writeBytes, a.write);
-      result.observe(diskOps, d.readOperations, a.read);
-      result.observe(diskOps, d.writeOperations, a.write);
-    }
-  };
-  meter.addBatchObservableCallback(callback, observables);
-  return {
-    cache,
-    shutdown: () => meter.removeBatchObservableCallback(callback, observables),
   };
 }
 

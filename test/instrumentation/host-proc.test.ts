@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CpuUtilizationWindow,
   cpuUtilization,
   createWholeDiskFilter,
   parseDiskstats,
@@ -50,6 +51,40 @@ describe('cpuUtilization', () => {
     const a = parseProcStat(STAT);
     if (!a) throw new Error('parse failed');
     expect(cpuUtilization(a, a)).toBeUndefined();
+  });
+});
+
+describe('CpuUtilizationWindow', () => {
+  const t = (busy: number, idle: number) => ({
+    user: busy,
+    nice: 0,
+    system: 0,
+    idle,
+    iowait: 0,
+    interrupt: 0,
+    steal: 0,
+  });
+
+  it('reports the average since boot before the first full window (one tick is not a window)', () => {
+    const w = new CpuUtilizationWindow(t(100, 300), 2);
+    // One 10 ms tick of user time since the baseline would read as 100 % busy.
+    const u = w.update(t(100.01, 300));
+    expect(u?.user).toBeCloseTo(100.01 / 400.01, 9);
+  });
+
+  it('keeps the baseline until 100 ms per CPU have elapsed, then reports that window', () => {
+    const w = new CpuUtilizationWindow(t(100, 300), 2);
+    w.update(t(100.01, 300)); // too short: baseline stays at (100, 300)
+    const u = w.update(t(100.12, 300.09)); // 0.21 s of CPU time since the baseline
+    expect(u?.user).toBeCloseTo(0.12 / 0.21, 9);
+    expect(u?.idle).toBeCloseTo(0.09 / 0.21, 9);
+  });
+
+  it('repeats the last window while the next one is too short', () => {
+    const w = new CpuUtilizationWindow(t(0, 0), 1);
+    const first = w.update(t(0.1, 0.12));
+    expect(first?.idle).toBeCloseTo(0.12 / 0.22, 9);
+    expect(w.update(t(0.11, 0.12))).toBe(first);
   });
 });
 

@@ -1,0 +1,163 @@
+import { cpus } from 'node:os';
+import { type Attributes, type BatchObservableResult, diag, type MeterProvider } from '@opentelemetry/api';
+import { ReadingCache } from './host-cache.js';
+import {
+  type CpuTimes,
+  CpuUtilizationWindow,
+  cpuTimesFromOs,
+  createWholeDiskFilter,
+  type HostReading,
+  parseProcStat,
+  type ReadText,
+  readFallbackHost,
+  readLinuxHost,
+} from './host-proc.js';
+
+/** Meter name of the instruments this module adds to what @opentelemetry/host-metrics emits. */
+export const HOST_METER = 'aiva-performance/host';
+
+const CPU_STATES = [
+  'user',
+  'nice',
+  'system',
+  'idle',
+  'iowait',
+  'interrupt',
+  'steal',
+] as const satisfies readonly (keyof CpuTimes)[];
+
+export interface ExtraDeps {
+  readText: ReadText;
+  now: () => number;
+  linux: boolean;
+  maxAgeMillis: number;
+}
+
+interface Snapshot {
+  reading: HostReading;
+  cpuUtilization: CpuTimes | undefined;
+}
+
+/**
+ * Load average, memory limit and MemAvailable, swap, disk I/O and (perCpu
+ * off) machine-wide CPU utilization, from one cached /proc reading.
+ */
+export function startExtraHostMetrics(
+  resolved: { meterProvider: MeterProvider; perCpu: boolean },
+  deps: ExtraDeps,
+) {
+  const meter = resolved.meterProvider.getMeter(HOST_METER);
+  const isWholeDisk = createWholeDiskFilter();
+  const readCpu = (): CpuTimes | undefined => {
+    if (!deps.linux) return cpuTimesFromOs();
+    try {
+      return parseProcStat(deps.readText('/proc/stat'));
+    } catch {
+      return undefined;
+    }
+  };
+  // Baseline now, so the first collect already has a utilization window.
+  const cpuWindow = resolved.perCpu ? undefined : new CpuUtilizationWindow(readCpu(), cpus().length);
+
+  const cache = new ReadingCache<Snapshot>(
+    async () => {
+      const reading = deps.linux ? readLinuxHost(deps.readText, isWholeDisk) : await readFallbackHost();
+      return { reading, cpuUtilization: reading.cpu && cpuWindow?.update(reading.cpu) };
+    },
+    deps.maxAgeMillis,
+    deps.now,
+  );
+
+  const cpuUtil = resolved.perCpu
+    ? undefined
+    : meter.createObservableGauge('system.cpu.utilization', {
+        description: 'Machine-wide CPU utilization per state (0-1), from the aggregate /proc/stat line',
+        unit: '1',
+      });
+  const load = (['1m', '5m', '15m'] as const).map((w) =>
+    meter.createObservableGauge(`system.cpu.load_average.${w}`, {
+      description: `System load average over ${w.replace('m', ' minute(s)')}`,
+      unit: '{thread}',
+    }),
+  );
+  const memLimit = meter.createObservableUpDownCounter('system.memory.limit', {
+    description: 'Total memory available to the system',
+    unit: 'By',
+  });
+  const memAvailable = meter.createObservableUpDownCounter('system.memory.linux.available', {
+    description:
+      'Memory available for new work without swapping (MemAvailable; excludes reclaimable page cache)',
+    unit: 'By',
+  });
+  const paging = meter.createObservableUpDownCounter('system.paging.usage', {
+    description: 'Swap space used and free',
+    unit: 'By',
+  });
+  const diskIo = meter.createObservableCounter('system.disk.io', {
+    description: 'Bytes read from and written to whole disks (sectors x 512)',
+    unit: 'By',
+  });
+  const diskOps = meter.createObservableCounter('system.disk.operations', {
+    description: 'Read and write operations completed on whole disks',
+    unit: '{operation}',
+  });
+
+  const stateAttrs = Object.fromEntries(CPU_STATES.map((s) => [s, Object.freeze({ 'system.cpu.state': s })]));
+  const pagingUsed = Object.freeze({ 'system.paging.state': 'used' });
+  const pagingFree = Object.freeze({ 'system.paging.state': 'free' });
+  const diskAttrs = new Map<string, { read: Attributes; write: Attributes }>();
+  const attrsFor = (device: string) => {
+    let a = diskAttrs.get(device);
+    if (a === undefined) {
+      a = {
+        read: Object.freeze({ 'system.device': device, 'disk.io.direction': 'read' }),
+        write: Object.freeze({ 'system.device': device, 'disk.io.direction': 'write' }),
+      };
+      diskAttrs.set(device, a);
+    }
+    return a;
+  };
+
+  const observables = [
+    memLimit,
+    memAvailable,
+    paging,
+    diskIo,
+    diskOps,
+    ...load,
+    ...(cpuUtil ? [cpuUtil] : []),
+  ];
+  const callback = async (result: BatchObservableResult) => {
+    let snap: Snapshot;
+    try {
+      snap = await cache.get();
+    } catch (err) {
+      diag.debug('aiva-performance/host: host reading failed', err);
+      return;
+    }
+    const r = snap.reading;
+    if (cpuUtil && snap.cpuUtilization) {
+      for (const s of CPU_STATES) result.observe(cpuUtil, snap.cpuUtilization[s], stateAttrs[s]);
+    }
+    r.loadAverage.forEach((v, i) => {
+      const gauge = load[i];
+      if (gauge) result.observe(gauge, v);
+    });
+    result.observe(memLimit, r.memoryLimitBytes);
+    if (r.memoryAvailableBytes !== undefined) result.observe(memAvailable, r.memoryAvailableBytes);
+    if (r.swapUsedBytes !== undefined) result.observe(paging, r.swapUsedBytes, pagingUsed);
+    if (r.swapFreeBytes !== undefined) result.observe(paging, r.swapFreeBytes, pagingFree);
+    for (const d of r.disks) {
+      const a = attrsFor(d.device);
+      result.observe(diskIo, d.readBytes, a.read);
+      result.observe(diskIo, d.writeBytes, a.write);
+      result.observe(diskOps, d.readOperations, a.read);
+      result.observe(diskOps, d.writeOperations, a.write);
+    }
+  };
+  meter.addBatchObservableCallback(callback, observables);
+  return {
+    cache,
+    shutdown: () => meter.removeBatchObservableCallback(callback, observables),
+  };
+}
