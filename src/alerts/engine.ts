@@ -1,0 +1,374 @@
+import { type MeterProvider, metrics } from '@opentelemetry/api';
+import { flattenMetrics, type MetricSnapshot } from '../instrumentation/query.js';
+import { runActions } from './actions.js';
+import { type AlertsStatus, buildAlert, renderLabels } from './alert.js';
+import { DEFAULT_ALERT_RULES } from './defaults.js';
+import { DeliveryQueue } from './delivery.js';
+import { AlertConfigError, AlertEngineClosedError, DuplicateAlertRuleError } from './errors.js';
+import {
+  type ConfiguredAlert,
+  ruleFromSetAlert,
+  rulesFromConfigure,
+  type SetAlertOptions,
+} from './facade.js';
+import { AlertMetrics } from './metrics.js';
+import { AlertmanagerNotifier, LogNotifier, WebhookNotifier } from './notifiers.js';
+import {
+  type AlertEngineOptions,
+  checkIntervals,
+  type ResolvedAlertsOptions,
+  resolveAlertsOptions,
+} from './options.js';
+import { evaluateRuleValue, normalizeRule, SEVERITIES } from './rules.js';
+import { initialState, type RuleState, step } from './state.js';
+import type {
+  Alert,
+  AlertActionTargets,
+  AlertEventName,
+  AlertIntervals,
+  AlertLogger,
+  AlertNotification,
+  AlertRule,
+  AlertRuleInput,
+  MetricSource,
+  Severity,
+} from './types.js';
+import { RangeMemory } from './window.js';
+
+interface Entry {
+  rule: AlertRule;
+  state: RuleState;
+  memory: RangeMemory;
+  labels: Readonly<Record<string, string>>;
+  /** Last send per re-sending notifier. */
+  lastSentMs: Map<string, number>;
+}
+
+type Listener = (alert: Alert) => void;
+
+/**
+ * Evaluates alert rules in-process against the SDK's in-process reader.
+ * Rules due at the same tick share one `collect()`; each severity has its own
+ * interval. Transitions follow Prometheus (pending → firing → resolved, `for`,
+ * `keepFiringFor`) plus `nodata`; actions run once per transition to firing;
+ * notifications go through bounded, retrying queues that never block evaluation.
+ *
+ * @example
+ * ```ts
+ * const engine = new AlertEngine({ source: reader, serviceName: 'scanner', alertmanager: { url } });
+ * engine.on('firing', (a) => console.log(a.name, a.value));
+ * engine.start();
+ * await engine.shutdown();
+ * ```
+ */
+export class AlertEngine {
+  private readonly entries = new Map<string, Entry>();
+  private readonly listeners = new Map<AlertEventName, Set<Listener>>();
+  private readonly options: ResolvedAlertsOptions;
+  private readonly source: MetricSource;
+  private readonly targets: AlertActionTargets;
+  private readonly logger: AlertLogger;
+  private readonly serviceName: string | undefined;
+  private readonly queues: DeliveryQueue[] = [];
+  private readonly metrics: AlertMetrics;
+  private readonly intervals: AlertIntervals;
+  private readonly nextDue = new Map<Severity, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private started = false;
+  private closed = false;
+  private lastEvaluatedMs: number | undefined;
+
+  constructor(options: AlertEngineOptions) {
+    if (typeof options !== 'object' || options === null)
+      throw new AlertConfigError('options must be an object');
+    if (typeof options.source?.collect !== 'function') {
+      throw new AlertConfigError('options.source must have a collect() method (a MetricReader)');
+    }
+    if (
+      options.serviceName !== undefined &&
+      (typeof options.serviceName !== 'string' || options.serviceName === '')
+    ) {
+      throw new AlertConfigError('options.serviceName must be a non-empty string');
+    }
+    this.options = resolveAlertsOptions(options);
+    this.intervals = { ...this.options.intervals };
+    this.source = options.source;
+    this.targets = options.actions ?? {};
+    this.logger = options.logger ?? console;
+    this.serviceName = options.serviceName;
+    const provider: MeterProvider = options.meterProvider ?? metrics.getMeterProvider();
+
+    const custom = new Set(this.options.rules.map((r) => r?.name));
+    const inputs: [AlertRuleInput, string][] = [
+      ...(this.options.defaults ? DEFAULT_ALERT_RULES.filter((r) => !custom.has(r.name)) : []).map(
+        (r, i): [AlertRuleInput, string] => [r, `DEFAULT_ALERT_RULES[${i}]`],
+      ),
+      ...this.options.rules.map((r, i): [AlertRuleInput, string] => [r, `options.rules[${i}]`]),
+    ];
+    for (const [input, field] of inputs) this.add(normalizeRule(input, field));
+
+    const notifiers = [...(options.notifiers ?? [])];
+    if (this.options.log) notifiers.unshift(new LogNotifier(this.logger));
+    if (options.alertmanager) notifiers.push(new AlertmanagerNotifier(options.alertmanager));
+    if (options.webhook) notifiers.push(new WebhookNotifier(options.webhook));
+    this.metrics = new AlertMetrics(provider, () => this.entryViews());
+    for (const n of notifiers) {
+      if (typeof n?.send !== 'function' || typeof n.name !== 'string') {
+        throw new AlertConfigError('options.notifiers entries must have a name and a send() method');
+      }
+      this.queues.push(
+        new DeliveryQueue(
+          n,
+          this.options.delivery,
+          (name, outcome, count) => this.metrics.notified(name, outcome, count),
+          this.logger,
+        ),
+      );
+    }
+  }
+
+  /** Starts the per-severity timers (unref'd). Idempotent. */
+  start(): void {
+    if (this.closed) throw new AlertEngineClosedError('AlertEngine was shut down');
+    if (this.started) return;
+    this.started = true;
+    const now = Date.now();
+    for (const s of SEVERITIES) this.nextDue.set(s, now + this.intervals[s]);
+    this.schedule();
+  }
+
+  /** Stops timers, waits for the running evaluation, flushes notifier queues within `shutdownTimeoutMillis`. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.inFlight?.catch(() => undefined);
+    await Promise.all(this.queues.map((q) => q.close(this.options.shutdownTimeoutMillis)));
+  }
+
+  /** Adds a rule (per-severity thresholds add one per severity). Throws AlertConfigError / DuplicateAlertRuleError. */
+  addRule(input: AlertRuleInput): AlertRule[] {
+    const rules = normalizeRule(input, 'rule');
+    this.add(rules);
+    return rules;
+  }
+
+  /** Removes the rules named `name` (one severity, or all). Returns how many were removed. */
+  removeRule(name: string, severity?: Severity): number {
+    let removed = 0;
+    for (const [id, e] of this.entries) {
+      if (e.rule.name === name && (severity === undefined || e.rule.severity === severity)) {
+        this.entries.delete(id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Subscribes to transitions; returns the unsubscribe function. */
+  on(event: AlertEventName, listener: Listener): () => void {
+    let set = this.listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** Current state of every rule's alert. */
+  list(): Alert[] {
+    return [...this.entries.values()].map((e) => this.toAlert(e));
+  }
+
+  /** The rule definitions in force. */
+  rules(): AlertRule[] {
+    return [...this.entries.values()].map((e) => e.rule);
+  }
+
+  /** JSON for `GET /alerts`. */
+  status(): AlertsStatus {
+    return {
+      service: this.serviceName ?? null,
+      evaluatedAt: this.lastEvaluatedMs === undefined ? null : new Date(this.lastEvaluatedMs).toISOString(),
+      intervals: { ...this.intervals },
+      alerts: this.list(),
+    };
+  }
+
+  /** `monitor.setAlert`: replaces a previous setAlert on the same metric. */
+  setAlert(options: SetAlertOptions): AlertRule[] {
+    const input = ruleFromSetAlert(options);
+    const rules = normalizeRule(input, 'setAlert options');
+    this.removeRule(input.name);
+    this.add(rules);
+    return rules;
+  }
+
+  /** `monitor.configureAlerts`: one rule per metric key, replacing earlier ones for that key. */
+  configureAlerts(config: Record<string, ConfiguredAlert>): AlertRule[] {
+    const inputs = rulesFromConfigure(config);
+    const rules = inputs.flatMap((r) => normalizeRule(r, `configureAlerts config.${r.metric}`));
+    for (const r of inputs) this.removeRule(r.name);
+    this.add(rules);
+    return rules;
+  }
+
+  /** `monitor.setIntervals`: per-severity evaluation intervals in ms; takes effect from now. */
+  setIntervals(intervals: Partial<AlertIntervals>): void {
+    const checked = checkIntervals(intervals, 'intervals');
+    const now = Date.now();
+    for (const [s, ms] of Object.entries(checked) as [Severity, number][]) {
+      this.intervals[s] = ms;
+      if (this.started) this.nextDue.set(s, now + ms);
+    }
+    if (this.started && !this.closed) this.schedule();
+  }
+
+  /**
+   * Evaluates the rules of the given severities (default all) now, with one
+   * collection. Resolves when states and events are updated; rejects only
+   * after shutdown.
+   */
+  async evaluate(severities: readonly Severity[] = SEVERITIES): Promise<void> {
+    if (this.closed) throw new AlertEngineClosedError('AlertEngine was shut down');
+    const run = (this.inFlight ?? Promise.resolve()).then(() => this.round(severities));
+    this.inFlight = run.finally(() => {
+      if (this.inFlight === tracked) this.inFlight = undefined;
+    });
+    const tracked = this.inFlight;
+    return run;
+  }
+
+  private add(rules: AlertRule[]): void {
+    for (const r of rules) {
+      if (this.entries.has(r.id)) throw new DuplicateAlertRuleError(`an alert rule ${r.id} already exists`);
+    }
+    for (const rule of rules) {
+      this.entries.set(rule.id, {
+        rule,
+        state: initialState(),
+        memory: new RangeMemory(rule.rangeMillis),
+        labels: renderLabels(rule, this.serviceName),
+        lastSentMs: new Map(),
+      });
+    }
+  }
+
+  private *entryViews() {
+    for (const e of this.entries.values())
+      yield { name: e.rule.name, severity: e.rule.severity, state: e.state.state };
+  }
+
+  private toAlert(e: Entry): Alert {
+    return buildAlert(e.rule, e.state, e.labels);
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const t of this.nextDue.values()) earliest = Math.min(earliest, t);
+    this.timer = setTimeout(() => this.tick(), Math.max(0, earliest - Date.now()));
+    this.timer.unref?.();
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    const due: Severity[] = [];
+    for (const s of SEVERITIES) {
+      let next = this.nextDue.get(s) ?? now;
+      if (next > now) continue;
+      due.push(s);
+      while (next <= now) next += this.intervals[s];
+      this.nextDue.set(s, next);
+    }
+    if (!this.closed) this.schedule();
+    if (due.length === 0 || this.closed) return;
+    if (this.inFlight) return; // the previous round is still running: skip rather than pile up
+    this.evaluate(due).catch((error: unknown) =>
+      this.logger.error('alert evaluation failed', { error: String(error) }),
+    );
+  }
+
+  private async round(severities: readonly Severity[]): Promise<void> {
+    const due = [...this.entries.values()].filter((e) => severities.includes(e.rule.severity));
+    if (due.length === 0) return;
+    const started = performance.now();
+    let snap: MetricSnapshot | undefined;
+    try {
+      snap = flattenMetrics(await this.source.collect());
+    } catch (error) {
+      this.logger.error('alert evaluation: collect() failed; rules see no data', { error: String(error) });
+    }
+    if (this.closed) return;
+    const nowMs = Date.now();
+    this.lastEvaluatedMs = nowMs;
+    const outbox: AlertNotification[] = [];
+    for (const e of due) {
+      if (this.entries.get(e.rule.id) !== e) continue; // removed meanwhile
+      let value: number | undefined;
+      let outcome: 'ok' | 'nodata' | 'error' = 'ok';
+      try {
+        value = snap ? evaluateRuleValue(e.rule, { snap, nowMs, memory: e.memory }) : undefined;
+      } catch (error) {
+        outcome = 'error';
+        value = Number.NaN;
+        this.logger.error('alert rule evaluation threw; treated as NaN', {
+          rule: e.rule.id,
+          error: String(error),
+        });
+      }
+      if (value === undefined) outcome = 'nodata';
+      this.metrics.evaluated(e.rule.severity, outcome);
+      for (const event of step(e.rule, e.state, value, nowMs)) this.transition(e, event, outbox);
+    }
+    this.deliver(due, outbox, nowMs);
+    this.metrics.roundTook((performance.now() - started) / 1000);
+  }
+
+  private transition(e: Entry, event: AlertEventName, outbox: AlertNotification[]): void {
+    const alert = this.toAlert(e);
+    if (event === 'firing') {
+      runActions(e.rule.actions, alert, this.targets, this.logger);
+      outbox.push({ status: 'firing', alert });
+    } else if (event === 'resolved') {
+      outbox.push({ status: 'resolved', alert });
+    } else if (event === 'nodata') {
+      this.logger.warn(`alert ${e.rule.name} has no data`, { rule: e.rule.id, metric: e.rule.metric });
+    }
+    for (const listener of this.listeners.get(event) ?? []) {
+      try {
+        listener(alert);
+      } catch (error) {
+        this.logger.error('alert listener threw', { event, rule: e.rule.id, error: String(error) });
+      }
+    }
+  }
+
+  private deliver(due: readonly Entry[], outbox: AlertNotification[], nowMs: number): void {
+    for (const q of this.queues) {
+      const resend = q.notifier.resendDelayMillis;
+      const batch = outbox.slice();
+      for (const n of outbox) {
+        if (n.status === 'firing') this.markSent(n, q.notifier.name, nowMs);
+      }
+      if (resend !== undefined) {
+        for (const e of due) {
+          if (e.state.state !== 'firing') continue;
+          const last = e.lastSentMs.get(q.notifier.name);
+          if (last !== undefined && nowMs - last >= resend && !outbox.some((n) => n.alert.id === e.rule.id)) {
+            batch.push({ status: 'firing', alert: this.toAlert(e) });
+            e.lastSentMs.set(q.notifier.name, nowMs);
+          }
+        }
+      }
+      q.enqueue(batch);
+    }
+  }
+
+  private markSent(n: AlertNotification, notifier: string, nowMs: number): void {
+    this.entries.get(n.alert.id)?.lastSentMs.set(notifier, nowMs);
+  }
+}
