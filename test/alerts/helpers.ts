@@ -11,3 +11,44 @@ export function testProvider(): { provider: MeterProvider; reader: TestReader } 
   const provider = new MeterProvider({ readers: [reader] });
   return { provider, reader };
 }
+
+import { vi } from 'vitest';
+import { AlertEngine } from '../../src/alerts/engine.js';
+import type { AlertEngineOptions } from '../../src/alerts/options.js';
+
+/** Values the fake host "exports"; `undefined` = the series is absent. */
+export interface FakeHost {
+  cpuIdle: number | undefined;
+  queue: number | undefined;
+}
+
+export function fakeLogger() {
+  return { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+}
+
+/** A real MeterProvider + reader with CPU and queue gauges, and an engine reading it (no defaults). */
+export function harness(options: Partial<AlertEngineOptions> = {}) {
+  const { provider, reader } = testProvider();
+  const host: FakeHost = { cpuIdle: 0.9, queue: 0 };
+  const meter = provider.getMeter('test-host');
+  meter.createObservableGauge('system.cpu.utilization').addCallback((r) => {
+    if (host.cpuIdle === undefined) return;
+    r.observe(host.cpuIdle, { 'system.cpu.state': 'idle', 'system.cpu.logical_number': 0 });
+    r.observe(1 - host.cpuIdle, { 'system.cpu.state': 'user', 'system.cpu.logical_number': 0 });
+  });
+  meter.createObservableGauge('aiva.task.queue.size').addCallback((r) => {
+    if (host.queue !== undefined) r.observe(host.queue, { 'aiva.queue.name': 'jobs' });
+  });
+  const collect = vi.spyOn(reader, 'collect');
+  const logger = fakeLogger();
+  const engine = new AlertEngine({
+    source: reader,
+    meterProvider: provider,
+    defaults: false,
+    log: false,
+    logger,
+    serviceName: 'svc',
+    ...options,
+  });
+  return { provider, reader, host, engine, collect, logger, meter };
+}
