@@ -69,7 +69,7 @@ describe('AlertEngine scheduling and transitions', () => {
     host.queue = 50;
     await vi.advanceTimersByTimeAsync(5000);
     expect(action).toHaveBeenCalledTimes(1);
-    expect((action.mock.calls[0]?.[0] as Alert).state).toBe('firing');
+    expect((action.mock.calls[0]?.[0] as Alert | undefined)?.state).toBe('firing');
     host.queue = 0;
     await vi.advanceTimersByTimeAsync(1000);
     host.queue = 50;
