@@ -5,7 +5,6 @@ import {
   type MeterProvider,
   metrics,
   type ObservableResult,
-  type UpDownCounter,
 } from '@opentelemetry/api';
 import { DURATION_SECONDS_BUCKETS } from './buckets.js';
 
@@ -24,6 +23,8 @@ const MAX_CACHED_TASK_NAMES = 1000;
 interface TaskAttributes {
   readonly active: Attributes;
   readonly byOutcome: Readonly<Record<TaskOutcome, Attributes>>;
+  /** Tasks of this name running now: a plain number read at collection, so a task pays one instrument call, not three. */
+  running: number;
 }
 
 /** Queue-size callbacks, shared by every recorder so a queue registered before the SDK starts is still exported. */
@@ -38,7 +39,6 @@ const MAX_RETIRED_QUEUES = 1000;
 /** Task instruments bound to one MeterProvider. */
 export class TaskRecorder {
   readonly #duration: Histogram;
-  readonly #active: UpDownCounter;
   readonly #attributes = new Map<string, TaskAttributes>();
 
   constructor(meterProvider: MeterProvider) {
@@ -48,10 +48,15 @@ export class TaskRecorder {
       unit: 's',
       advice: { explicitBucketBoundaries: [...DURATION_SECONDS_BUCKETS] },
     });
-    this.#active = meter.createUpDownCounter('aiva.task.active', {
-      description: 'Tracked tasks currently running.',
-      unit: '{task}',
-    });
+    meter
+      .createObservableUpDownCounter('aiva.task.active', {
+        description: 'Tracked tasks currently running.',
+        unit: '{task}',
+      })
+      .addCallback((result) => {
+        for (const attributes of this.#attributes.values())
+          result.observe(attributes.running, attributes.active);
+      });
     meter
       .createObservableGauge('aiva.task.queue.size', {
         description: 'Items waiting in each registered queue.',
@@ -64,11 +69,11 @@ export class TaskRecorder {
     const attributes = this.#attributesFor(name);
     const startedAt = performance.now();
     let elapsedSeconds = -1;
-    this.#active.add(1, attributes.active);
+    attributes.running++;
     return (outcome: TaskOutcome = 'ok') => {
       if (elapsedSeconds >= 0) return elapsedSeconds;
       elapsedSeconds = (performance.now() - startedAt) / 1000;
-      this.#active.add(-1, attributes.active);
+      attributes.running--;
       this.#duration.record(elapsedSeconds, attributes.byOutcome[outcome] ?? attributes.byOutcome.error);
       return elapsedSeconds;
     };
@@ -113,7 +118,7 @@ export class TaskRecorder {
     for (const outcome of OUTCOMES) {
       byOutcome[outcome] = Object.freeze({ 'aiva.task.name': name, 'aiva.task.outcome': outcome });
     }
-    const attributes = Object.freeze({ active, byOutcome: Object.freeze(byOutcome) });
+    const attributes: TaskAttributes = { active, byOutcome: Object.freeze(byOutcome), running: 0 };
     if (this.#attributes.size < MAX_CACHED_TASK_NAMES) this.#attributes.set(name, attributes);
     return attributes;
   }
