@@ -40,7 +40,7 @@ export interface MemoryOptions {
   cleanupIntervalMillis?: number;
   /**
    * Bound of `mem.cache` in MiB (≤ maxMemoryMb). Entries beyond it are evicted LRU first.
-   * @default 256
+   * @default 256, or a quarter of maxMemoryMb when that is smaller
    * @example { cacheSizeMb: 512 }
    */
   cacheSizeMb?: number;
@@ -228,7 +228,10 @@ export function resolveMemoryOptions(options: MemoryOptions = {}): ResolvedMemor
   }
   const maxMb = positive(o.maxMemoryMb, 'options.maxMemoryMb');
   const maxBytes = mbToBytes(maxMb);
-  const cacheMb = positive(o.cacheSizeMb, 'options.cacheSizeMb');
+  const cacheMb =
+    options.cacheSizeMb === undefined
+      ? Math.min(DEFAULT_MEMORY_OPTIONS.cacheSizeMb, maxMb / 4)
+      : positive(o.cacheSizeMb, 'options.cacheSizeMb');
   if (cacheMb > maxMb) throw new RangeError('options.cacheSizeMb must not exceed options.maxMemoryMb');
   const kindLimitBytes = MEMORY_KINDS.map(() => Number.POSITIVE_INFINITY);
   if (o.kindLimitsMb === null || typeof o.kindLimitsMb !== 'object') {

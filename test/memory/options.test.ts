@@ -74,6 +74,11 @@ describe('options validation (one test per message)', () => {
     expect(Object.isFrozen(DEFAULT_MEMORY_OPTIONS)).toBe(true);
   });
 
+  test('the default cacheSizeMb is a quarter of a small budget', () => {
+    expect(resolveMemoryOptions({ maxMemoryMb: 64 }).cacheBytes).toBe(16 * 1024 * 1024);
+    expect(resolveMemoryOptions({ maxMemoryMb: 4096 }).cacheBytes).toBe(256 * 1024 * 1024);
+  });
+
   test('the production preset shape is accepted (enableSwap false)', () => {
     const r = resolveMemoryOptions({ maxMemoryMb: 4096, gcThreshold: 0.75, enableSwap: false });
     expect(r.maxBytes).toBe(4096 * 1024 * 1024);
