@@ -24,7 +24,11 @@ export type { MonitorStartOptions } from './instrumentation/monitor.js';
 export { PerformanceMonitor } from './instrumentation/monitor.js';
 export type { Preset, PresetName } from './instrumentation/presets.js';
 export { PRESETS } from './instrumentation/presets.js';
-export type { PerformanceSdk } from './instrumentation/sdk.js';
-export { startPerformanceSdk } from './instrumentation/sdk.js';
+export type { PerformanceMetricsComponents, PerformanceSdk } from './instrumentation/sdk.js';
+export {
+  attachPerformanceSdk,
+  createPerformanceMetricsComponents,
+  startPerformanceSdk,
+} from './instrumentation/sdk.js';
 export type { EndTimer, TaskOutcome } from './instrumentation/tasks.js';
 export { registerQueue, startTimer, trackTask } from './instrumentation/tasks.js';

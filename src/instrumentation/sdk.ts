@@ -1,4 +1,4 @@
-import { diag, type Meter, metrics } from '@opentelemetry/api';
+import { type MeterProvider as ApiMeterProvider, diag, type Meter, metrics } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import {
@@ -21,8 +21,8 @@ export const SDK_METER_NAME = 'aiva-performance';
 
 /** The handle {@link startPerformanceSdk} resolves to. */
 export interface PerformanceSdk {
-  /** The SDK's MeterProvider (also the global one unless `registerGlobal: false`). */
-  readonly meterProvider: MeterProvider;
+  /** The MeterProvider the SDK records into (also the global one unless `registerGlobal: false`). */
+  readonly meterProvider: ApiMeterProvider;
   /** A meter for the app's own instruments. */
   readonly meter: Meter;
   readonly monitor: PerformanceMonitor;
@@ -38,6 +38,26 @@ export interface PerformanceSdk {
   shutdown(): Promise<void>;
 }
 
+/**
+ * Readers and views for an app that builds its own MeterProvider, such as the OpenTelemetry NodeSDK:
+ * pass `metricReaders` and `views` to it, start it, then {@link attachPerformanceSdk}.
+ */
+export interface PerformanceMetricsComponents {
+  readonly metricReaders: MetricReader[];
+  readonly views: ViewOptions[];
+}
+
+interface Readers {
+  readonly inProcess: InProcessMetricReader;
+  readonly prometheus: PrometheusExporter | undefined;
+  readonly all: MetricReader[];
+}
+
+const componentState = new WeakMap<
+  PerformanceMetricsComponents,
+  { config: ResolvedSdkConfig; readers: Readers }
+>();
+
 /** Undo steps of a start, run in reverse; shared by a failed start and by shutdown(). */
 type Cleanup = () => unknown;
 
@@ -51,6 +71,49 @@ let starting = false;
  * @example const perf = await startPerformanceSdk({ serviceName: 'scanner', preset: 'production' });
  */
 export async function startPerformanceSdk(options: PerformanceSdkOptions = {}): Promise<PerformanceSdk> {
+  return launch(() => {
+    const config = resolveConfig(options);
+    return { config, readers: createReaders(config), meterProvider: undefined };
+  });
+}
+
+/**
+ * Validates `options` and creates the readers and views to hand to a MeterProvider you build yourself.
+ * Throws {@link ConfigError}.
+ * @example
+ * const components = createPerformanceMetricsComponents({ serviceName: 'api' });
+ * const otel = new NodeSDK({ metricReaders: components.metricReaders, views: components.views });
+ * otel.start();
+ * const perf = await attachPerformanceSdk(components);
+ */
+export function createPerformanceMetricsComponents(
+  options: PerformanceSdkOptions = {},
+): PerformanceMetricsComponents {
+  const config = resolveConfig(options);
+  const readers = createReaders(config);
+  const components = { metricReaders: readers.all, views: performanceViews(config) };
+  componentState.set(components, { config, readers });
+  return components;
+}
+
+/**
+ * Starts the server, host, runtime and task metrics and the monitor over a MeterProvider that already
+ * has `components`' readers (default: the global one). Its shutdown leaves that provider running.
+ */
+export async function attachPerformanceSdk(
+  components: PerformanceMetricsComponents,
+  meterProvider: ApiMeterProvider = metrics.getMeterProvider(),
+): Promise<PerformanceSdk> {
+  const state = componentState.get(components);
+  if (!state) {
+    throw new ConfigError('components', 'must come from createPerformanceMetricsComponents()');
+  }
+  return launch(() => ({ ...state, meterProvider }));
+}
+
+async function launch(
+  prepare: () => { config: ResolvedSdkConfig; readers: Readers; meterProvider: ApiMeterProvider | undefined },
+): Promise<PerformanceSdk> {
   if (running || starting) {
     throw new ConfigError(
       'startPerformanceSdk',
@@ -60,7 +123,8 @@ export async function startPerformanceSdk(options: PerformanceSdkOptions = {}): 
   starting = true;
   const cleanups: Cleanup[] = [];
   try {
-    const sdk = await start(resolveConfig(options), cleanups);
+    const { config, readers, meterProvider } = prepare();
+    const sdk = await start(config, readers, cleanups, meterProvider);
     running = sdk;
     return sdk;
   } catch (error) {
@@ -71,13 +135,33 @@ export async function startPerformanceSdk(options: PerformanceSdkOptions = {}): 
   }
 }
 
-async function start(config: ResolvedSdkConfig, cleanups: Cleanup[]): Promise<PerformanceSdk> {
-  const inProcessReader = new InProcessMetricReader({ cardinalityLimit: config.cardinalityLimit });
-  const readers: MetricReader[] = [inProcessReader];
+function createReaders(config: ResolvedSdkConfig): Readers {
+  const inProcess = new InProcessMetricReader({ cardinalityLimit: config.cardinalityLimit });
+  const prometheus = config.prometheus ? new PrometheusExporter({ preventServerStart: true }) : undefined;
+  const all: MetricReader[] = [inProcess];
+  if (prometheus) all.push(prometheus);
+  if (config.otlp) {
+    all.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({ url: config.otlp.url, headers: config.otlp.headers }),
+        exportIntervalMillis: config.otlp.intervalMillis,
+        exportTimeoutMillis: Math.min(config.otlp.timeoutMillis, config.otlp.intervalMillis),
+        cardinalityLimits: { default: config.cardinalityLimit },
+      }),
+    );
+  }
+  return { inProcess, prometheus, all };
+}
+
+async function start(
+  config: ResolvedSdkConfig,
+  readers: Readers,
+  cleanups: Cleanup[],
+  externalProvider: ApiMeterProvider | undefined,
+): Promise<PerformanceSdk> {
   let server: MetricsServer | undefined;
-  if (config.prometheus) {
-    const exporter = new PrometheusExporter({ preventServerStart: true });
-    readers.push(exporter);
+  const exporter = readers.prometheus;
+  if (config.prometheus && exporter) {
     const startedAt = Date.now();
     server = await startMetricsServer({
       ...config.prometheus,
@@ -91,23 +175,19 @@ async function start(config: ResolvedSdkConfig, cleanups: Cleanup[]): Promise<Pe
     });
     cleanups.push(() => server?.close());
   }
-  if (config.otlp) {
-    readers.push(
-      new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({ url: config.otlp.url, headers: config.otlp.headers }),
-        exportIntervalMillis: config.otlp.intervalMillis,
-        exportTimeoutMillis: Math.min(config.otlp.timeoutMillis, config.otlp.intervalMillis),
-        cardinalityLimits: { default: config.cardinalityLimit },
-      }),
-    );
-  }
 
-  const meterProvider = new MeterProvider({
-    resource: buildResource(config.serviceName, config.serviceVersion),
-    readers,
-    views: performanceViews(config),
-  });
-  cleanups.push(() => meterProvider.shutdown());
+  let meterProvider: ApiMeterProvider;
+  if (externalProvider) {
+    meterProvider = externalProvider;
+  } else {
+    const ownProvider = new MeterProvider({
+      resource: buildResource(config.serviceName, config.serviceVersion),
+      readers: readers.all,
+      views: performanceViews(config),
+    });
+    cleanups.push(() => ownProvider.shutdown());
+    meterProvider = ownProvider;
+  }
 
   if (config.hostMetrics) {
     const host = startHostMetrics({ meterProvider, ...config.hostMetrics });
@@ -119,7 +199,7 @@ async function start(config: ResolvedSdkConfig, cleanups: Cleanup[]): Promise<Pe
   }
   const tasks: TaskRecorder = taskRecorderFor(meterProvider);
 
-  if (config.registerGlobal) {
+  if (config.registerGlobal && !externalProvider) {
     if (metrics.setGlobalMeterProvider(meterProvider)) {
       cleanups.push(() => metrics.disable());
     } else {
@@ -130,7 +210,7 @@ async function start(config: ResolvedSdkConfig, cleanups: Cleanup[]): Promise<Pe
   }
 
   const monitor = new PerformanceMonitor({
-    reader: inProcessReader,
+    reader: readers.inProcess,
     intervalMillis: config.monitor.intervalMillis,
     historyLimit: historyLimit(config),
   });
