@@ -109,7 +109,7 @@ describe('DeliveryQueue', () => {
 
 describe('notifiers inside the engine', () => {
   it('a throwing or hanging notifier never stops evaluation or the other notifiers; failures are counted', async () => {
-    const good = vi.fn(async () => {});
+    const good = vi.fn(async (_batch: readonly AlertNotification[]) => {});
     const { engine, host } = harness({
       notifiers: [
         {
