@@ -68,7 +68,7 @@ const CPU_STATE = 'system.cpu.state';
 export interface CachingAdapterOptions {
   maxAgeMillis: number;
   now: () => number;
-  /** false: sum `system.cpu.time` over CPUs and swallow the per-CPU `system.cpu.utilization`. */
+  /** false: sum `system.cpu.time` over CPUs. */
   perCpu: boolean;
 }
 
@@ -76,12 +76,13 @@ export interface CachingAdapterOptions {
  * A MeterProvider to hand to `@opentelemetry/host-metrics`. Its instruments
  * are the real meter's, but its one batch callback is wrapped: the library's
  * callback runs at most once per `maxAgeMillis` (recording into a buffer),
- * and every collect replays the buffer. With `perCpu: false` the per-CPU
- * series are folded here, before the SDK sees them: `system.cpu.time` is
- * summed per state (a View that drops an attribute would do the same for a
- * sum) and the library's `system.cpu.utilization` is not registered at all,
- * because a View cannot average a gauge: host.ts registers a machine-wide
- * one from the aggregate /proc/stat line instead.
+ * and every collect replays the buffer. The library's
+ * `system.cpu.utilization` is never registered: it divides by wall time
+ * since the previous call (module load, for the first), so a scrape right
+ * after start reads above 1, and per-CPU it cannot be averaged by a View (a
+ * View dropping an attribute on a gauge keeps the last value). host-extra.ts
+ * registers one from /proc/stat instead. With `perCpu: false`,
+ * `system.cpu.time` is summed per state here, before the SDK sees it.
  */
 export class CachingMeterAdapter implements MeterProvider {
   readonly #real: Meter;
@@ -116,7 +117,7 @@ export class CachingMeterAdapter implements MeterProvider {
         return instrument;
       },
       createObservableGauge: (n: string, o?: MetricOptions): ObservableGauge => {
-        if (n === CPU_UTILIZATION && !this.#options.perCpu) {
+        if (n === CPU_UTILIZATION) {
           const dummy = noop.createObservableGauge(n, o);
           this.#swallowed.add(dummy);
           return dummy;

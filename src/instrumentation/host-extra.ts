@@ -1,13 +1,15 @@
-import { cpus } from 'node:os';
 import { type Attributes, type BatchObservableResult, diag, type MeterProvider } from '@opentelemetry/api';
 import { ReadingCache } from './host-cache.js';
 import {
-  type CpuTimes,
-  CpuUtilizationWindow,
-  cpuTimesFromOs,
+  type CpuObservation,
+  type CpuStat,
+  CpuUtilizationTracker,
+  cpuStatFromOs,
+  parseCpuStat,
+} from './host-cpu.js';
+import {
   createWholeDiskFilter,
   type HostReading,
-  parseProcStat,
   type ReadText,
   readFallbackHost,
   readLinuxHost,
@@ -15,16 +17,6 @@ import {
 
 /** Meter name of the instruments this module adds to what @opentelemetry/host-metrics emits. */
 export const HOST_METER = 'aiva-performance/host';
-
-const CPU_STATES = [
-  'user',
-  'nice',
-  'system',
-  'idle',
-  'iowait',
-  'interrupt',
-  'steal',
-] as const satisfies readonly (keyof CpuTimes)[];
 
 export interface ExtraDeps {
   readText: ReadText;
@@ -35,12 +27,13 @@ export interface ExtraDeps {
 
 interface Snapshot {
   reading: HostReading;
-  cpuUtilization: CpuTimes | undefined;
+  cpuUtilization: CpuObservation[];
 }
 
 /**
- * Load average, memory limit and MemAvailable, swap, disk I/O and (perCpu
- * off) machine-wide CPU utilization, from one cached /proc reading.
+ * CPU utilization (machine-wide, or per CPU with perCpu), load average,
+ * memory limit and MemAvailable, swap and disk I/O, from one cached /proc
+ * reading.
  */
 export function startExtraHostMetrics(
   resolved: { meterProvider: MeterProvider; perCpu: boolean },
@@ -48,32 +41,30 @@ export function startExtraHostMetrics(
 ) {
   const meter = resolved.meterProvider.getMeter(HOST_METER);
   const isWholeDisk = createWholeDiskFilter();
-  const readCpu = (): CpuTimes | undefined => {
-    if (!deps.linux) return cpuTimesFromOs();
+  const readCpu = (): CpuStat | undefined => {
+    if (!deps.linux) return cpuStatFromOs();
     try {
-      return parseProcStat(deps.readText('/proc/stat'));
+      return parseCpuStat(deps.readText('/proc/stat'));
     } catch {
       return undefined;
     }
   };
   // Baseline now, so the first collect already has a utilization window.
-  const cpuWindow = resolved.perCpu ? undefined : new CpuUtilizationWindow(readCpu(), cpus().length);
+  const cpuTracker = new CpuUtilizationTracker(resolved.perCpu, readCpu());
 
   const cache = new ReadingCache<Snapshot>(
     async () => {
       const reading = deps.linux ? readLinuxHost(deps.readText, isWholeDisk) : await readFallbackHost();
-      return { reading, cpuUtilization: reading.cpu && cpuWindow?.update(reading.cpu) };
+      return { reading, cpuUtilization: reading.cpu ? cpuTracker.update(reading.cpu) : [] };
     },
     deps.maxAgeMillis,
     deps.now,
   );
 
-  const cpuUtil = resolved.perCpu
-    ? undefined
-    : meter.createObservableGauge('system.cpu.utilization', {
-        description: 'Machine-wide CPU utilization per state (0-1), from the aggregate /proc/stat line',
-        unit: '1',
-      });
+  const cpuUtil = meter.createObservableGauge('system.cpu.utilization', {
+    description: 'CPU utilization per state (0-1) since the previous reading, from /proc/stat',
+    unit: '1',
+  });
   const load = (['1m', '5m', '15m'] as const).map((w) =>
     meter.createObservableGauge(`system.cpu.load_average.${w}`, {
       description: `System load average over ${w.replace('m', ' minute(s)')}`,
@@ -102,7 +93,6 @@ export function startExtraHostMetrics(
     unit: '{operation}',
   });
 
-  const stateAttrs = Object.fromEntries(CPU_STATES.map((s) => [s, Object.freeze({ 'system.cpu.state': s })]));
   const pagingUsed = Object.freeze({ 'system.paging.state': 'used' });
   const pagingFree = Object.freeze({ 'system.paging.state': 'free' });
   const diskAttrs = new Map<string, { read: Attributes; write: Attributes }>();
@@ -118,15 +108,7 @@ export function startExtraHostMetrics(
     return a;
   };
 
-  const observables = [
-    memLimit,
-    memAvailable,
-    paging,
-    diskIo,
-    diskOps,
-    ...load,
-    ...(cpuUtil ? [cpuUtil] : []),
-  ];
+  const observables = [memLimit, memAvailable, paging, diskIo, diskOps, ...load, cpuUtil];
   const callback = async (result: BatchObservableResult) => {
     let snap: Snapshot;
     try {
@@ -136,9 +118,7 @@ export function startExtraHostMetrics(
       return;
     }
     const r = snap.reading;
-    if (cpuUtil && snap.cpuUtilization) {
-      for (const s of CPU_STATES) result.observe(cpuUtil, snap.cpuUtilization[s], stateAttrs[s]);
-    }
+    for (const o of snap.cpuUtilization) result.observe(cpuUtil, o.value, o.attributes);
     r.loadAverage.forEach((v, i) => {
       const gauge = load[i];
       if (gauge) result.observe(gauge, v);

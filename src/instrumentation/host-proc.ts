@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg, totalmem } from 'node:os';
+import { type CpuStat, cpuStatFromOs, parseCpuStat } from './host-cpu.js';
 
 /**
  * Host readings that `@opentelemetry/host-metrics` does not provide: the
@@ -8,18 +9,6 @@ import { cpus, loadavg, totalmem } from 'node:os';
  * synchronous reads, ~50 µs in all); elsewhere from `os` and
  * `systeminformation`.
  */
-
-/** Cumulative machine-wide CPU time per state, in seconds (the aggregate `cpu` line of /proc/stat). */
-export interface CpuTimes {
-  user: number;
-  nice: number;
-  system: number;
-  idle: number;
-  iowait: number;
-  /** irq + softirq */
-  interrupt: number;
-  steal: number;
-}
 
 export interface DiskCounters {
   device: string;
@@ -30,7 +19,8 @@ export interface DiskCounters {
 }
 
 export interface HostReading {
-  cpu: CpuTimes | undefined;
+  /** /proc/stat (or os.cpus()) in seconds per state. */
+  cpu: CpuStat | undefined;
   loadAverage: readonly [number, number, number];
   memoryLimitBytes: number;
   memoryAvailableBytes: number | undefined;
@@ -44,27 +34,7 @@ export type ReadText = (path: string) => string;
 
 export const readTextSync: ReadText = (path) => readFileSync(path, 'utf8');
 
-/** USER_HZ: /proc/stat counts clock ticks of 1/100 s on every Linux ABI Node supports. */
-const TICKS_PER_SECOND = 100;
 const SECTOR_BYTES = 512;
-
-/** Parses the aggregate `cpu ` line of /proc/stat into seconds per state. */
-export function parseProcStat(text: string): CpuTimes | undefined {
-  const line = text.split('\n', 1)[0];
-  if (line === undefined || !line.startsWith('cpu ')) return undefined;
-  const f = line.trim().split(/\s+/).slice(1).map(Number);
-  const at = (i: number): number => (Number.isFinite(f[i]) ? (f[i] as number) / TICKS_PER_SECOND : 0);
-  // user nice system idle iowait irq softirq steal guest guest_nice; guest time is already in user/nice.
-  return {
-    user: at(0),
-    nice: at(1),
-    system: at(2),
-    idle: at(3),
-    iowait: at(4),
-    interrupt: at(5) + at(6),
-    steal: at(7),
-  };
-}
 
 /** Parses /proc/meminfo into bytes per field (values are in kB). */
 export function parseMeminfo(text: string): Map<string, number> {
@@ -160,7 +130,7 @@ export function readLinuxHost(readText: ReadText, isWholeDisk: (device: string) 
   }
   const [l1 = 0, l5 = 0, l15 = 0] = loadavg();
   return {
-    cpu: parseProcStat(readText('/proc/stat')),
+    cpu: parseCpuStat(readText('/proc/stat')),
     loadAverage: [l1, l5, l15],
     memoryLimitBytes: mem.get('MemTotal') ?? totalmem(),
     memoryAvailableBytes: mem.get('MemAvailable'),
@@ -168,19 +138,6 @@ export function readLinuxHost(readText: ReadText, isWholeDisk: (device: string) 
     swapFreeBytes: swapFree,
     disks,
   };
-}
-
-/** Sums `os.cpus()` into machine-wide times (macOS, Windows: no iowait/steal there). */
-export function cpuTimesFromOs(): CpuTimes {
-  const t: CpuTimes = { user: 0, nice: 0, system: 0, idle: 0, iowait: 0, interrupt: 0, steal: 0 };
-  for (const cpu of cpus()) {
-    t.user += cpu.times.user / 1000;
-    t.nice += cpu.times.nice / 1000;
-    t.system += cpu.times.sys / 1000;
-    t.idle += cpu.times.idle / 1000;
-    t.interrupt += cpu.times.irq / 1000;
-  }
-  return t;
 }
 
 /** Non-Linux fallback through systeminformation; disks are reported as one `total` device. */
@@ -203,7 +160,7 @@ export async function readFallbackHost(): Promise<HostReading> {
     });
   }
   return {
-    cpu: cpuTimesFromOs(),
+    cpu: cpuStatFromOs(),
     loadAverage: [l1, l5, l15],
     memoryLimitBytes: mem.total,
     memoryAvailableBytes: mem.available,
@@ -211,59 +168,4 @@ export async function readFallbackHost(): Promise<HostReading> {
     swapFreeBytes: mem.swapfree,
     disks,
   };
-}
-
-/**
- * Machine-wide CPU utilization (0–1) per state between two readings;
- * undefined when the window holds no more than `minTotalSeconds` of CPU time.
- */
-export function cpuUtilization(prev: CpuTimes, curr: CpuTimes, minTotalSeconds = 0): CpuTimes | undefined {
-  const keys = Object.keys(curr) as (keyof CpuTimes)[];
-  let total = 0;
-  for (const k of keys) total += Math.max(0, curr[k] - prev[k]);
-  if (total <= minTotalSeconds) return undefined;
-  const out = { ...curr };
-  for (const k of keys) out[k] = Math.max(0, curr[k] - prev[k]) / total;
-  return out;
-}
-
-const ZERO_CPU: CpuTimes = Object.freeze({
-  user: 0,
-  nice: 0,
-  system: 0,
-  idle: 0,
-  iowait: 0,
-  interrupt: 0,
-  steal: 0,
-});
-
-/**
- * Machine-wide utilization between readings. /proc/stat counts 10 ms ticks,
- * so a window of a few ticks is noise (one tick of `user` reads as 100 %
- * busy): a window shorter than 100 ms per CPU does not advance the baseline
- * and the previous utilization is reported again. Before the first full
- * window (a collect right after start), the average since boot is reported,
- * like the first frame of `top`.
- */
-export class CpuUtilizationWindow {
-  #baseline: CpuTimes | undefined;
-  #last: CpuTimes | undefined;
-  readonly #minWindowSeconds: number;
-
-  constructor(baseline: CpuTimes | undefined, cpuCount: number) {
-    this.#baseline = baseline;
-    this.#minWindowSeconds = 0.1 * Math.max(1, cpuCount);
-  }
-
-  update(current: CpuTimes): CpuTimes | undefined {
-    const windowed = this.#baseline && cpuUtilization(this.#baseline, current, this.#minWindowSeconds);
-    if (windowed) {
-      this.#last = windowed;
-      this.#baseline = current;
-    } else if (this.#baseline === undefined) {
-      this.#baseline = current;
-    }
-    this.#last ??= cpuUtilization(ZERO_CPU, current);
-    return this.#last;
-  }
 }

@@ -1,13 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HostMetricsHandle, startHostMetrics } from '../../src/instrumentation/host.js';
+import { type CpuTimes, parseProcStat } from '../../src/instrumentation/host-cpu.js';
 import {
-  type CpuTimes,
   createWholeDiskFilter,
   parseDiskstats,
   parseMeminfo,
   parseNetDev,
-  parseProcStat,
 } from '../../src/instrumentation/host-proc.js';
 import { collect, type Point, pointsNamed, providerWith } from './host-helpers.js';
 

@@ -182,14 +182,17 @@ describe('instruments', () => {
     expect(idle?.value).toBeLessThanOrEqual(osIdle + 1e-6);
   });
 
-  it('perCpu true: host-metrics series per logical CPU, no machine-wide gauge of ours', async () => {
+  it('perCpu true: per logical CPU, from /proc/stat, within 0..1 even right after start', async () => {
     const { meterProvider, readers } = providerWith(1);
     handles.push(startHostMetrics({ meterProvider, intervalMillis: 50, perCpu: true }));
     const points = await collect(readers[0] as never);
     const util = pointsNamed(points, 'system.cpu.utilization');
-    expect(new Set(util.map((p) => p.scope))).toEqual(new Set([HOST_METRICS_LIBRARY_METER]));
+    expect(new Set(util.map((p) => p.scope))).toEqual(new Set([HOST_METER]));
     const cpusSeen = new Set(util.map((p) => p.attributes['system.cpu.logical_number']));
     expect(cpusSeen.size).toBe(cpus().length);
+    expect(util.every((p) => p.value >= 0 && p.value <= 1)).toBe(true);
+    const time = pointsNamed(points, 'system.cpu.time');
+    expect(new Set(time.map((p) => p.attributes['system.cpu.logical_number'])).size).toBe(cpus().length);
   });
 
   it('shutdown removes every callback and is idempotent', async () => {
