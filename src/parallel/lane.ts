@@ -2,10 +2,10 @@ import { performance } from 'node:perf_hooks';
 import Tinypool from 'tinypool';
 import type { ChunkEstimator } from './chunker.js';
 import { ProcessorClosedError, TaskError, TaskTimeoutError } from './errors.js';
-import type { Chunk, Job, JobOwner } from './job.js';
+import { type Chunk, epochMillis, type Job, type JobOwner } from './job.js';
 import type { LaneSnapshot, PoolMetrics } from './metrics.js';
 import type { ProcessorMode } from './options.js';
-import type { ChunkRequest, ChunkResponse } from './protocol.js';
+import type { ChunkRequest, ChunkResponse, StartedMessage } from './protocol.js';
 
 /** How one lane's pool is built. */
 export interface LaneConfig {
@@ -217,30 +217,56 @@ export class Lane implements JobOwner {
     let controller: AbortController | undefined;
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
+    let request: ChunkRequest = { m: job.task.moduleUrl, e: job.task.exportName, i: chunk.items };
+    let runOptions:
+      | { signal: AbortSignal; channel?: { postMessage: (message: unknown) => void } }
+      | undefined;
     if (job.signal !== undefined || job.timeoutMillis > 0) {
       const c = new AbortController();
       controller = c;
       job.controllers.add(c);
+      runOptions = { signal: c.signal };
       if (job.timeoutMillis > 0) {
-        timer = setTimeout(() => {
+        // The clock starts when the worker starts the chunk, not at dispatch: a worker that is still
+        // booting must not eat the task's time. The worker stamps its start (shared memory for threads,
+        // a message for child processes); until then the timer keeps re-arming.
+        const limit = job.timeoutMillis * chunk.items.length;
+        let startedAt = 0;
+        let readStart: () => number;
+        if (this.mode === 'thread') {
+          const slot = new Float64Array(new SharedArrayBuffer(8));
+          request = { ...request, t: slot };
+          readStart = () => slot[0] ?? 0;
+        } else {
+          request = { ...request, c: 1 };
+          runOptions.channel = {
+            postMessage: (message) => {
+              const at = (message as StartedMessage | null)?.aivaChunkStarted;
+              if (typeof at === 'number') startedAt = at;
+            },
+          };
+          readStart = () => startedAt;
+        }
+        const check = (): void => {
+          const started = readStart();
+          const remaining = started === 0 ? limit : limit - (epochMillis() - started);
+          if (remaining > 0) {
+            timer = setTimeout(check, Math.ceil(remaining));
+            return;
+          }
           timedOut = true;
           c.abort();
-        }, job.timeoutMillis * chunk.items.length);
+        };
+        timer = setTimeout(check, limit);
       }
     }
-    const request: ChunkRequest = { m: job.task.moduleUrl, e: job.task.exportName, i: chunk.items };
     const settled = (): void => {
       this.#integrate();
       this.#busy--;
       if (timer !== undefined) clearTimeout(timer);
       if (controller !== undefined) job.controllers.delete(controller);
     };
-    (
-      pool.run(
-        request,
-        controller === undefined ? undefined : { signal: controller.signal },
-      ) as Promise<ChunkResponse>
-    ).then(
+    (pool.run(request, runOptions) as Promise<ChunkResponse>).then(
       (response) => {
         settled();
         this.#deliver(job, chunk, response);

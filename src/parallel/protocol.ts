@@ -10,6 +10,15 @@ export interface ChunkRequest {
   readonly e: string;
   /** Items. */
   readonly i: readonly unknown[];
+  /** Thread mode with a timeout: shared slot the worker stamps with its start time (epoch ms). */
+  readonly t?: Float64Array;
+  /** Process mode with a timeout: 1 = send a {@link StartedMessage} to the parent when starting. */
+  readonly c?: 1;
+}
+
+/** Sent by a child process when it starts a chunk (only for chunks with a timeout). */
+export interface StartedMessage {
+  readonly aivaChunkStarted: number;
 }
 
 /** The worker's answer. Per-item errors stay per item. */

@@ -55,6 +55,13 @@ export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
     );
   }
   const start = now();
+  if (request.t !== undefined) request.t[0] = start;
+  else if (request.c === 1 && process.send !== undefined) {
+    // wait until the IPC write is done: a task that blocks the event loop would otherwise hold it back
+    await new Promise<void>((resolve) => {
+      process.send?.({ aivaChunkStarted: start }, undefined, undefined, () => resolve());
+    });
+  }
   let resolved: TaskFunction;
   try {
     resolved = typeof fn === 'function' ? fn : await fn;

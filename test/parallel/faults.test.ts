@@ -1,0 +1,194 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  AbortError,
+  ParallelProcessor,
+  ProcessorClosedError,
+  type ProcessorOptions,
+  QueueOverflowError,
+  TaskError,
+  TaskTimeoutError,
+} from '../../src/parallel/index.js';
+import { alive, MODES, meterFixture, osThreads, sumOf, tasks } from './helpers.js';
+
+describe.each(MODES)('fault isolation in %s mode', (mode) => {
+  let processor: ParallelProcessor | undefined;
+  const open = (options: ProcessorOptions = {}): ParallelProcessor => {
+    processor = new ParallelProcessor({ maxWorkers: 2, mode, ...options });
+    return processor;
+  };
+  afterEach(async () => {
+    await processor?.close();
+    processor = undefined;
+  });
+
+  it('a task that throws rejects the map with TaskError: index, name, message, stack and code of the worker error', async () => {
+    const p = open();
+    const items = [{ value: 0 }, { value: 1 }, { value: 2, fail: true }, { value: 3 }];
+    const error = await p.map(tasks.failOn, items).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskError);
+    const taskError = error as TaskError;
+    expect(taskError.name).toBe('TaskError');
+    expect(taskError.index).toBe(2);
+    expect(taskError.taskName).toBe('failOn');
+    expect(taskError.workerError).toMatchObject({
+      name: 'RangeError',
+      message: 'bad item 2',
+      code: 'E_BAD_ITEM',
+    });
+    expect(taskError.workerError.stack).toContain('failOn');
+    expect((taskError.cause as Error).name).toBe('RangeError');
+    // the pool keeps serving
+    expect(await p.map(tasks.double, [1, 2])).toEqual([2, 4]);
+  });
+
+  it('a missing export fails every item with a TaskError naming the export', async () => {
+    const p = open();
+    const error = (await p.run(tasks.notAFunction, 1).catch((e: unknown) => e)) as TaskError;
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error.message).toContain('no function export named "notAFunction"');
+  });
+
+  it('a worker that calls process.exit fails only its item; the worker is replaced', async () => {
+    const p = open();
+    await p.map(tasks.double, [1, 2, 3, 4], { chunkSize: 1 });
+    const before = p.workerIds();
+    const items = Array.from({ length: 9 }, (_, i) => ({ value: i, exit: i === 4 }));
+    const settled = await p.map(tasks.exitOn, items, { settle: true, chunkSize: 3 });
+    expect(settled.map((s) => s.ok)).toEqual([true, true, true, true, false, true, true, true, true]);
+    const failed = settled[4];
+    expect(failed?.ok === false && failed.error).toBeInstanceOf(TaskError);
+    expect(failed?.ok === false && failed.error.message).toMatch(/worker crashed.*exited unexpectedly/);
+    expect(p.workerIds()).not.toEqual(before);
+    expect(await p.map(tasks.double, [5, 6])).toEqual([10, 12]);
+  });
+
+  it('a worker killed by an uncaught exception fails only the item it was running', async () => {
+    const p = open();
+    const items = Array.from({ length: 6 }, (_, i) => ({ value: i, crash: i === 2 }));
+    const settled = await p.map(tasks.crashOn, items, { settle: true, chunkSize: 3 });
+    expect(settled.map((s) => s.ok)).toEqual([true, true, false, true, true, true]);
+    const failed = settled[2];
+    expect(failed?.ok === false && failed.error.message).toMatch(/worker crashed/);
+    expect(failed?.ok === false && (failed.error as TaskError).workerError.message).toMatch(
+      /uncaught in worker|exited unexpectedly/,
+    );
+    expect(await p.map(tasks.double, [4, 5])).toEqual([8, 10]);
+  });
+
+  it('a task over its timeout fails with TaskTimeoutError; only that item fails and its worker is replaced', async () => {
+    const p = open();
+    const items = [{ value: 0 }, { value: 1, hang: true }, { value: 2 }, { value: 3 }];
+    const settled = await p.map(tasks.hangOn, items, { settle: true, timeoutMillis: 300 });
+    expect(settled.map((s) => s.ok)).toEqual([true, false, true, true]);
+    const failed = settled[1];
+    expect(failed?.ok === false && failed.error).toBeInstanceOf(TaskTimeoutError);
+    expect(failed?.ok === false && (failed.error as TaskTimeoutError).timeoutMillis).toBe(300);
+    expect(failed?.ok === false && failed.error.name).toBe('TaskTimeoutError');
+    // without settle the map rejects with it
+    await expect(p.run(tasks.hangOn, { hang: true }, { timeoutMillis: 200 })).rejects.toBeInstanceOf(
+      TaskTimeoutError,
+    );
+    expect(await p.map(tasks.double, [1])).toEqual([2]);
+  });
+
+  it('the processor-wide taskTimeoutMillis applies when the call sets none', async () => {
+    const p = open({ taskTimeoutMillis: 200 });
+    await expect(p.run(tasks.hangOn, { hang: true })).rejects.toThrow(/timed out on item 0 after 200 ms/);
+  });
+
+  it('aborting the signal rejects with AbortError, stops the running items and keeps the pool serving', async () => {
+    const { meterProvider, collect } = meterFixture();
+    const p = open({ meterProvider });
+    const controller = new AbortController();
+    const items = [
+      { value: 0 },
+      { value: 1, hang: true },
+      { value: 2, hang: true },
+      { value: 3 },
+      { value: 4 },
+    ];
+    const running = p.map(tasks.hangOn, items, {
+      chunkSize: 1,
+      signal: controller.signal,
+      onProgress: () => controller.abort(new Error('user gave up')),
+    });
+    const error = (await running.catch((e: unknown) => e)) as AbortError;
+    expect(error).toBeInstanceOf(AbortError);
+    expect(error.name).toBe('AbortError');
+    expect((error.cause as Error).message).toBe('user gave up');
+    expect(await p.map(tasks.double, [1, 2])).toEqual([2, 4]);
+    const m = await collect();
+    expect(sumOf(m, 'aiva.pool.tasks', { 'aiva.task.name': 'hangOn', 'aiva.task.outcome': 'ok' })).toBe(1);
+    expect(
+      sumOf(m, 'aiva.pool.tasks', { 'aiva.task.name': 'hangOn', 'aiva.task.outcome': 'cancelled' }),
+    ).toBe(4);
+  });
+
+  it('an already aborted signal rejects at once, before any work', async () => {
+    const p = open();
+    await expect(p.map(tasks.double, [1], { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+      AbortError,
+    );
+    expect(p.workerIds()).toEqual([]);
+  });
+
+  it('maxQueue overflow rejects with QueueOverflowError and queues nothing', async () => {
+    const p = open({ workers: 1, maxQueue: 10, chunkSize: 1 });
+    const running = p.map(
+      tasks.spin,
+      Array.from({ length: 10 }, () => 20),
+    );
+    expect(p.stats().queueSize).toBe(9);
+    const error = (await p.map(tasks.double, [1, 2]).catch((e: unknown) => e)) as QueueOverflowError;
+    expect(error).toBeInstanceOf(QueueOverflowError);
+    expect(error.message).toBe(
+      'queue overflow: 2 item(s) requested, 9 already waiting, options.maxQueue is 10',
+    );
+    expect(p.stats().queueSize).toBe(9);
+    await expect(
+      p.map(
+        tasks.double,
+        Array.from({ length: 11 }, () => 1),
+      ),
+    ).rejects.toBeInstanceOf(QueueOverflowError);
+    await running;
+    expect(await p.map(tasks.double, [1, 2])).toEqual([2, 4]);
+  });
+
+  it('close() rejects waiting and running calls with ProcessorClosedError and later calls too', async () => {
+    const p = open({ workers: 1, chunkSize: 1 });
+    const running = p.map(tasks.spin, [50, 50, 50, 50]).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(p.stats().busy).toBe(1));
+    await p.close();
+    expect(await running).toBeInstanceOf(ProcessorClosedError);
+    await expect(p.map(tasks.double, [1])).rejects.toBeInstanceOf(ProcessorClosedError);
+    await expect(p.run(tasks.double, 1)).rejects.toThrow(/parallel processor "default" is closed/);
+    await p.close(); // idempotent
+  });
+
+  it('close() leaves no worker thread or child process behind', async () => {
+    const baseline = osThreads();
+    const p = open({ minWorkers: 2 });
+    await p.map(tasks.spin, [10, 10, 10, 10], { chunkSize: 1 });
+    const ids = p.workerIds();
+    expect(ids).toHaveLength(2);
+    if (mode === 'thread') expect(osThreads()).toBe(baseline + 2);
+    else expect(ids.every(alive)).toBe(true);
+    await p.close();
+    expect(p.workerIds()).toEqual([]);
+    expect(p.stats().workers).toBe(0);
+    if (mode === 'thread') expect(osThreads()).toBe(baseline);
+    else expect(ids.some(alive)).toBe(false);
+  });
+
+  it('await using closes the processor', async () => {
+    let ids: number[] = [];
+    {
+      await using p = new ParallelProcessor({ maxWorkers: 1, mode });
+      await p.run(tasks.double, 1);
+      ids = p.workerIds();
+      expect(ids).toHaveLength(1);
+    }
+    if (mode === 'process') expect(ids.some(alive)).toBe(false);
+  });
+});

@@ -1,0 +1,88 @@
+import { readdirSync } from 'node:fs';
+import {
+  type DataPoint,
+  type Histogram,
+  MeterProvider,
+  MetricReader,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import { defineTask } from '../../src/parallel/index.js';
+
+export const FIXTURES = new URL('./fixtures/tasks.mjs', import.meta.url);
+export const MODES = ['thread', 'process'] as const;
+
+export const tasks = {
+  double: defineTask<number, number>(FIXTURES, 'double'),
+  doubleLater: defineTask<number, number>(FIXTURES, 'doubleLater'),
+  failOn: defineTask<{ value?: number; fail?: boolean }, number>(FIXTURES, 'failOn'),
+  exitOn: defineTask<{ value?: number; exit?: boolean }, number>(FIXTURES, 'exitOn'),
+  crashOn: defineTask<{ value?: number; crash?: boolean }, number>(FIXTURES, 'crashOn'),
+  hangOn: defineTask<{ value?: number; hang?: boolean }, number>(FIXTURES, 'hangOn'),
+  spin: defineTask<number, number>(FIXTURES, 'spin'),
+  echo: defineTask<unknown, unknown>(FIXTURES, 'echo'),
+  whoAmI: defineTask<unknown, { pid: number; threadId: number }>(FIXTURES, 'whoAmI'),
+  notAFunction: defineTask(FIXTURES, 'notAFunction'),
+};
+
+class TestReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+/** A real MeterProvider with a reader the test collects from. */
+export function meterFixture(): { meterProvider: MeterProvider; collect: () => Promise<ResourceMetrics> } {
+  const reader = new TestReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  return {
+    meterProvider,
+    collect: async () => (await reader.collect()).resourceMetrics,
+  };
+}
+
+/** Data points of one metric (empty when absent). */
+export function points(resource: ResourceMetrics, name: string): DataPoint<unknown>[] {
+  for (const scope of resource.scopeMetrics) {
+    for (const metric of scope.metrics) {
+      if (metric.descriptor.name === name) return metric.dataPoints as DataPoint<unknown>[];
+    }
+  }
+  return [];
+}
+
+/** Sum of a counter/gauge's values whose attributes include `match`. */
+export function sumOf(resource: ResourceMetrics, name: string, match: Record<string, string> = {}): number {
+  return points(resource, name)
+    .filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v))
+    .reduce((total, p) => total + (p.value as number), 0);
+}
+
+/** Total observation count of a histogram whose attributes include `match`. */
+export function histogramCount(
+  resource: ResourceMetrics,
+  name: string,
+  match: Record<string, string> = {},
+): number {
+  return points(resource, name)
+    .filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v))
+    .reduce((total, p) => total + (p.value as Histogram).count, 0);
+}
+
+/** Total of a histogram's recorded values. */
+export function histogramSum(resource: ResourceMetrics, name: string): number {
+  return points(resource, name).reduce((total, p) => total + ((p.value as Histogram).sum ?? 0), 0);
+}
+
+/** OS threads of this process (each worker thread is one). */
+export function osThreads(): number {
+  return readdirSync('/proc/self/task').length;
+}
+
+/** True while a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
