@@ -3,8 +3,10 @@ import { type Allocation, allocationAccess } from './allocation.js';
 
 /** What the cache needs from its manager. */
 export interface CacheHost {
-  /** A `cache`-kind allocation of `bytes` (may throw MemoryBudgetError). */
-  allocateEntry(bytes: number): Allocation;
+  /** A `cache`-kind allocation of `bytes`, exactly that size when `exact` (may throw MemoryBudgetError). */
+  allocateEntry(bytes: number, exact: boolean): Allocation;
+  /** Bytes a pooled allocation of `bytes` is charged (its size class). */
+  charge(bytes: number): number;
   /** Counts evictions. */
   evicted(count: number): void;
 }
@@ -76,14 +78,17 @@ export class MemoryCache {
         `value (${data.length} bytes) is larger than cacheSizeMb (${this.#limitBytes} bytes)`,
       );
     }
+    // A size class above the bound would break it: take an exact-size buffer instead.
+    const exact = this.#host.charge(data.length) > this.#limitBytes;
+    const charge = exact ? data.length : this.#host.charge(data.length);
     const old = this.#entries.get(key);
     const oldBytes = old === undefined ? 0 : access.reserved(old.alloc);
     // Make room under the cache bound, never evicting the entry being replaced.
     this.#evictWhile(
       (e) => e === old,
-      () => this.#bytes - oldBytes + data.length > this.#limitBytes,
+      () => this.#bytes - oldBytes + charge > this.#limitBytes,
     );
-    const alloc = this.#host.allocateEntry(data.length);
+    const alloc = this.#host.allocateEntry(data.length, exact);
     alloc.buffer.set(data);
     const prev = this.#entries.get(key); // auto-cleanup may have evicted `old` meanwhile
     if (prev !== undefined) this.#drop(key, prev);
@@ -194,7 +199,7 @@ export class MemoryCache {
       }
       let alloc: Allocation;
       try {
-        alloc = this.#host.allocateEntry(packed.length);
+        alloc = this.#host.allocateEntry(packed.length, false);
       } catch {
         continue;
       }

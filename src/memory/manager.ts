@@ -84,7 +84,8 @@ export class UnifiedMemoryManager implements AllocationOwner {
     );
     this.cache = new MemoryCache(
       {
-        allocateEntry: (bytes) => this.#allocate(bytes, 'mem.cache', 'cache', CACHE),
+        allocateEntry: (bytes, exact) => this.#allocate(bytes, 'mem.cache', 'cache', CACHE, exact),
+        charge: (bytes) => sizeClass(bytes, this.#o.poolMaxBufferBytes),
         evicted: (n) => {
           this.#books.evictions += n;
         },
@@ -128,9 +129,9 @@ export class UnifiedMemoryManager implements AllocationOwner {
     return this.#allocate(bytes, label, kind, ki);
   }
 
-  #allocate(bytes: number, label: string, kind: MemoryKind, ki: number): Allocation {
+  #allocate(bytes: number, label: string, kind: MemoryKind, ki: number, exact = false): Allocation {
     if (this.#closed) throw new AllocationStateError('the memory manager is closed', 'closed');
-    let cls = sizeClass(bytes, this.#o.poolMaxBufferBytes);
+    let cls = exact ? bytes : sizeClass(bytes, this.#o.poolMaxBufferBytes);
     if (cls > this.#o.maxBytes) cls = bytes;
     const b = this.#books;
     if (b.kindUsed[ki]! + cls > this.#o.kindLimitBytes[ki]!) {

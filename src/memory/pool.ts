@@ -49,6 +49,7 @@ export class BufferPool {
   give(buf: Buffer): boolean {
     const cls = buf.length;
     if (cls > this.#maxBufferBytes || this.#freeBytes + cls > this.#maxFreeBytes) return false;
+    if (sizeClass(cls, this.#maxBufferBytes) !== cls) return false; // an exact-size buffer: never asked for
     let list = this.#lists.get(cls);
     if (list === undefined) {
       list = [];
