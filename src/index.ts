@@ -2,6 +2,36 @@
  * aiva-performance — the one public entry. Internals are never re-exported from here.
  */
 
+// Alerts (src/alerts)
+export type {
+  AlertEngineOptions,
+  AlertmanagerOptions,
+  AlertsOptions,
+  AlertsStatus,
+  ConfiguredAlert,
+  DeliveryOptions,
+  FriendlyDefinition,
+  PrometheusRulesOptions,
+  ResolvedAlertsOptions,
+  SetAlertOptions,
+  WebhookOptions,
+} from './alerts/index.js';
+export {
+  AlertConfigError,
+  AlertEngine,
+  AlertEngineClosedError,
+  AlertmanagerNotifier,
+  DEFAULT_ALERT_INTERVALS,
+  DEFAULT_ALERT_RULES,
+  DEFAULT_ALERTS_OPTIONS,
+  DuplicateAlertRuleError,
+  FRIENDLY_METRICS,
+  LogNotifier,
+  PromqlExportError,
+  toPrometheusRules,
+  WebhookNotifier,
+} from './alerts/index.js';
+export type * from './alerts/types.js';
 export {
   BYTES_BUCKETS,
   COUNT_BUCKETS,
@@ -32,3 +62,53 @@ export {
 } from './instrumentation/sdk.js';
 export type { EndTimer, TaskOutcome } from './instrumentation/tasks.js';
 export { registerQueue, startTimer, trackTask } from './instrumentation/tasks.js';
+// Memory manager (src/memory)
+export type {
+  AllocationRequest,
+  CacheValue,
+  KindBudget,
+  KindUsage,
+  LeakDetectionLevel,
+  LeakReport,
+  MemoryCache,
+  MemoryConfigureOptions,
+  MemoryKind,
+  MemoryOptions,
+  MemoryStats,
+  OptimizeResult,
+  ProcessMemorySample,
+  ResolvedMemoryOptions,
+  UsageEntry,
+} from './memory/index.js';
+export {
+  Allocation,
+  AllocationStateError,
+  DEFAULT_MEMORY_OPTIONS,
+  MEMORY_KINDS,
+  MemoryBudgetError,
+  UnifiedMemoryManager,
+} from './memory/index.js';
+// Worker pool (src/parallel)
+export type {
+  DefineTaskOptions,
+  MapOptions,
+  ProcessorMode,
+  ProcessorOptions,
+  ProcessorStats,
+  ResolvedProcessorOptions,
+  Settled,
+  StreamOptions,
+  TaskDefinition,
+  WorkerErrorInfo,
+} from './parallel/index.js';
+export {
+  AbortError,
+  DEFAULT_PROCESSOR_OPTIONS,
+  defineTask,
+  isTaskDefinition,
+  ParallelProcessor,
+  ProcessorClosedError,
+  QueueOverflowError,
+  TaskError,
+  TaskTimeoutError,
+} from './parallel/index.js';

@@ -7,8 +7,8 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly field: string;
 
-  constructor(field: string, message: string) {
-    super(`${field} ${message}`);
+  constructor(field: string, message: string, options?: { cause?: unknown }) {
+    super(`${field} ${message}`, options);
     this.field = field;
   }
 }

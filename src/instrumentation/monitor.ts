@@ -1,16 +1,15 @@
 import { EventEmitter } from 'node:events';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
+import type { AlertEngine } from '../alerts/engine.js';
+import type { ConfiguredAlert, SetAlertOptions } from '../alerts/facade.js';
+import type { AlertIntervals, AlertRule } from '../alerts/types.js';
 import { type CurrentMetrics, computeCurrentMetrics, type PreviousSamples } from './current-metrics.js';
 import { ConfigError } from './errors.js';
 import { flattenMetrics } from './query.js';
 import { expectObject, expectPositiveMillis, rejectUnknownKeys } from './validate.js';
 
 /** The alert methods of the original monitor, provided by the alert engine when alerts are on. */
-export interface MonitorAlertMethods {
-  setAlert(definition: unknown): unknown;
-  configureAlerts(config: unknown): unknown;
-  setIntervals(intervals: unknown): unknown;
-}
+export type MonitorAlertMethods = Pick<AlertEngine, 'setAlert' | 'configureAlerts' | 'setIntervals'>;
 
 export interface MonitorStartOptions {
   /** Sampling interval in ms. Default: the SDK's `monitor.intervalMillis` (preset: 10000 production, 5000 development). */
@@ -104,18 +103,18 @@ export class PerformanceMonitor {
   }
 
   /** Original API: alert when `metric` crosses `threshold`. Delegates to the alert engine. */
-  setAlert(definition: Parameters<MonitorAlertMethods['setAlert']>[0]): unknown {
+  setAlert(definition: SetAlertOptions): AlertRule[] {
     return this.#requireAlerts('setAlert').setAlert(definition);
   }
 
   /** Original API: `{ cpu_percent: { threshold: 80, action: 'warn' }, ... }`. Delegates to the alert engine. */
-  configureAlerts(config: Parameters<MonitorAlertMethods['configureAlerts']>[0]): unknown {
+  configureAlerts(config: Record<string, ConfiguredAlert>): AlertRule[] {
     return this.#requireAlerts('configureAlerts').configureAlerts(config);
   }
 
   /** Original API: evaluation interval per severity, in ms. Delegates to the alert engine. */
-  setIntervals(intervals: Parameters<MonitorAlertMethods['setIntervals']>[0]): unknown {
-    return this.#requireAlerts('setIntervals').setIntervals(intervals);
+  setIntervals(intervals: Partial<AlertIntervals>): void {
+    this.#requireAlerts('setIntervals').setIntervals(intervals);
   }
 
   #requireAlerts(method: string): MonitorAlertMethods {

@@ -7,6 +7,10 @@ import {
   PeriodicExportingMetricReader,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
+import type { AlertEngine } from '../alerts/engine.js';
+import type { UnifiedMemoryManager } from '../memory/index.js';
+import type { ParallelProcessor } from '../parallel/index.js';
+import { startComponents } from './components.js';
 import { type PerformanceSdkOptions, type ResolvedSdkConfig, resolveConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { hostMetricViews, startHostMetrics } from './host.js';
@@ -30,6 +34,12 @@ export interface PerformanceSdk {
   readonly url: string | undefined;
   /** The options in force after presets and environment variables. */
   readonly config: Readonly<ResolvedSdkConfig>;
+  /** The budgeted memory manager (`options.memory`); `undefined` with `memory: false`. */
+  readonly memory: UnifiedMemoryManager | undefined;
+  /** The worker pool (`options.parallel`), created on first access. Throws {@link ConfigError} with `parallel: false`. */
+  readonly processor: ParallelProcessor;
+  /** The alert engine (`options.alerts`); `undefined` with `alerts: false`. */
+  readonly alerts: AlertEngine | undefined;
   /** {@link trackTask} recording into this SDK's provider, whether or not it is global. */
   trackTask<T>(name: string, fn: () => T): T;
   startTimer(name: string): EndTimer;
@@ -209,10 +219,13 @@ async function start(
     }
   }
 
+  const components = startComponents(config, meterProvider, readers.inProcess, server, cleanups);
+
   const monitor = new PerformanceMonitor({
     reader: readers.inProcess,
     intervalMillis: config.monitor.intervalMillis,
     historyLimit: historyLimit(config),
+    alerts: components.alerts,
   });
   cleanups.push(() => monitor.stop());
   // The first reading's rates then cover "since start" rather than "since boot".
@@ -225,6 +238,11 @@ async function start(
     monitor,
     url: server?.url,
     config,
+    memory: components.memory,
+    get processor() {
+      return components.processor();
+    },
+    alerts: components.alerts,
     trackTask: (name, fn) => tasks.trackTask(name, fn),
     startTimer: (name) => tasks.startTimer(name),
     registerQueue,

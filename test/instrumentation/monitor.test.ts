@@ -130,7 +130,7 @@ describe('PerformanceMonitor.start', () => {
   });
 
   it('explains that alert methods need alerts enabled', () => {
-    expect(() => monitor.setAlert({})).toThrow(
+    expect(() => monitor.setAlert({} as never)).toThrow(
       /options.alerts is false, so monitor.setAlert\(\) is unavailable/,
     );
   });

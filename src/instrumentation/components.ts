@@ -1,0 +1,122 @@
+import type { MeterProvider } from '@opentelemetry/api';
+import { AlertEngine } from '../alerts/engine.js';
+import type { AlertActionTargets, AlertsOptions } from '../alerts/index.js';
+import { type MemoryOptions, UnifiedMemoryManager } from '../memory/index.js';
+import { ParallelProcessor, type ProcessorOptions } from '../parallel/index.js';
+import { resolveProcessorOptions } from '../parallel/options.js';
+import type { ResolvedSdkConfig } from './config.js';
+import { ConfigError } from './errors.js';
+import type { InProcessMetricReader } from './reader.js';
+import type { MetricsServer } from './server.js';
+import { sendJson } from './server.js';
+import { registerQueue } from './tasks.js';
+
+/** The original module's components, wired to the SDK: memory manager, worker pool, alert engine. */
+export interface Components {
+  readonly memory: UnifiedMemoryManager | undefined;
+  /** The pool, created on first call. */
+  processor(): ParallelProcessor;
+  readonly alerts: AlertEngine | undefined;
+  close(): Promise<void>;
+}
+
+type Cleanup = () => unknown;
+
+/**
+ * Creates the components; every constructor error becomes a {@link ConfigError} naming the full option
+ * path (`options.memory.maxMemoryMb …`). Each started part is pushed to `cleanups` as it starts, so a
+ * failure part-way leaves nothing running.
+ */
+export function startComponents(
+  config: ResolvedSdkConfig,
+  meterProvider: MeterProvider,
+  reader: InProcessMetricReader,
+  server: MetricsServer | undefined,
+  cleanups: Cleanup[],
+): Omit<Components, 'close'> {
+  const memory = config.memory
+    ? asConfigError(
+        'memory',
+        () => new UnifiedMemoryManager({ ...(config.memory as MemoryOptions), meterProvider }),
+      )
+    : undefined;
+  if (memory) cleanups.push(() => memory.close());
+
+  const processorOptions: ProcessorOptions | undefined = config.parallel
+    ? { name: 'default', ...(config.parallel as ProcessorOptions), meterProvider }
+    : undefined;
+  // Validated now, so a bad option fails the start rather than the first map().
+  if (processorOptions) asConfigError('parallel', () => resolveProcessorOptions(processorOptions));
+  let created: ParallelProcessor | undefined;
+  let unregisterQueue: (() => void) | undefined;
+  const processor = (): ParallelProcessor => {
+    if (!processorOptions)
+      throw new ConfigError('options.parallel', 'is false, so perf.processor is unavailable');
+    if (!created) {
+      const pool = new ParallelProcessor(processorOptions);
+      unregisterQueue = registerQueue(`pool:${pool.options.name}`, () => pool.stats().queueSize);
+      created = pool;
+    }
+    return created;
+  };
+  cleanups.push(async () => {
+    unregisterQueue?.();
+    await created?.close();
+  });
+
+  let alerts: AlertEngine | undefined;
+  if (config.alerts) {
+    const engine = asConfigError(
+      'alerts',
+      () =>
+        new AlertEngine({
+          ...(config.alerts as AlertsOptions),
+          source: reader,
+          meterProvider,
+          serviceName: config.serviceName,
+          actions: actionTargets(memory, processorOptions ? processor : undefined, () => created),
+        }),
+    );
+    cleanups.push(() => engine.shutdown());
+    server?.route('/alerts', (_request, response) => sendJson(response, 200, engine.status()));
+    engine.start();
+    alerts = engine;
+  }
+  return { memory, processor, alerts };
+}
+
+/**
+ * What alert actions act on. `scale`/`throttle` resize the pool only once the app has created it:
+ * growing a pool nobody uses would start threads for nothing.
+ */
+function actionTargets(
+  memory: UnifiedMemoryManager | undefined,
+  processor: (() => ParallelProcessor) | undefined,
+  existing: () => ParallelProcessor | undefined,
+): AlertActionTargets {
+  return {
+    memory,
+    pool: processor && {
+      resize: (workers: number) => existing()?.resize(workers),
+      stats: () => ({ workers: existing()?.stats().workers ?? 0 }),
+      get minWorkers() {
+        return existing()?.options.minWorkers;
+      },
+      get maxWorkers() {
+        return existing()?.options.maxWorkers;
+      },
+    },
+  };
+}
+
+function asConfigError<T>(component: 'memory' | 'parallel' | 'alerts', create: () => T): T {
+  try {
+    return create();
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const match = /^options\.([\w.[\]]+)\s+(.*)$/s.exec(message);
+    const field = match ? `options.${component}.${match[1]}` : `options.${component}`;
+    throw new ConfigError(field, match ? (match[2] as string) : message, { cause: error });
+  }
+}
