@@ -41,6 +41,9 @@ export class ReadingCache<T> {
     // intervalMillis always finds it expired, however long the reading took.
     const startedAt = this.now();
     const inflight = (async () => {
+      // Yield first: a loader that throws synchronously must not clear
+      // #inflight before it is set below (that left a rejected promise cached forever).
+      await undefined;
       try {
         const value = await this.load();
         this.#value = value;

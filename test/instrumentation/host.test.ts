@@ -213,6 +213,29 @@ describe('instruments', () => {
   });
 });
 
+describe('non-Linux fallback (systeminformation and os), exercised here by forcing the platform', () => {
+  it('emits CPU, memory, swap and the load average without /proc', async () => {
+    const { meterProvider, readers } = providerWith(1);
+    const readText = (path: string): string => {
+      throw new Error(`unexpected read of ${path}`);
+    };
+    handles.push(
+      startHostMetricsWith(
+        { meterProvider, intervalMillis: 50, perCpu: false },
+        { readText, platform: 'darwin' },
+      ),
+    );
+    const points = await collect(readers[0] as never);
+    const util = pointsNamed(points, 'system.cpu.utilization');
+    expect(util.map((p) => p.attributes['system.cpu.state'])).toContain('idle');
+    expect(util.reduce((s, p) => s + p.value, 0)).toBeCloseTo(1, 6);
+    expect(pointsNamed(points, 'system.memory.limit')[0]?.value).toBeGreaterThan(0);
+    expect(pointsNamed(points, 'system.memory.linux.available')[0]?.value).toBeGreaterThan(0);
+    expect(pointsNamed(points, 'system.paging.usage')).toHaveLength(2);
+    expect(pointsNamed(points, 'system.cpu.load_average.1m')).toHaveLength(1);
+  });
+});
+
 describe('hostMetricViews', () => {
   it('guards cpu.time attributes only when perCpu is off', () => {
     const off = hostMetricViews({ perCpu: false });
