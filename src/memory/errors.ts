@@ -10,8 +10,8 @@ export type KindBudget = Record<MemoryKind, { usedBytes: number; limitBytes: num
  */
 export class MemoryBudgetError extends Error {
   override readonly name = 'MemoryBudgetError';
-  /** `budget`: maxMemoryMb; `kind`: kindLimitsMb; `process`: heap/RSS headroom; `cache`: cacheSizeMb. */
-  readonly reason: 'budget' | 'kind' | 'process' | 'cache';
+  /** `budget`: maxMemoryMb; `kind`: kindLimitsMb; `process`: the process's heap/RSS headroom. */
+  readonly reason: 'budget' | 'kind' | 'process';
   readonly requestedBytes: number;
   /** Bytes that could still be allocated under the limit that refused. */
   readonly availableBytes: number;

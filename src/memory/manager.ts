@@ -5,51 +5,26 @@ import { MemoryCache } from './cache.js';
 import { AllocationStateError, type KindBudget, MemoryBudgetError } from './errors.js';
 import { LeakTracker, type TrackRecord } from './leaks.js';
 import { MemoryMetrics } from './metrics.js';
-import {
-  type MemoryConfigureOptions,
-  type MemoryOptions,
-  MIB,
-  type ResolvedMemoryOptions,
-  resolveConfigure,
-  resolveMemoryOptions,
-} from './options.js';
+import type { MemoryConfigureOptions, MemoryOptions, ResolvedMemoryOptions } from './options.js';
 import { BufferPool, sizeClass } from './pool.js';
 import { ProcessSampler } from './process-sampler.js';
+import { requestBytes } from './request.js';
+import { resolveConfigure, resolveMemoryOptions } from './resolve.js';
+import { buildStats } from './stats.js';
 import {
   type AllocationRequest,
-  type KindUsage,
   kindIndex,
   type LeakReport,
   MEMORY_KINDS,
   type MemoryKind,
   type MemoryStats,
   type OptimizeResult,
-  type UsageEntry,
 } from './types.js';
 
 const access = allocationAccess();
 const CACHE = 2;
 const POISON = 0xde;
 let nextId = 0;
-
-function requestBytes(req: AllocationRequest): number {
-  const hasMb = req.sizeMb !== undefined;
-  if (hasMb === (req.bytes !== undefined)) {
-    throw new TypeError('request must give exactly one of request.sizeMb or request.bytes');
-  }
-  if (hasMb) {
-    const mb = req.sizeMb;
-    if (typeof mb !== 'number' || !Number.isFinite(mb) || mb <= 0) {
-      throw new RangeError('request.sizeMb must be a positive finite number');
-    }
-    return Math.ceil(mb * MIB);
-  }
-  const b = req.bytes;
-  if (typeof b !== 'number' || !Number.isSafeInteger(b) || b <= 0) {
-    throw new RangeError('request.bytes must be a positive integer');
-  }
-  return b;
-}
 
 /**
  * A budgeted, pooled, leak-checked memory manager. Hands out labelled Buffers
@@ -114,19 +89,8 @@ export class UnifiedMemoryManager implements AllocationOwner {
    * budget refuses after cleanup, AllocationStateError after close().
    */
   allocate(request: AllocationRequest): Allocation {
-    if (request === null || typeof request !== 'object') throw new TypeError('request must be an object');
-    const bytes = requestBytes(request);
-    const kind = request.kind;
-    const ki = kindIndex(kind);
-    if (ki < 0) throw new RangeError(`request.kind must be one of ${MEMORY_KINDS.join(', ')}`);
-    const label = request.label;
-    if (typeof label !== 'string' || label.length === 0) {
-      throw new TypeError('request.label must be a non-empty string');
-    }
-    if (bytes > this.#o.maxBytes) {
-      throw new RangeError(`request size (${bytes} bytes) exceeds maxMemoryMb (${this.#o.maxBytes} bytes)`);
-    }
-    return this.#allocate(bytes, label, kind, ki);
+    const bytes = requestBytes(request, this.#o.maxBytes);
+    return this.#allocate(bytes, request.label, request.kind, kindIndex(request.kind));
   }
 
   #allocate(bytes: number, label: string, kind: MemoryKind, ki: number, exact = false): Allocation {
@@ -237,41 +201,14 @@ export class UnifiedMemoryManager implements AllocationOwner {
 
   /** Usage snapshot; byte figures are exact, MiB figures derived from them. */
   getMemoryStats(): MemoryStats {
-    const b = this.#books;
-    const max = this.#o.maxBytes;
-    const byKind = {} as Record<MemoryKind, KindUsage>;
-    MEMORY_KINDS.forEach((k, i) => {
-      byKind[k] = { bytes: b.kindUsed[i]!, count: b.kindCount[i]!, limitBytes: this.#o.kindLimitBytes[i]! };
-    });
-    const byLabel: Record<string, UsageEntry> = {};
-    b.prune();
-    for (const [label, u] of b.byLabel) byLabel[label] = { bytes: u.bytes, count: u.count };
-    const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
-    return {
-      usedMb: b.used / MIB,
-      availableMb: (max - b.used) / MIB,
-      maxMb: max / MIB,
-      peakMb: b.peak / MIB,
-      utilization: b.used / max,
-      pooledFreeMb: this.#pool.freeBytes / MIB,
-      usedBytes: b.used,
-      maxBytes: max,
-      peakBytes: b.peak,
-      pooledFreeBytes: this.#pool.freeBytes,
-      byKind,
-      byLabel,
-      allocations: b.live,
-      allocationsTotal: sum(b.allocated),
-      rejectedTotal: sum(b.rejected),
-      releasesTotal: sum(b.released),
-      evictions: b.evictions,
-      cacheEntries: this.cache.size,
-      cacheBytes: this.cache.bytes,
-      compressedSavedMb: this.cache.compressedSavedBytes / MIB,
-      compressedSavedBytes: this.cache.compressedSavedBytes,
-      leaksSuspected: this.#leaks.suspected(),
-      process: this.#sampler.sample(),
-    };
+    return buildStats(
+      this.#books,
+      this.#o,
+      this.#pool.freeBytes,
+      this.cache,
+      this.#leaks.suspected(),
+      this.#sampler.sample(),
+    );
   }
 
   /**

@@ -1,7 +1,6 @@
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
-import { MIB } from './options.js';
-import type { ProcessMemorySample } from './types.js';
+import { MIB, type ProcessMemorySample } from './types.js';
 
 /** The cgroup limit when there is one (below physical memory), else physical memory. */
 export function defaultRssLimitBytes(): number {

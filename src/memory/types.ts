@@ -1,3 +1,6 @@
+/** Bytes in a MiB: every `…Mb` option and stat uses binary megabytes. */
+export const MIB = 1024 * 1024;
+
 /**
  * The four kinds of memory the manager hands out (the original module's
  * managed memory types). Only `cache` is evictable, and only the entries of

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_MEMORY_OPTIONS, type MemoryOptions, UnifiedMemoryManager } from '../../src/memory/index.js';
-import { resolveConfigure, resolveMemoryOptions } from '../../src/memory/options.js';
+import { resolveConfigure, resolveMemoryOptions } from '../../src/memory/resolve.js';
 
 const bad: [string, unknown, ErrorConstructor, string][] = [
   ['name', '', TypeError, 'options.name must be a non-empty string'],
