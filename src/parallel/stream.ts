@@ -193,9 +193,10 @@ export async function* runStream(
         have = true;
       }
       if (have) {
+        yield value;
+        // counted once the consumer asks for more: the item it holds is still "in flight"
         yielded++;
         job.feeder.notify();
-        yield value;
         continue;
       }
       if (sourceDone && yielded === pulled) break;

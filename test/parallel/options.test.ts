@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_PROCESSOR_OPTIONS,
+  ParallelProcessor,
+  type ProcessorOptions,
+} from '../../src/parallel/index.js';
+import { resolveProcessorOptions } from '../../src/parallel/options.js';
+import { tasks } from './helpers.js';
+
+describe('processor options', () => {
+  it('defaults: thread mode, auto chunks, maxWorkers = available parallelism, minWorkers 1', () => {
+    const resolved = resolveProcessorOptions({});
+    expect(resolved).toMatchObject({
+      name: 'default',
+      mode: 'thread',
+      chunkSize: 'auto',
+      maxWorkers: DEFAULT_PROCESSOR_OPTIONS.maxWorkers,
+      workers: DEFAULT_PROCESSOR_OPTIONS.maxWorkers,
+      minWorkers: 1,
+      maxQueue: Number.POSITIVE_INFINITY,
+      taskTimeoutMillis: 0,
+      idleTimeoutMillis: 30_000,
+    });
+    expect(Object.isFrozen(DEFAULT_PROCESSOR_OPTIONS)).toBe(true);
+  });
+
+  it.each<[ProcessorOptions, string]>([
+    [{ name: '' }, 'options.name must be a non-empty string'],
+    [{ maxWorkers: 0 }, 'options.maxWorkers must be a positive integer'],
+    [{ maxWorkers: 1.5 }, 'options.maxWorkers must be a positive integer'],
+    [{ minWorkers: -1 }, 'options.minWorkers must be a non-negative integer'],
+    [{ minWorkers: 3, maxWorkers: 2 }, 'options.minWorkers must not exceed options.maxWorkers'],
+    [
+      { workers: 3, maxWorkers: 2 },
+      'options.workers must be an integer between options.minWorkers and options.maxWorkers',
+    ],
+    [{ mode: 'fiber' as 'thread' }, "options.mode must be 'thread' or 'process'"],
+    [{ chunkSize: 0 }, "options.chunkSize must be 'auto' or a positive integer"],
+    [{ maxQueue: -5 }, 'options.maxQueue must be a positive integer or Infinity'],
+    [{ taskTimeoutMillis: -1 }, 'options.taskTimeoutMillis must be a non-negative integer (0 = no timeout)'],
+    [{ idleTimeoutMillis: 1.5 }, 'options.idleTimeoutMillis must be a non-negative integer'],
+  ])('rejects %j: %s', (options, message) => {
+    expect(() => new ParallelProcessor(options)).toThrow(message);
+  });
+
+  it('rejects a non-object', () => {
+    expect(() => new ParallelProcessor(null as unknown as ProcessorOptions)).toThrow(
+      'options must be an object',
+    );
+  });
+
+  describe('per-call options reject (never throw synchronously)', () => {
+    const p = new ParallelProcessor({ maxWorkers: 1 });
+    it.each<[object, string]>([
+      [{ mode: 'x' }, "ParallelProcessor.map: options.mode must be 'thread' or 'process'"],
+      [{ chunkSize: -1 }, "ParallelProcessor.map: options.chunkSize must be 'auto' or a positive integer"],
+      [
+        { timeoutMillis: 'soon' },
+        'ParallelProcessor.map: options.timeoutMillis must be a non-negative integer',
+      ],
+      [{ signal: {} }, 'ParallelProcessor.map: options.signal must be an AbortSignal'],
+      [{ onProgress: 3 }, 'ParallelProcessor.map: options.onProgress must be a function'],
+    ])('%j', async (options, message) => {
+      const result = p.map(tasks.double, [1], options as never);
+      await expect(result).rejects.toThrow(message);
+    });
+
+    it('items that are not iterable', async () => {
+      await expect(p.map(tasks.double, 3 as unknown as number[])).rejects.toThrow(
+        'ParallelProcessor.map: items must be an array or an iterable',
+      );
+    });
+  });
+});
