@@ -10,7 +10,9 @@
 //                `ip route` to find the default interface, then a shell running cat), vs
 //                parsing /proc/net/dev for every interface
 //
-// Build first: npx tsc -p tsconfig.json. Bounded: ~40 rounds per case, well under a minute.
+// Each fresh-reading case pauses 510 ms (untimed) before a round so systeminformation's own
+// 500 ms network cache has expired, as it has in production at a 10 s interval.
+// Build first: npx tsc -p tsconfig.json. Bounded: about one minute.
 
 import { readFileSync } from 'node:fs';
 import { HostMetrics } from '@opentelemetry/host-metrics';
@@ -31,16 +33,21 @@ class PullReader extends MetricReader {
 
 const ROUNDS = 40;
 const WARMUP = 5;
+const PAUSED_ROUNDS = 30;
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
 
-async function timeRounds(round) {
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Median ms of `round`; `pauseMs` (untimed) before each round lets systeminformation's 500 ms cache expire. */
+async function timeRounds(round, pauseMs = 0, rounds = ROUNDS) {
   for (let i = 0; i < WARMUP; i++) await round(i);
   const samples = [];
-  for (let i = 0; i < ROUNDS; i++) {
+  for (let i = 0; i < rounds; i++) {
+    if (pauseMs > 0) await pause(pauseMs);
     const t0 = performance.now();
     await round(i);
     samples.push(performance.now() - t0);
@@ -64,17 +71,21 @@ const handle = startHostMetricsWith(
   { meterProvider: ours.meterProvider, intervalMillis: 10_000, perCpu: false },
   { now: () => clock },
 );
-const oursMs = await timeRounds(async () => {
-  clock += 10_000;
-  await collectAll(ours.readers);
-});
+const oursMs = await timeRounds(
+  async () => {
+    clock += 10_000;
+    await collectAll(ours.readers);
+  },
+  510,
+  PAUSED_ROUNDS,
+);
 const oursReads = handle.libraryReads;
 handle.shutdown();
 
 // 1b. bare host-metrics: no cache, each collect reads.
 const bare = threeReaders();
 new HostMetrics({ meterProvider: bare.meterProvider }).start();
-const bareMs = await timeRounds(() => collectAll(bare.readers));
+const bareMs = await timeRounds(() => collectAll(bare.readers), 510, PAUSED_ROUNDS);
 
 // 2. parts of one fresh reading.
 const rows = [
@@ -92,21 +103,18 @@ if (process.platform === 'linux') {
   ]);
   // systeminformation throttles a network read to one per 500 ms per interface: wait it out.
   const netProcMs = await timeRounds(() => parseNetDev(readFileSync('/proc/net/dev', 'utf8')));
-  const siSamples = [];
-  for (let i = 0; i < 10; i++) {
-    await new Promise((r) => setTimeout(r, 510));
-    const t0 = performance.now();
-    await networkStats();
-    siSamples.push(performance.now() - t0);
-  }
-  const netSiMs = median(siSamples);
+  const netSiMs = await timeRounds(() => networkStats(), 510, PAUSED_ROUNDS);
   rows.push(['network counters, one reading', '/proc/net/dev', netProcMs, 'si.networkStats', netSiMs]);
 }
-console.log(`host metrics bench (node ${process.version}, ${process.platform}, median of ${ROUNDS})`);
+console.log(
+  `host metrics bench (node ${process.version}, ${process.platform}; medians of ${PAUSED_ROUNDS} paused / ${ROUNDS} back-to-back rounds)`,
+);
 for (const [what, a, am, b, bm] of rows) {
   console.log(
     `${what.padEnd(38)} ${a.padEnd(14)} ${am.toFixed(3).padStart(8)} ms | ${b.padEnd(18)} ${Number.isNaN(bm) ? '       -' : bm.toFixed(3).padStart(8)} ms | ratio ${Number.isNaN(bm) ? '-' : `${(bm / am).toFixed(1)}x`}`,
   );
 }
-console.log(`library readings taken by ours: ${oursReads} for ${ROUNDS + WARMUP} rounds of 3 collects`);
+console.log(
+  `library readings taken by ours: ${oursReads} for ${PAUSED_ROUNDS + WARMUP} rounds of 3 collects`,
+);
 await Promise.all([ours.meterProvider.shutdown(), bare.meterProvider.shutdown()]);
