@@ -153,7 +153,6 @@ export class UnifiedMemoryManager implements AllocationOwner {
       budget: 'maxMemoryMb',
       kind: `kindLimitsMb.${kind}`,
       process: 'process headroom',
-      cache: 'cacheSizeMb',
     }[reason];
     throw new MemoryBudgetError(
       `cannot allocate ${cls} bytes of ${kind}: ${what} leaves ${Math.max(0, avail)} bytes`,
