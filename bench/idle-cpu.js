@@ -21,7 +21,9 @@ function cpuTicks(pid) {
 
 async function startProcess(kind) {
   const child = spawn(process.execPath, [fixture, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve) => child.stdout.once('data', (chunk) => resolve(String(chunk).trim())));
+  const url = await new Promise((resolve) =>
+    child.stdout.once('data', (chunk) => resolve(String(chunk).trim())),
+  );
   return { kind, child, url };
 }
 
@@ -29,7 +31,11 @@ const processes = await Promise.all(['bare', 'sdk', 'prom-client'].map(startProc
 await new Promise((resolve) => setTimeout(resolve, warmupSeconds * 1000));
 const before = processes.map((p) => cpuTicks(p.child.pid));
 const scrapes = setInterval(() => {
-  for (const p of processes) if (p.url) fetch(p.url).then((r) => r.text()).catch(() => {});
+  for (const p of processes)
+    if (p.url)
+      fetch(p.url)
+        .then((r) => r.text())
+        .catch(() => {});
 }, scrapeEverySeconds * 1000);
 await new Promise((resolve) => setTimeout(resolve, windowSeconds * 1000));
 clearInterval(scrapes);
@@ -42,4 +48,6 @@ printTable(`Idle CPU over ${windowSeconds} s, scraped every ${scrapeEverySeconds
   ...processes.map((p, i) => [p.kind, fmt(percent[i], 3), fmt(percent[i] - percent[0], 3)]),
 ]);
 const sdkExtra = percent[1] - percent[0];
-console.log(`aiva-performance idle cost: ${fmt(sdkExtra, 3)}% of one core (target < 1%): ${sdkExtra < 1 ? 'met' : 'NOT met'}`);
+console.log(
+  `aiva-performance idle cost: ${fmt(sdkExtra, 3)}% of one core (target < 1%): ${sdkExtra < 1 ? 'met' : 'NOT met'}`,
+);

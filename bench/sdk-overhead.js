@@ -29,7 +29,12 @@ printTable('trackTask around an empty async function (median of 7 × 100k calls)
   ['variant', 'ns/call', 'overhead ns', 'ratio vs bare'],
   ['bare `await fn()`', fmt(bare, 0), '0', '1.00×'],
   ['`await trackTask(name, fn)`', fmt(tracked, 0), fmt(tracked - bare, 0), `${fmt(tracked / bare)}×`],
-  ['prom-client `startTimer()`/`end()`', fmt(promTimed, 0), fmt(promTimed - bare, 0), `${fmt(promTimed / bare)}×`],
+  [
+    'prom-client `startTimer()`/`end()`',
+    fmt(promTimed, 0),
+    fmt(promTimed - bare, 0),
+    `${fmt(promTimed / bare)}×`,
+  ],
 ]);
 
 // --- one scrape of the default metric set, over HTTP, ours vs prom-client's default metrics
@@ -61,8 +66,20 @@ const ours = await scrapeCost(`${perf.url}/metrics`);
 const theirs = await scrapeCost(promUrl);
 printTable('One scrape of the default metric set over HTTP (median of 40)', [
   ['exporter', 'ms/scrape', 'series', 'bytes', 'µs per series'],
-  ['aiva-performance (host + runtime + task)', fmt(ours.ms), ours.series, ours.bytes, fmt((ours.ms * 1000) / ours.series, 1)],
-  ['prom-client collectDefaultMetrics()', fmt(theirs.ms), theirs.series, theirs.bytes, fmt((theirs.ms * 1000) / theirs.series, 1)],
+  [
+    'aiva-performance (host + runtime + task)',
+    fmt(ours.ms),
+    ours.series,
+    ours.bytes,
+    fmt((ours.ms * 1000) / ours.series, 1),
+  ],
+  [
+    'prom-client collectDefaultMetrics()',
+    fmt(theirs.ms),
+    theirs.series,
+    theirs.bytes,
+    fmt((theirs.ms * 1000) / theirs.series, 1),
+  ],
 ]);
 console.log(`ratio ms/scrape ours / prom-client: ${fmt(ours.ms / theirs.ms)}×`);
 

@@ -72,7 +72,12 @@ describe('components wired into startPerformanceSdk', () => {
     expect(body.service).toBe(sdk.config.serviceName);
     expect(Array.isArray(body.alerts)).toBe(true);
     const ruleNames = new Set(sdk.alerts?.rules().map((rule) => rule.name));
-    expect([...ruleNames].sort()).toEqual(['HighCpuUsage', 'HighMemoryUsage', 'SlowTasks', 'TaskQueueBacklog']);
+    expect([...ruleNames].sort()).toEqual([
+      'HighCpuUsage',
+      'HighMemoryUsage',
+      'SlowTasks',
+      'TaskQueueBacklog',
+    ]);
     const before = sdk.alerts?.rules().length ?? 0;
     sdk.monitor.setAlert({ metric: 'queue_size', threshold: 10, callback: () => {} });
     expect(sdk.alerts?.rules().length).toBeGreaterThan(before);
