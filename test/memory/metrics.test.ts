@@ -119,3 +119,34 @@ describe('metrics', () => {
     expect(m.allocate({ bytes: 10, label: 'x', kind: 'scratch' }).bytes).toBe(10);
   });
 });
+
+describe('Prometheus names (exporter-prometheus serializer)', () => {
+  test('the names the README documents are the names Prometheus sees', async () => {
+    const { PrometheusSerializer } = await import('@opentelemetry/exporter-prometheus');
+    const { TestReader } = await import('./helpers.js');
+    const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
+    const reader = new TestReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    const m = new UnifiedMemoryManager({ maxMemoryMb: 1, leakDetection: 'off', meterProvider: provider });
+    managers.push(m);
+    m.allocate({ bytes: 5000, label: 'x', kind: 'scratch' });
+    const { resourceMetrics } = await reader.collect();
+    const text = new PrometheusSerializer().serialize(resourceMetrics);
+    const types = Object.fromEntries([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((x) => [x[1], x[2]]));
+    expect(types).toMatchObject({
+      aiva_memory_used: 'gauge',
+      aiva_memory_limit: 'gauge',
+      aiva_memory_utilization: 'gauge',
+      aiva_memory_pool_free: 'gauge',
+      aiva_memory_allocations_total: 'counter',
+      aiva_memory_releases_total: 'counter',
+      aiva_memory_allocation_size: 'histogram',
+      aiva_memory_evictions_total: 'counter',
+      aiva_memory_compression_saved: 'gauge',
+      aiva_memory_leaks_suspected: 'gauge',
+    });
+    expect(text).toMatch(/^aiva_memory_used\{[^}]*pool="default"[^}]*kind="scratch"[^}]*\} 5120/m);
+    expect(text).toMatch(/^aiva_memory_allocation_size_bucket\{[^}]*kind="scratch"[^}]*le="16384"\} 1/m);
+    await provider.shutdown();
+  });
+});
