@@ -6,7 +6,7 @@ import { type HostMetricsHandle, hostMetricViews, startHostMetrics } from '../..
 import { requireBinary } from '../helpers/binaries.js';
 
 /** The Prometheus names in the README's metric table (exporter-prometheus 0.223: `.`→`_`, counters `_total`, no unit suffix). */
-const EXPECTED: [string, 'gauge' | 'counter'][] = [
+const EXPECTED: (readonly [string, 'gauge' | 'counter'])[] = [
   ['system_cpu_utilization', 'gauge'],
   ['system_cpu_time_total', 'counter'],
   ['system_cpu_load_average_1m', 'gauge'],
