@@ -3,7 +3,7 @@
  * default (no Prometheus or Grafana needed), does some tracked work, and prints where to look.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { registerQueue, startPerformanceSdk, trackTask } from '../index.js';
+import { defineTask, registerQueue, startPerformanceSdk, trackTask } from '../index.js';
 
 const port = Number(process.env.PORT ?? process.env.OTEL_EXPORTER_PROMETHEUS_PORT ?? 9464);
 const perf = await startPerformanceSdk({
@@ -12,14 +12,23 @@ const perf = await startPerformanceSdk({
   prometheus: { port },
 });
 
+const checksum = defineTask<number, number>(new URL('./tasks.js', import.meta.url), 'checksum');
 const pending: number[] = [];
 const unregisterQueue = registerQueue('demo_jobs', () => pending.length);
 
 async function handleJob(job: number): Promise<void> {
   await trackTask('demo_job', async () => {
+    // Scratch memory from the budgeted manager: recorded in aiva_memory_* and returned to its pool.
+    using scratch = perf.memory?.allocate({ bytes: 64 * 1024, label: 'demo_job', kind: 'scratch' });
+    scratch?.buffer.fill(job & 0xff);
     await sleep(5 + (job % 7) * 10);
     if (job % 13 === 0) throw new Error(`job ${job} failed`);
   });
+}
+
+async function runBatch(): Promise<void> {
+  const seeds = Array.from({ length: 16 }, (_, i) => nextJob * 31 + i);
+  await trackTask('demo_batch', () => perf.processor.map(checksum, seeds));
 }
 
 let nextJob = 1;
@@ -30,10 +39,12 @@ const consumer = setInterval(() => {
   const job = pending.shift();
   if (job !== undefined) handleJob(job).catch(() => {});
 }, 80);
+const batches = setInterval(() => void runBatch().catch(() => {}), 2000);
 
 console.log(`aiva-performance demo '${perf.config.serviceName}' running`);
 console.log(`  metrics:  ${perf.url}/metrics`);
 console.log(`  health:   ${perf.url}/healthz`);
+console.log(`  alerts:   ${perf.url}/alerts`);
 console.log('Press Ctrl-C to stop.');
 
 perf.monitor.start({ intervalMillis: 5000 });
@@ -51,6 +62,7 @@ async function stop(signal: string): Promise<void> {
   console.log(`\n${signal}: shutting down`);
   clearInterval(producer);
   clearInterval(consumer);
+  clearInterval(batches);
   unregisterQueue();
   await perf.shutdown();
   console.log('stopped cleanly');
