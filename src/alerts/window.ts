@@ -1,6 +1,9 @@
 import type { MetricSnapshot, Sample, Series } from '../instrumentation/query.js';
 import { samplesOf } from '../instrumentation/query.js';
 
+/** Samples kept per range; the baseline is accurate to `rangeMillis / RESOLUTION`. */
+const RESOLUTION = 10;
+
 interface Entry {
   readonly timeMs: number;
   readonly samples: Map<string, Sample>;
@@ -11,6 +14,8 @@ interface Entry {
  * (`rangeMillis`, like PromQL's `[5m]`) rather than only the last interval.
  * The baseline is the newest sample at least `rangeMillis` old, else the
  * oldest kept; with none yet, callers count from the series' start time.
+ * A sample is kept at most every `rangeMillis / 10`, so memory is bounded
+ * (≤ 11 samples per selection) and the range is accurate to a tenth.
  */
 export class RangeMemory {
   private readonly slots = new Map<string, Entry[]>();
@@ -35,6 +40,9 @@ export class RangeMemory {
       entries = [];
       this.slots.set(slot, entries);
     }
+    // keep at most ~RESOLUTION samples per range: memory stays bounded whatever the interval
+    const last = entries[entries.length - 1];
+    if (last && nowMs - last.timeMs < this.rangeMillis / RESOLUTION) return;
     entries.push({ timeMs: nowMs, samples: samplesOf(series) });
     const cutoff = nowMs - this.rangeMillis;
     // keep the newest entry at or before the cutoff, drop everything older

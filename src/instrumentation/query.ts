@@ -187,11 +187,16 @@ export function aggregate(values: readonly number[], fn: PlainAggregate): number
   return fn === 'avg' ? acc / values.length : acc;
 }
 
-/** Stable identity of a series within its metric: its attributes, sorted. */
+const keyCache = new WeakMap<Attributes, string>();
+
+/** Stable identity of a series within its metric: its attributes, sorted (memoised per attributes object). */
 export function seriesKey(s: Pick<Series, 'attributes'>): string {
+  const cached = keyCache.get(s.attributes);
+  if (cached !== undefined) return cached;
   const keys = Object.keys(s.attributes).sort();
   let out = '';
   for (const k of keys) out += `${k}\u0001${String(s.attributes[k])}\u0002`;
+  keyCache.set(s.attributes, out);
   return out;
 }
 
@@ -262,10 +267,17 @@ export function rate(
 
 /** Difference of two cumulative histograms of one series; the current one when it was reset. */
 export function histogramDelta(prev: HistogramBuckets | undefined, curr: HistogramBuckets): HistogramBuckets {
-  if (!prev || curr.count < prev.count || prev.counts.length !== curr.counts.length) return curr;
+  if (!prev || isReset(prev, curr)) return curr;
   const counts = curr.counts.map((c, i) => c - (prev.counts[i] ?? 0));
-  if (counts.some((c) => c < 0)) return curr;
   return { boundaries: curr.boundaries, counts, count: curr.count - prev.count, sum: curr.sum - prev.sum };
+}
+
+/** A cumulative histogram restarted if its count or any bucket went down (or its shape changed). */
+function isReset(prev: HistogramBuckets, curr: HistogramBuckets): boolean {
+  if (curr.count < prev.count || prev.counts.length !== curr.counts.length) return true;
+  for (let i = 0; i < curr.counts.length; i++)
+    if ((curr.counts[i] as number) < (prev.counts[i] as number)) return true;
+  return false;
 }
 
 /**
@@ -309,12 +321,33 @@ export function windowedHistogram(
   prev: ReadonlyMap<string, Sample> | undefined,
   curr: readonly Series[],
 ): HistogramBuckets | undefined {
-  const deltas: HistogramBuckets[] = [];
+  let boundaries: readonly number[] | undefined;
+  let counts: number[] = [];
+  let count = 0;
+  let sum = 0;
   for (const s of curr) {
-    if (!s.histogram) continue;
-    deltas.push(histogramDelta(prev?.get(seriesKey(s))?.histogram, s.histogram));
+    const h = s.histogram;
+    if (!h) continue;
+    if (!boundaries) {
+      boundaries = h.boundaries;
+      counts = new Array<number>(h.counts.length).fill(0);
+    } else if (!sameBoundaries(boundaries, h.boundaries)) {
+      continue;
+    }
+    const before = prev?.get(seriesKey(s))?.histogram;
+    if (before && !isReset(before, h)) {
+      for (let i = 0; i < counts.length; i++) {
+        counts[i] = (counts[i] as number) + (h.counts[i] as number) - (before.counts[i] as number);
+      }
+      count += h.count - before.count;
+      sum += h.sum - before.sum;
+    } else {
+      for (let i = 0; i < counts.length; i++) counts[i] = (counts[i] as number) + (h.counts[i] ?? 0);
+      count += h.count;
+      sum += h.sum;
+    }
   }
-  return mergeHistograms(deltas);
+  return boundaries ? { boundaries, counts, count, sum } : undefined;
 }
 
 /**
