@@ -117,26 +117,31 @@ export function createWholeDiskFilter(listBlockDevices: () => string[] = () => r
   };
 }
 
-/** Takes one Linux reading from /proc: four small files. */
+/** Takes one Linux reading from /proc: three small files plus `os.loadavg()`. */
 export function readLinuxHost(readText: ReadText, isWholeDisk: (device: string) => boolean): HostReading {
-  const mem = parseMeminfo(readText('/proc/meminfo'));
+  // Each file on its own: a sandbox may hide one (often /proc/diskstats); the others still count.
+  const tryRead = (path: string): string | undefined => {
+    try {
+      return readText(path);
+    } catch {
+      return undefined;
+    }
+  };
+  const meminfo = tryRead('/proc/meminfo');
+  const diskstats = tryRead('/proc/diskstats');
+  const stat = tryRead('/proc/stat');
+  const mem = meminfo === undefined ? new Map<string, number>() : parseMeminfo(meminfo);
   const swapTotal = mem.get('SwapTotal');
   const swapFree = mem.get('SwapFree');
-  let disks: DiskCounters[] = [];
-  try {
-    disks = parseDiskstats(readText('/proc/diskstats'), isWholeDisk);
-  } catch {
-    // /proc/diskstats can be hidden in sandboxes; the other readings still count.
-  }
   const [l1 = 0, l5 = 0, l15 = 0] = loadavg();
   return {
-    cpu: parseCpuStat(readText('/proc/stat')),
+    cpu: stat === undefined ? undefined : parseCpuStat(stat),
     loadAverage: [l1, l5, l15],
     memoryLimitBytes: mem.get('MemTotal') ?? totalmem(),
     memoryAvailableBytes: mem.get('MemAvailable'),
     swapUsedBytes: swapTotal !== undefined && swapFree !== undefined ? swapTotal - swapFree : undefined,
     swapFreeBytes: swapFree,
-    disks,
+    disks: diskstats === undefined ? [] : parseDiskstats(diskstats, isWholeDisk),
   };
 }
 

@@ -100,11 +100,12 @@ export function resolveHostMetricsOptions(
 }
 
 /**
- * Starts host metrics: `@opentelemetry/host-metrics` for CPU time and
- * utilization, memory usage, network and process metrics, plus load average,
- * memory limit and MemAvailable, swap, and disk I/O from /proc. No timer is
- * started: readings are taken when a reader collects, at most once per
- * `intervalMillis`. Throws {@link ConfigError} for an invalid option.
+ * Starts host metrics: `@opentelemetry/host-metrics` for CPU time, memory
+ * usage, network and process metrics; CPU utilization, load average, memory
+ * limit and MemAvailable, swap, and disk I/O from /proc (systeminformation
+ * and `os` elsewhere). No timer is started: readings are taken when a reader
+ * collects, at most once per `intervalMillis` however many readers collect.
+ * Throws {@link ConfigError} for an invalid option.
  *
  * @example
  * const host = startHostMetrics({ meterProvider, intervalMillis: 5000 });
@@ -174,8 +175,8 @@ export const HOST_DEVICE_CARDINALITY_LIMIT = 256;
 /**
  * Views for the MeterProvider that hosts these metrics. Correctness does not
  * depend on them (the per-CPU folding happens before the SDK sees the data);
- * they bound per-device cardinality and, with `perCpu: false`, strip
- * `system.cpu.logical_number` from host-metrics' CPU instruments as a guard.
+ * they bound per-device cardinality and, with `perCpu: false`, keep only
+ * `system.cpu.state` on host-metrics' `system.cpu.time` as a guard.
  *
  * @example new MeterProvider({ views: [...hostMetricViews({ perCpu: false })], readers })
  */

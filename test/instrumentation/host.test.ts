@@ -1,4 +1,4 @@
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/instrumentation/errors.js';
 import {
@@ -210,6 +210,22 @@ describe('instruments', () => {
     // The SDK keeps exporting the last cumulative points, but no reading is taken any more.
     await collect(readers[0] as never);
     expect([host.hostReads, host.libraryReads]).toEqual([1, 1]);
+  });
+});
+
+describe.skipIf(!linux)('hidden /proc files', () => {
+  it('still reports what it can read when /proc/meminfo and /proc/diskstats are hidden', async () => {
+    const { meterProvider, readers } = providerWith(1);
+    const readText = (path: string): string => {
+      if (path === '/proc/stat') return readTextSync(path);
+      throw new Error(`EACCES: ${path}`);
+    };
+    handles.push(startHostMetricsWith({ meterProvider, intervalMillis: 50, perCpu: false }, { readText }));
+    const points = await collect(readers[0] as never);
+    expect(pointsNamed(points, 'system.cpu.utilization')).toHaveLength(7);
+    expect(pointsNamed(points, 'system.memory.limit')[0]?.value).toBe(totalmem());
+    expect(pointsNamed(points, 'system.memory.linux.available')).toEqual([]);
+    expect(pointsNamed(points, 'system.disk.io')).toEqual([]);
   });
 });
 
