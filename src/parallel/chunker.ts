@@ -1,5 +1,5 @@
 /**
- * Automatic chunk sizing. Per task, an exponentially weighted estimate of the
+ * Automatic chunk sizing. Per call, an exponentially weighted estimate of the
  * time per item (measured in the worker) turns into a chunk of about
  * {@link TARGET_CHUNK_SECONDS} of work, so tiny items travel in batches while
  * slow items go one at a time. The chunk is also capped at half of a fair
@@ -13,37 +13,27 @@ export const TARGET_CHUNK_SECONDS = 0.004;
 export const MAX_AUTO_CHUNK_ITEMS = 10_000;
 /** Weight of the newest measurement in the estimate. */
 const ALPHA = 0.3;
-/** Estimates kept; the oldest task is forgotten past this. */
-const MAX_ESTIMATES = 1000;
 
+/** One call's estimate of the time per item; each map or stream starts fresh, with a one-item probe. */
 export class ChunkEstimator {
-  readonly #perItemSeconds = new Map<string, number>();
+  #perItemSeconds: number | undefined;
 
   /** Feeds one measurement: seconds per item over a chunk. */
-  update(key: string, perItemSeconds: number): void {
+  update(perItemSeconds: number): void {
     if (!(perItemSeconds >= 0)) return;
-    const previous = this.#perItemSeconds.get(key);
-    if (previous === undefined && this.#perItemSeconds.size >= MAX_ESTIMATES) {
-      const oldest = this.#perItemSeconds.keys().next().value;
-      if (oldest !== undefined) this.#perItemSeconds.delete(oldest);
-    }
-    this.#perItemSeconds.set(
-      key,
-      previous === undefined ? perItemSeconds : previous + ALPHA * (perItemSeconds - previous),
-    );
+    const previous = this.#perItemSeconds;
+    this.#perItemSeconds =
+      previous === undefined ? perItemSeconds : previous + ALPHA * (perItemSeconds - previous);
   }
 
   /** Current estimate in seconds per item, if any measurement arrived. */
-  estimate(key: string): number | undefined {
-    return this.#perItemSeconds.get(key);
+  get estimate(): number | undefined {
+    return this.#perItemSeconds;
   }
 
-  /**
-   * Items for the next chunk of `key`, with `remaining` items waiting and
-   * `workers` workers. Without an estimate yet, one item (a probe).
-   */
-  size(key: string, remaining: number, workers: number): number {
-    const estimate = this.#perItemSeconds.get(key);
+  /** Items for the next chunk with `remaining` items waiting and `workers` workers; one item before any measurement. */
+  size(remaining: number, workers: number): number {
+    const estimate = this.#perItemSeconds;
     const byTime =
       estimate === undefined
         ? 1

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { ChunkEstimator } from './chunker.js';
 import type { TaskMetrics, TaskOutcome } from './metrics.js';
 import type { TaskDefinition } from './task.js';
 
@@ -29,6 +30,8 @@ export abstract class Job {
   /** Dispatch controllers in flight (only when the job can abort or time out). */
   readonly controllers = new Set<AbortController>();
   readonly startedAt = performance.now();
+  /** Time per item seen so far in this call, for `chunkSize: 'auto'`. */
+  readonly estimator = new ChunkEstimator();
   owner: JobOwner | undefined;
   finished = false;
 

@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import Tinypool from 'tinypool';
-import type { ChunkEstimator } from './chunker.js';
 import { ProcessorClosedError, TaskError, TaskTimeoutError } from './errors.js';
 import { type Chunk, epochMillis, type Job, type JobOwner } from './job.js';
 import type { LaneSnapshot, PoolMetrics } from './metrics.js';
@@ -23,6 +22,13 @@ interface TinypoolWorkerLike {
   emit(event: 'error', error: Error): void;
 }
 
+/**
+ * Chunks per worker handed to tinypool at once. With 2, a worker that
+ * finishes finds its next chunk already in tinypool's queue instead of
+ * idling while the main thread handles the result.
+ */
+const PREFETCH = 2;
+
 /** Utilization is measured over a window of 1–2 s, rotated lazily (no timer). */
 const UTILIZATION_WINDOW_MILLIS = 1000;
 
@@ -38,7 +44,6 @@ export class Lane implements JobOwner {
   #pool: Tinypool | undefined;
   #closed = false;
   readonly #config: LaneConfig;
-  readonly #estimator: ChunkEstimator;
   readonly #metrics: PoolMetrics;
   /** Jobs with work to dispatch, served round-robin. */
   readonly #ready: Job[] = [];
@@ -46,7 +51,8 @@ export class Lane implements JobOwner {
   readonly #active = new Set<Job>();
   readonly #watched = new WeakSet<object>();
   #next = 0;
-  #busy = 0;
+  /** Chunks handed to tinypool: up to PREFETCH per worker, so a worker finds its next chunk waiting. */
+  #inFlight = 0;
   #queued = 0;
   // utilization integrals, in worker-milliseconds
   #last = performance.now();
@@ -55,11 +61,10 @@ export class Lane implements JobOwner {
   #older = { at: this.#last, busy: 0, capacity: 0 };
   #newer = { at: this.#last, busy: 0, capacity: 0 };
 
-  constructor(config: LaneConfig, estimator: ChunkEstimator, metrics: PoolMetrics) {
+  constructor(config: LaneConfig, metrics: PoolMetrics) {
     this.mode = config.mode;
     this.#config = config;
     this.#size = config.size;
-    this.#estimator = estimator;
     this.#metrics = metrics;
   }
 
@@ -67,8 +72,9 @@ export class Lane implements JobOwner {
     return this.#queued;
   }
 
+  /** Workers running a chunk. */
   get busy(): number {
-    return this.#busy;
+    return Math.min(this.#inFlight, this.#size);
   }
 
   get size(): number {
@@ -88,6 +94,7 @@ export class Lane implements JobOwner {
   resize(size: number): void {
     this.#integrate();
     this.#size = size;
+    if (this.#pool !== undefined) this.#limitPool(this.#pool);
     this.#pump();
   }
 
@@ -120,7 +127,7 @@ export class Lane implements JobOwner {
     return {
       mode: this.mode,
       queued: this.#queued,
-      busy: this.#busy,
+      busy: this.busy,
       workers: this.workers,
       utilization: this.utilization(),
     };
@@ -149,7 +156,7 @@ export class Lane implements JobOwner {
   #integrate(): void {
     const now = performance.now();
     const elapsed = now - this.#last;
-    this.#busyIntegral += this.#busy * elapsed;
+    this.#busyIntegral += this.busy * elapsed;
     this.#capacityIntegral += this.#size * elapsed;
     this.#last = now;
   }
@@ -169,8 +176,19 @@ export class Lane implements JobOwner {
       });
       // A worker that dies while idle is reported here; it is replaced on demand.
       this.#pool.on('error', () => {});
+      this.#limitPool(this.#pool);
     }
     return this.#pool;
+  }
+
+  /**
+   * tinypool is built for maxWorkers (it allocates worker ids up front, so it
+   * can never grow past that); `size` is applied through its live options so
+   * prefetched chunks wait in its queue instead of starting extra workers.
+   */
+  #limitPool(pool: Tinypool): void {
+    pool.options.maxThreads = this.#size;
+    pool.options.minThreads = Math.min(this.#config.minWorkers, this.#size);
   }
 
   /**
@@ -192,7 +210,7 @@ export class Lane implements JobOwner {
   }
 
   #pump(): void {
-    while (!this.#closed && this.#busy < this.#size && this.#ready.length > 0) {
+    while (!this.#closed && this.#inFlight < this.#size * PREFETCH && this.#ready.length > 0) {
       if (this.#next >= this.#ready.length) this.#next = 0;
       const job = this.#ready[this.#next]!;
       if (job.finished || job.waiting() === 0) {
@@ -200,9 +218,7 @@ export class Lane implements JobOwner {
         continue;
       }
       const count =
-        job.chunkSize === 'auto'
-          ? this.#estimator.size(job.task.moduleUrl + job.task.exportName, job.available(), this.#size)
-          : job.chunkSize;
+        job.chunkSize === 'auto' ? job.estimator.size(job.available(), this.#size) : job.chunkSize;
       const chunk = job.next(count);
       this.#queued -= chunk.items.length;
       this.#next++;
@@ -213,7 +229,7 @@ export class Lane implements JobOwner {
   #dispatch(job: Job, chunk: Chunk): void {
     const pool = this.#getPool();
     this.#integrate();
-    this.#busy++;
+    this.#inFlight++;
     let controller: AbortController | undefined;
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
@@ -262,7 +278,7 @@ export class Lane implements JobOwner {
     }
     const settled = (): void => {
       this.#integrate();
-      this.#busy--;
+      this.#inFlight--;
       if (timer !== undefined) clearTimeout(timer);
       if (controller !== undefined) job.controllers.delete(controller);
     };
@@ -302,7 +318,7 @@ export class Lane implements JobOwner {
     counts.ok += count - failed;
     counts.error += failed;
     const perItem = response.d / count;
-    this.#estimator.update(job.task.moduleUrl + job.task.exportName, perItem);
+    job.estimator.update(perItem);
     const wait = Math.max(0, (response.s - chunk.enqueuedAt) / 1000);
     this.#metrics.recordDispatch(job.metrics, perItem, wait, failed > 0 ? 'error' : 'ok');
     job.afterChunk();

@@ -3,7 +3,6 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { type MeterProvider, metrics } from '@opentelemetry/api';
-import { ChunkEstimator } from './chunker.js';
 import { AbortError, ProcessorClosedError, QueueOverflowError } from './errors.js';
 import { ArrayJob, type Job, type Settled } from './job.js';
 import { Lane } from './lane.js';
@@ -100,7 +99,6 @@ function resolveWorkerFile(): string {
 export class ParallelProcessor {
   readonly options: ResolvedProcessorOptions;
   readonly #metrics: PoolMetrics;
-  readonly #estimator = new ChunkEstimator();
   readonly #lanes = new Map<ProcessorMode, Lane>();
   #size: number;
   #closing: Promise<void> | undefined;
@@ -315,7 +313,6 @@ export class ParallelProcessor {
           size: this.#size,
           idleTimeoutMillis: this.options.idleTimeoutMillis,
         },
-        this.#estimator,
         this.#metrics,
       );
       this.#lanes.set(mode, lane);

@@ -115,26 +115,29 @@ describe.each(MODES)('ParallelProcessor in %s mode', (mode) => {
     ).rejects.toBe(boom);
   });
 
-  it('resize clamps to [minWorkers, maxWorkers] and bounds the busy workers', async () => {
+  it('resize clamps to [minWorkers, maxWorkers] and bounds the workers used', async () => {
     const p = open({ maxWorkers: 2, minWorkers: 1 });
     expect(p.resize(10)).toBe(2);
     expect(p.resize(0)).toBe(1);
     expect(p.stats().size).toBe(1);
-    let maxBusy = 0;
-    await p.map(tasks.spin, [5, 5, 5, 5, 5, 5], {
-      chunkSize: 1,
-      onProgress: () => {
-        maxBusy = Math.max(maxBusy, p.stats().busy);
-      },
-    });
-    expect(maxBusy).toBeLessThanOrEqual(1);
+    const who = await p.map(
+      tasks.whoAmI,
+      Array.from({ length: 20 }, (_, i) => i),
+      { chunkSize: 1 },
+    );
+    expect(new Set(who.map((w) => `${w.pid}/${w.threadId}`)).size).toBe(1);
+    expect(p.workerIds()).toHaveLength(1);
+    expect(p.resize(2)).toBe(2);
+    await p.map(tasks.spin, [20, 20, 20, 20], { chunkSize: 1 });
+    expect(p.workerIds()).toHaveLength(2);
     expect(() => p.resize(1.5)).toThrow(/resize: workers must be an integer/);
   });
 
   it('stats() counts completed and failed items and reports the queue', async () => {
     const p = open({ workers: 1, chunkSize: 1 });
     const running = p.map(tasks.spin, [20, 20, 20, 20]);
-    expect(p.stats().queueSize).toBe(3);
+    // one worker: two chunks go to tinypool (one running, one prefetched), two wait
+    expect(p.stats().queueSize).toBe(2);
     await running;
     await p.map(tasks.failOn, [{ value: 1 }, { fail: true }], { settle: true });
     const stats = p.stats();
