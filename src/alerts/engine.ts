@@ -234,12 +234,21 @@ export class AlertEngine {
    */
   async evaluate(severities: readonly Severity[] = SEVERITIES): Promise<void> {
     if (this.closed) throw new AlertEngineClosedError('AlertEngine was shut down');
-    const run = (this.inFlight ?? Promise.resolve()).then(() => this.round(severities));
-    this.inFlight = run.finally(() => {
-      if (this.inFlight === tracked) this.inFlight = undefined;
-    });
-    const tracked = this.inFlight;
+    const previous = this.inFlight;
+    const run = (async () => {
+      await previous; // rounds never overlap: states advance in order
+      await this.round(severities);
+    })();
+    const tracked: Promise<void> = run.then(
+      () => this.settle(tracked),
+      () => this.settle(tracked),
+    );
+    this.inFlight = tracked;
     return run;
+  }
+
+  private settle(round: Promise<void>): void {
+    if (this.inFlight === round) this.inFlight = undefined;
   }
 
   private add(rules: AlertRule[]): void {

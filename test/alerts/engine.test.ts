@@ -1,3 +1,4 @@
+import { MetricReader } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../src/alerts/types.js';
 import { flattenMetrics } from '../../src/instrumentation/query.js';
@@ -44,6 +45,26 @@ describe('AlertEngine scheduling and transitions', () => {
     }
     expect(evaluated).toEqual({ Crit: 10, Warn: 2 });
     expect(collect).toHaveBeenCalledTimes(10); // at 5 s and 10 s both severities share one collection
+    await engine.shutdown();
+  });
+
+  it('a slow collect() makes later ticks skip instead of piling up rounds', async () => {
+    const { engine, reader, collect } = harness({ intervals: { critical: 1000 } });
+    engine.addRule({ name: 'Crit', metric: 'cpu_percent', threshold: 99, severity: 'critical' });
+    let release: () => void = () => {};
+    collect.mockImplementationOnce(async () => {
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      return MetricReader.prototype.collect.call(reader);
+    });
+    engine.start();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(collect).toHaveBeenCalledTimes(1);
+    release();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(collect).toHaveBeenCalledTimes(2);
+    expect(engine.list()[0]?.lastEvaluatedAt).toBe(new Date(6000).toISOString());
     await engine.shutdown();
   });
 
