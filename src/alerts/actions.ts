@@ -1,15 +1,15 @@
 import type { Alert, AlertAction, AlertActionTargets, AlertLogger } from './types.js';
 
-/** New pool size for `'scale'`: ×1.5 (at least +1), capped at `maxWorkers` (no growth when unknown). */
+/** New pool size for `'scale'`: ×1.5 (at least +1), capped at `maxWorkers` (no growth when unknown); never shrinks. */
 export function scaledUp(workers: number, maxWorkers: number | undefined): number {
   const max = maxWorkers ?? workers;
-  return Math.min(max, workers + Math.max(1, Math.ceil(workers / 2)));
+  return Math.max(workers, Math.min(max, workers + Math.max(1, Math.ceil(workers / 2))));
 }
 
-/** New pool size for `'throttle'`: ×0.75 (at least −1), not below `minWorkers` (default 1). */
+/** New pool size for `'throttle'`: ×0.75 (at least −1), not below `minWorkers` (default 1); never grows. */
 export function throttledDown(workers: number, minWorkers: number | undefined): number {
   const min = Math.max(1, minWorkers ?? 1);
-  return Math.max(min, workers - Math.max(1, Math.floor(workers / 4)));
+  return Math.min(workers, Math.max(min, workers - Math.max(1, Math.floor(workers / 4))));
 }
 
 /**

@@ -25,6 +25,9 @@ describe('built-in actions do real work', () => {
     expect(throttledDown(8, 1)).toBe(6);
     expect(throttledDown(2, 1)).toBe(1);
     expect(throttledDown(2, 2)).toBe(2);
+    // a pool that does not exist yet (0 workers) is neither grown by throttle nor shrunk by scale
+    expect(throttledDown(0, undefined)).toBe(0);
+    expect(scaledUp(10, 8)).toBe(10);
   });
 
   it('clean runs memory.optimize(), scale resizes the pool, once per firing', async () => {
