@@ -13,10 +13,15 @@ export const MIN_CLASS_BYTES = 64;
 export function sizeClass(bytes: number, maxBufferBytes: number): number {
   if (bytes <= MIN_CLASS_BYTES) return MIN_CLASS_BYTES;
   if (bytes > maxBufferBytes) return bytes;
-  // Largest power of two strictly below bytes, then quarter steps above it.
-  const pow = bytes <= 0x80000000 ? 2 ** (31 - Math.clz32(bytes - 1)) : 2 ** Math.floor(Math.log2(bytes - 1));
-  const step = pow / 4;
-  const cls = Math.ceil(bytes / step) * step;
+  let cls: number;
+  if (bytes <= 0x40000000) {
+    // Integer path: the step is a quarter of the largest power of two below bytes.
+    const step = (1 << (31 - Math.clz32(bytes - 1))) >>> 2;
+    cls = (bytes + step - 1) & -step;
+  } else {
+    const step = 2 ** Math.floor(Math.log2(bytes - 1)) / 4;
+    cls = Math.ceil(bytes / step) * step;
+  }
   return cls > maxBufferBytes ? bytes : cls;
 }
 
