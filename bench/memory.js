@@ -89,6 +89,27 @@ for (const size of SIZES) {
   results.push({ size: size.name, med });
 }
 
+// What leakDetection 'full' costs per allocation (stack capture + FinalizationRegistry).
+const full = new UnifiedMemoryManager({
+  name: 'bench-full',
+  maxMemoryMb: 512,
+  leakDetection: 'full',
+  meterProvider: provider,
+});
+const fullSamples = [];
+const sampledSamples = [];
+for (let r = 0; r < ROUNDS; r++) {
+  for (const [m, out] of [
+    [full, fullSamples],
+    [on, sampledSamples],
+  ]) {
+    const t0 = performance.now();
+    for (let i = 0; i < 1000; i++) m.allocate({ bytes: 4096, label: 'bench', kind: 'scratch' }).release();
+    out.push(((performance.now() - t0) / 1000) * 1000);
+  }
+}
+full.close();
+
 // Why the histogram carries `kind` alone: the SDK hashes the attribute set on every record.
 const probe = provider.getMeter('bench-probe').createHistogram('bench.probe', { unit: 'By' });
 const one = Object.freeze({ kind: 'scratch' });
@@ -125,6 +146,9 @@ for (const { size, med } of results) {
     `| ${size} | ${f(o)} | ${f(med['ours, no-op meter'])} | ${f(med['Buffer.allocUnsafe'])} | ${f(med['Buffer.alloc'])} | ${(o / med['Buffer.allocUnsafe']).toFixed(2)}× | ${(o / med['Buffer.alloc']).toFixed(2)}× | ${(o / med['ours, no-op meter']).toFixed(2)}× |`,
   );
 }
+console.log(
+  `leakDetection at 4 KiB, metrics on: 'sampled' (default) ${median(sampledSamples).toFixed(3)} µs, 'full' ${median(fullSamples).toFixed(3)} µs (median)`,
+);
 console.log(
   `one histogram.record on the SDK: { kind } ${median(recordSamples['{ kind }']).toFixed(3)} µs, { pool, kind } ${median(recordSamples['{ pool, kind }']).toFixed(3)} µs (median)`,
 );

@@ -61,6 +61,17 @@ describe('mem.cache', () => {
     expect(m.getMemoryStats()).toMatchObject({ evictions: 1, cacheBytes: 512 * KiB });
   });
 
+  test('regression: an entry whose size class exceeds cacheSizeMb keeps the cache within its bound', () => {
+    // found by the property test: 98,305 bytes has size class 114,688 > a 104,857-byte bound
+    const m = make({ cacheSizeMb: 0.1 });
+    m.cache.set('k', Buffer.alloc(98_305, 1));
+    const s = m.getMemoryStats();
+    expect(s.cacheBytes).toBe(98_305);
+    expect(s.cacheBytes).toBeLessThanOrEqual(Math.floor(0.1 * 1024 * 1024));
+    m.cache.delete('k');
+    expect(m.getMemoryStats()).toMatchObject({ usedBytes: 0, pooledFreeBytes: 0 }); // exact buffers are not pooled
+  });
+
   test('a budget refusal keeps the previous value', () => {
     const m = make({ enableAutoCleanup: false });
     m.cache.set('a', Buffer.from('old'));
