@@ -3,7 +3,7 @@ import { flattenMetrics, type MetricSnapshot } from '../instrumentation/query.js
 import { runActions } from './actions.js';
 import { type AlertsStatus, buildAlert, renderLabels } from './alert.js';
 import { DEFAULT_ALERT_RULES } from './defaults.js';
-import { DeliveryQueue } from './delivery.js';
+import { Dispatcher } from './dispatch.js';
 import { AlertConfigError, AlertEngineClosedError, DuplicateAlertRuleError } from './errors.js';
 import {
   type ConfiguredAlert,
@@ -20,6 +20,7 @@ import {
   resolveAlertsOptions,
 } from './options.js';
 import { evaluateRuleValue, normalizeRule, SEVERITIES } from './rules.js';
+import { SeverityScheduler } from './scheduler.js';
 import { initialState, type RuleState, step } from './state.js';
 import type {
   Alert,
@@ -40,8 +41,6 @@ interface Entry {
   state: RuleState;
   memory: RangeMemory;
   labels: Readonly<Record<string, string>>;
-  /** Last send per re-sending notifier. */
-  lastSentMs: Map<string, number>;
 }
 
 type Listener = (alert: Alert) => void;
@@ -69,11 +68,10 @@ export class AlertEngine {
   private readonly targets: AlertActionTargets;
   private readonly logger: AlertLogger;
   private readonly serviceName: string | undefined;
-  private readonly queues: DeliveryQueue[] = [];
+  private readonly dispatcher: Dispatcher;
   private readonly metrics: AlertMetrics;
   private readonly intervals: AlertIntervals;
-  private readonly nextDue = new Map<Severity, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly scheduler: SeverityScheduler;
   private inFlight: Promise<void> | undefined;
   private started = false;
   private closed = false;
@@ -93,6 +91,7 @@ export class AlertEngine {
     }
     this.options = resolveAlertsOptions(options);
     this.intervals = { ...this.options.intervals };
+    this.scheduler = new SeverityScheduler(this.intervals, (due) => this.tick(due));
     this.source = options.source;
     this.targets = options.actions ?? {};
     this.logger = options.logger ?? console;
@@ -117,15 +116,13 @@ export class AlertEngine {
       if (typeof n?.send !== 'function' || typeof n.name !== 'string') {
         throw new AlertConfigError('options.notifiers entries must have a name and a send() method');
       }
-      this.queues.push(
-        new DeliveryQueue(
-          n,
-          this.options.delivery,
-          (name, outcome, count) => this.metrics.notified(name, outcome, count),
-          this.logger,
-        ),
-      );
     }
+    this.dispatcher = new Dispatcher(
+      notifiers,
+      this.options.delivery,
+      (name, outcome, count) => this.metrics.notified(name, outcome, count),
+      this.logger,
+    );
   }
 
   /** Starts the per-severity timers (unref'd). Idempotent. */
@@ -133,19 +130,16 @@ export class AlertEngine {
     if (this.closed) throw new AlertEngineClosedError('AlertEngine was shut down');
     if (this.started) return;
     this.started = true;
-    const now = Date.now();
-    for (const s of SEVERITIES) this.nextDue.set(s, now + this.intervals[s]);
-    this.schedule();
+    this.scheduler.start();
   }
 
   /** Stops timers, waits for the running evaluation, flushes notifier queues within `shutdownTimeoutMillis`. */
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.scheduler.stop();
     await this.inFlight?.catch(() => undefined);
-    await Promise.all(this.queues.map((q) => q.close(this.options.shutdownTimeoutMillis)));
+    await this.dispatcher.close(this.options.shutdownTimeoutMillis);
   }
 
   /** Adds a rule (per-severity thresholds add one per severity). Throws AlertConfigError / DuplicateAlertRuleError. */
@@ -219,12 +213,7 @@ export class AlertEngine {
   /** `monitor.setIntervals`: per-severity evaluation intervals in ms; takes effect from now. */
   setIntervals(intervals: Partial<AlertIntervals>): void {
     const checked = checkIntervals(intervals, 'intervals');
-    const now = Date.now();
-    for (const [s, ms] of Object.entries(checked) as [Severity, number][]) {
-      this.intervals[s] = ms;
-      if (this.started) this.nextDue.set(s, now + ms);
-    }
-    if (this.started && !this.closed) this.schedule();
+    if (!this.closed) this.scheduler.update(checked);
   }
 
   /**
@@ -261,7 +250,6 @@ export class AlertEngine {
         state: initialState(),
         memory: new RangeMemory(rule.rangeMillis),
         labels: renderLabels(rule, this.serviceName),
-        lastSentMs: new Map(),
       });
     }
   }
@@ -275,27 +263,8 @@ export class AlertEngine {
     return buildAlert(e.rule, e.state, e.labels);
   }
 
-  private schedule(): void {
-    clearTimeout(this.timer);
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const t of this.nextDue.values()) earliest = Math.min(earliest, t);
-    this.timer = setTimeout(() => this.tick(), Math.max(0, earliest - Date.now()));
-    this.timer.unref?.();
-  }
-
-  private tick(): void {
-    const now = Date.now();
-    const due: Severity[] = [];
-    for (const s of SEVERITIES) {
-      let next = this.nextDue.get(s) ?? now;
-      if (next > now) continue;
-      due.push(s);
-      while (next <= now) next += this.intervals[s];
-      this.nextDue.set(s, next);
-    }
-    if (!this.closed) this.schedule();
-    if (due.length === 0 || this.closed) return;
-    if (this.inFlight) return; // the previous round is still running: skip rather than pile up
+  private tick(due: Severity[]): void {
+    if (this.closed || this.inFlight) return; // the previous round is still running: skip rather than pile up
     this.evaluate(due).catch((error: unknown) =>
       this.logger.error('alert evaluation failed', { error: String(error) }),
     );
@@ -333,7 +302,10 @@ export class AlertEngine {
       this.metrics.evaluated(e.rule.severity, outcome);
       for (const event of step(e.rule, e.state, value, nowMs)) this.transition(e, event, outbox);
     }
-    this.deliver(due, outbox, nowMs);
+    const firing = due
+      .filter((e) => e.state.state === 'firing')
+      .map((e) => ({ id: e.rule.id, build: () => this.toAlert(e) }));
+    this.dispatcher.dispatch(outbox, firing, nowMs);
     this.metrics.roundTook((performance.now() - started) / 1000);
   }
 
@@ -354,30 +326,5 @@ export class AlertEngine {
         this.logger.error('alert listener threw', { event, rule: e.rule.id, error: String(error) });
       }
     }
-  }
-
-  private deliver(due: readonly Entry[], outbox: AlertNotification[], nowMs: number): void {
-    for (const q of this.queues) {
-      const resend = q.notifier.resendDelayMillis;
-      const batch = outbox.slice();
-      for (const n of outbox) {
-        if (n.status === 'firing') this.markSent(n, q.notifier.name, nowMs);
-      }
-      if (resend !== undefined) {
-        for (const e of due) {
-          if (e.state.state !== 'firing') continue;
-          const last = e.lastSentMs.get(q.notifier.name);
-          if (last !== undefined && nowMs - last >= resend && !outbox.some((n) => n.alert.id === e.rule.id)) {
-            batch.push({ status: 'firing', alert: this.toAlert(e) });
-            e.lastSentMs.set(q.notifier.name, nowMs);
-          }
-        }
-      }
-      q.enqueue(batch);
-    }
-  }
-
-  private markSent(n: AlertNotification, notifier: string, nowMs: number): void {
-    this.entries.get(n.alert.id)?.lastSentMs.set(notifier, nowMs);
   }
 }
