@@ -226,14 +226,19 @@ export class UnifiedMemoryManager implements AllocationOwner {
     return { freedBytes: Math.max(0, before - after), evicted, compressed, poolTrimmedBytes };
   }
 
-  /** The timer's cleanup: compress idle entries; above the threshold, evict and trim. */
+  /**
+   * The timer's cleanup: compress idle entries; above the threshold, evict and trim,
+   * then `global.gc()` (when exposed) if that dropped anything, so the freed
+   * buffers' memory goes back to the system promptly. Never on the allocation path.
+   */
   #tick(): void {
     const o = this.#o;
     if (o.enableCompression) this.cache.compressIdle(Date.now() - o.compressIdleMillis);
     if (this.#books.used + this.#pool.freeBytes > o.gcThreshold * o.maxBytes) {
-      this.#pool.trim();
-      this.cache.evictUntil(() => this.#books.used <= o.gcThreshold * o.maxBytes);
-      this.#pool.trim();
+      let dropped = this.#pool.trim();
+      dropped += this.cache.evictUntil(() => this.#books.used <= o.gcThreshold * o.maxBytes);
+      dropped += this.#pool.trim();
+      if (dropped > 0) (globalThis as { gc?: () => void }).gc?.();
     }
   }
 

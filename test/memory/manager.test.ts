@@ -193,15 +193,21 @@ describe('optimize, configure, close', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  test('the cleanup timer evicts above the threshold', () => {
+  test('the cleanup timer evicts above the threshold, then runs global.gc when exposed', () => {
     vi.useFakeTimers();
+    const gc = vi.fn();
+    vi.stubGlobal('gc', gc);
     const m = make({ cleanupIntervalMillis: 1000, gcThreshold: 0.5, processSampleIntervalMillis: 0 });
     m.cache.set('a', Buffer.alloc(256 * KiB)).set('b', Buffer.alloc(256 * KiB));
     m.configure({ gcThreshold: 0.3 });
     vi.advanceTimersByTime(999);
     expect(m.cache.size).toBe(2);
+    expect(gc).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);
     expect(m.cache.keys()).toEqual(['b']);
+    expect(gc).toHaveBeenCalledOnce();
+    vi.advanceTimersByTime(1000); // under the threshold now: nothing to do
+    expect(gc).toHaveBeenCalledOnce();
   });
 
   test('after close: allocate throws, live allocations still release, nothing is pooled', () => {
