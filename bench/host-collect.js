@@ -1,19 +1,19 @@
 // Host metrics: the cost of collecting them, ours vs the obvious alternatives, in one run.
 //
-// 1. One collection round of three readers (Prometheus pull, in-process, OTLP), each
-//    round with a fresh host reading:
+// 1. One collection round of three readers (Prometheus pull, in-process, OTLP) with a fresh
+//    host reading:
 //      ours  - startHostMetrics (host-metrics behind the per-interval cache + the /proc extras)
 //      bare  - @opentelemetry/host-metrics 0.39 as shipped (every reader's collect reads again)
+//    Reported as wall time (median) and CPU time per round (mean, this process plus the child
+//    processes systeminformation spawns, from /proc/self/stat utime+stime+cutime+cstime).
 // 2. Where a fresh reading's time goes (Linux):
-//      extras  - readLinuxHost: load, memory, swap, disks from four small /proc reads
+//      extras  - readLinuxHost: load, memory, swap, disks from three small /proc reads
 //      network - systeminformation.networkStats() as host-metrics calls it (an execSync of
 //                `ip route` to find the default interface, then a shell running cat), vs
 //                parsing /proc/net/dev for every interface
-//
-// Each fresh-reading case pauses 510 ms (untimed) before a round so systeminformation's own
+// Fresh-reading cases pause 510 ms (untimed) before each round so systeminformation's own
 // 500 ms network cache has expired, as it has in production at a 10 s interval.
 // Build first: npx tsc -p tsconfig.json. Bounded: about one minute.
-
 import { readFileSync } from 'node:fs';
 import { HostMetrics } from '@opentelemetry/host-metrics';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
@@ -32,27 +32,39 @@ class PullReader extends MetricReader {
 }
 
 const ROUNDS = 40;
-const WARMUP = 5;
 const PAUSED_ROUNDS = 30;
+const WARMUP = 5;
+const linux = process.platform === 'linux';
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Median ms of `round`; `pauseMs` (untimed) before each round lets systeminformation's 500 ms cache expire. */
-async function timeRounds(round, pauseMs = 0, rounds = ROUNDS) {
-  for (let i = 0; i < WARMUP; i++) await round(i);
+/** CPU ms used so far by this process and its reaped children (10 ms ticks on Linux). */
+function cpuMs() {
+  if (!linux) {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields 14-17 of /proc/pid/stat (utime stime cutime cstime) are indexes 11-14 after the comm.
+  return [11, 12, 13, 14].reduce((s, i) => s + Number(f[i]), 0) * 10;
+}
+
+/** Median wall ms and mean CPU ms per round; `pauseMs` is waited before each round, untimed. */
+async function measure(round, pauseMs = 0, rounds = ROUNDS) {
+  for (let i = 0; i < WARMUP; i++) await round();
   const samples = [];
+  let cpu = 0;
   for (let i = 0; i < rounds; i++) {
     if (pauseMs > 0) await pause(pauseMs);
+    const c0 = cpuMs();
     const t0 = performance.now();
-    await round(i);
+    await round();
     samples.push(performance.now() - t0);
+    cpu += cpuMs() - c0;
   }
-  return median(samples);
+  return { wall: median(samples), cpu: cpu / rounds };
 }
 
 function threeReaders() {
@@ -71,7 +83,7 @@ const handle = startHostMetricsWith(
   { meterProvider: ours.meterProvider, intervalMillis: 10_000, perCpu: false },
   { now: () => clock },
 );
-const oursMs = await timeRounds(
+const oursRound = await measure(
   async () => {
     clock += 10_000;
     await collectAll(ours.readers);
@@ -85,33 +97,39 @@ handle.shutdown();
 // 1b. bare host-metrics: no cache, each collect reads.
 const bare = threeReaders();
 new HostMetrics({ meterProvider: bare.meterProvider }).start();
-const bareMs = await timeRounds(() => collectAll(bare.readers), 510, PAUSED_ROUNDS);
+const bareRound = await measure(() => collectAll(bare.readers), 510, PAUSED_ROUNDS);
+
+const rows = [
+  ['3-reader round, wall (median)', 'ours (cached)', oursRound.wall, 'host-metrics bare', bareRound.wall],
+  ['3-reader round, CPU incl. children', 'ours (cached)', oursRound.cpu, 'host-metrics bare', bareRound.cpu],
+];
 
 // 2. parts of one fresh reading.
-const rows = [
-  ['3-reader collect round, fresh reading', 'ours (cached)', oursMs, 'host-metrics bare', bareMs],
-];
-if (process.platform === 'linux') {
+if (linux) {
   const filter = createWholeDiskFilter();
-  const extrasMs = await timeRounds(() => readLinuxHost(readTextSync, filter));
+  const extras = await measure(() => readLinuxHost(readTextSync, filter));
+  rows.push(['extras reading (load/mem/swap/disk)', 'ours (/proc)', extras.wall, '(none)', Number.NaN]);
+  const netProc = await measure(() => parseNetDev(readFileSync('/proc/net/dev', 'utf8')));
+  const netSi = await measure(() => networkStats(), 510, PAUSED_ROUNDS);
   rows.push([
-    'extras reading (load/mem/swap/disk)',
-    'ours (/proc)',
-    extrasMs,
-    '(no alternative)',
-    Number.NaN,
+    'network counters, one read, wall',
+    '/proc/net/dev',
+    netProc.wall,
+    'si.networkStats',
+    netSi.wall,
   ]);
-  // systeminformation throttles a network read to one per 500 ms per interface: wait it out.
-  const netProcMs = await timeRounds(() => parseNetDev(readFileSync('/proc/net/dev', 'utf8')));
-  const netSiMs = await timeRounds(() => networkStats(), 510, PAUSED_ROUNDS);
-  rows.push(['network counters, one reading', '/proc/net/dev', netProcMs, 'si.networkStats', netSiMs]);
+  // /proc/net/dev is far below the 10 ms tick of /proc/self/stat: its CPU is its wall time.
+  rows.push(['network counters, one read, CPU', '/proc/net/dev', netProc.wall, 'si.networkStats', netSi.cpu]);
 }
+
 console.log(
   `host metrics bench (node ${process.version}, ${process.platform}; medians of ${PAUSED_ROUNDS} paused / ${ROUNDS} back-to-back rounds)`,
 );
+const fmt = (ms) => (Number.isNaN(ms) ? '       -' : ms.toFixed(3).padStart(8));
 for (const [what, a, am, b, bm] of rows) {
+  const ratio = Number.isNaN(bm) ? '-' : `${(bm / am).toFixed(1)}x`;
   console.log(
-    `${what.padEnd(38)} ${a.padEnd(14)} ${am.toFixed(3).padStart(8)} ms | ${b.padEnd(18)} ${Number.isNaN(bm) ? '       -' : bm.toFixed(3).padStart(8)} ms | ratio ${Number.isNaN(bm) ? '-' : `${(bm / am).toFixed(1)}x`}`,
+    `${what.padEnd(36)} ${a.padEnd(14)} ${fmt(am)} ms | ${b.padEnd(18)} ${fmt(bm)} ms | ratio ${ratio}`,
   );
 }
 console.log(
