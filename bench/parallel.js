@@ -13,6 +13,8 @@ import { defineTask, ParallelProcessor } from '../dist/src/parallel/index.js';
 import { burn, trivial } from './tasks/parallel-tasks.js';
 
 const QUICK = process.argv.includes('--quick');
+// --skip-slow: leave out the single per-item tinypool run over 200k items in (c) (~17 s alone)
+const SKIP_SLOW = process.argv.includes('--skip-slow');
 const ROUNDS = QUICK ? 2 : 5;
 const WORKERS = availableParallelism();
 const TASKS = new URL('./tasks/parallel-tasks.js', import.meta.url);
@@ -29,10 +31,18 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-const time = async (fn) => {
+/** Main-thread busy milliseconds per variant (event-loop utilization × wall time): load-independent overhead. */
+const mainBusy = new Map();
+const time = async (fn, label) => {
+  const elu = performance.eventLoopUtilization();
   const t = performance.now();
   await fn();
-  return performance.now() - t;
+  const wall = performance.now() - t;
+  if (label !== undefined) {
+    const used = performance.eventLoopUtilization(elu);
+    (mainBusy.get(label) ?? mainBusy.set(label, []).get(label)).push(used.active);
+  }
+  return wall;
 };
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
@@ -64,11 +74,14 @@ async function rounds(label, variants) {
   for (let r = 0; r < ROUNDS; r++) {
     // alternate the order so drift on a shared machine hits both sides
     const names = r % 2 === 0 ? Object.keys(variants) : Object.keys(variants).reverse();
-    for (const name of names) times[name].push(await time(variants[name]));
+    for (const name of names) times[name].push(await time(variants[name], name));
   }
   const medians = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
   console.log(`\n${label}  (median of ${ROUNDS})`);
-  for (const [k, v] of Object.entries(medians)) console.log(`  ${k.padEnd(44)} ${fmt(v).padStart(10)}`);
+  for (const [k, v] of Object.entries(medians)) {
+    const busy = median(mainBusy.get(k) ?? [Number.NaN]);
+    console.log(`  ${k.padEnd(44)} ${fmt(v).padStart(10)}   main thread busy ${fmt(busy).padStart(9)}`);
+  }
   return medians;
 }
 
@@ -143,7 +156,7 @@ const cOurs = [];
 for (let r = 0; r < ROUNDS; r++) cOurs.push(await time(() => thread.map(trivialTask, tiny)));
 const cLoop = [];
 for (let r = 0; r < ROUNDS; r++) cLoop.push(await time(() => sequential(tiny, trivial)));
-const cBare = await time(() => Promise.all(tiny.map((x) => poolTrivial.run(x))));
+const cBare = SKIP_SLOW ? Number.NaN : await time(() => Promise.all(tiny.map((x) => poolTrivial.run(x))));
 console.log(`\n(c) 200,000 trivial items (ours: median of ${ROUNDS}; bare tinypool: one run)`);
 console.log(`  ${"processor.map (thread, 'auto')".padEnd(44)} ${fmt(median(cOurs)).padStart(10)}`);
 console.log(`  ${'bare tinypool.run per item'.padEnd(44)} ${fmt(cBare).padStart(10)}`);

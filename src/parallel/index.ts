@@ -18,6 +18,7 @@ export {
 export {
   type MapOptions,
   ParallelProcessor,
+  type PoolScaler,
   type ProcessorStats,
   type Settled,
   type StreamOptions,

@@ -69,6 +69,15 @@ export interface ProcessorStats {
 
 export type { Settled } from './job.js';
 
+/**
+ * The slice of a processor that scaling actions need (the alerts engine's
+ * "add workers" / "throttle"): read the state, set the size.
+ */
+export interface PoolScaler {
+  resize(workers: number): number;
+  stats(): ProcessorStats;
+}
+
 const DEFAULT_STREAM_CONCURRENCY = 1024;
 
 let workerFile: string | undefined;
@@ -96,7 +105,7 @@ function resolveWorkerFile(): string {
  * await using processor = new ParallelProcessor({ name: 'scanner' });
  * const reports = await processor.map(scan, targets);
  */
-export class ParallelProcessor {
+export class ParallelProcessor implements PoolScaler {
   readonly options: ResolvedProcessorOptions;
   readonly #metrics: PoolMetrics;
   readonly #lanes = new Map<ProcessorMode, Lane>();
