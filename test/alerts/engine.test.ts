@@ -2,7 +2,7 @@ import { MetricReader } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../src/alerts/types.js';
 import { flattenMetrics } from '../../src/instrumentation/query.js';
-import { harness } from './helpers.js';
+import { GAUGES_DELTA, harness } from './helpers.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 0 });
@@ -29,6 +29,41 @@ describe('AlertEngine scheduling and transitions', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(seen.at(-1)).toBe('resolved@5000:inactive');
     expect(engine.list()[0]?.resolvedAt).toBe(new Date(5000).toISOString());
+    await engine.shutdown();
+  });
+
+  it('on the timer: flapping before `for`, keepFiringFor across a dip, resolve, nodata, re-pending', async () => {
+    const { engine, host, collect } = harness({ intervals: { critical: 1000 } });
+    engine.addRule({
+      name: 'Cpu',
+      metric: 'cpu_percent',
+      threshold: 80,
+      severity: 'critical',
+      for: '2s',
+      keepFiringFor: '3s',
+    });
+    const seen: string[] = [];
+    for (const ev of ['pending', 'firing', 'resolved', 'nodata'] as const) {
+      engine.on(ev, () => seen.push(`${ev}@${Date.now() / 1000}`));
+    }
+    // idle share per second: 0.05 = 95 % busy (breach), 0.95 = 5 % busy, 'down' = the reader fails (no data).
+    // (Once observed, the SDK keeps reporting a gauge's last value, so "no data" here is a failed collection.)
+    const script = [0.05, 0.95, 0.05, 0.05, 0.05, 0.95, 0.05, 0.95, 0.95, 0.95, 'down', 0.05] as const;
+    engine.start();
+    for (const idle of script) {
+      if (idle === 'down') collect.mockRejectedValueOnce(new Error('reader down'));
+      else host.cpuIdle = idle;
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    expect(seen).toEqual([
+      'pending@1', // breach, dropped silently at 2 (flap before `for`)
+      'pending@3',
+      'firing@5', // held 2 s at every evaluation
+      // the dips at 6 and 8 are covered by keepFiringFor (last true at 7)
+      'resolved@10',
+      'nodata@11',
+      'pending@12',
+    ]);
     await engine.shutdown();
   });
 
@@ -118,6 +153,23 @@ describe('AlertEngine scheduling and transitions', () => {
       expect.objectContaining({ rule: 'Q/warning' }),
     );
     await engine.shutdown();
+  });
+
+  it('a gauge that stops being observed is nodata with a delta-gauge reader (cumulative keeps its last value)', async () => {
+    for (const [readerOptions, expected] of [
+      [GAUGES_DELTA, 'nodata'],
+      [undefined, 'firing'], // sdk-metrics 2.12, cumulative: the stale 100 is reported forever
+    ] as const) {
+      const { engine, host } = harness({}, readerOptions);
+      engine.addRule({ name: 'Q', metric: 'queue_size', threshold: 10 });
+      host.queue = 100;
+      await engine.evaluate();
+      expect(engine.list()[0]?.state).toBe('firing');
+      host.queue = undefined; // queue unregistered
+      await engine.evaluate();
+      expect(engine.list()[0]?.state).toBe(expected);
+      await engine.shutdown();
+    }
   });
 
   it('a collect() that rejects is no data, not "fine"', async () => {

@@ -1,4 +1,10 @@
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  InstrumentType,
+  MeterProvider,
+  MetricReader,
+  type MetricReaderOptions,
+} from '@opentelemetry/sdk-metrics';
 
 /** A reader the test collects from by hand, as the SDK's in-process reader. */
 export class TestReader extends MetricReader {
@@ -6,8 +12,19 @@ export class TestReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}
 }
 
-export function testProvider(): { provider: MeterProvider; reader: TestReader } {
-  const reader = new TestReader();
+/** Cumulative except gauges (delta), so a gauge nobody observes any more disappears instead of going stale. */
+export const GAUGES_DELTA = {
+  aggregationTemporalitySelector: (t: InstrumentType) =>
+    t === InstrumentType.GAUGE || t === InstrumentType.OBSERVABLE_GAUGE
+      ? AggregationTemporality.DELTA
+      : AggregationTemporality.CUMULATIVE,
+};
+
+export function testProvider(readerOptions?: MetricReaderOptions): {
+  provider: MeterProvider;
+  reader: TestReader;
+} {
+  const reader = new TestReader(readerOptions);
   const provider = new MeterProvider({ readers: [reader] });
   return { provider, reader };
 }
@@ -27,8 +44,8 @@ export function fakeLogger() {
 }
 
 /** A real MeterProvider + reader with CPU and queue gauges, and an engine reading it (no defaults). */
-export function harness(options: Partial<AlertEngineOptions> = {}) {
-  const { provider, reader } = testProvider();
+export function harness(options: Partial<AlertEngineOptions> = {}, readerOptions?: MetricReaderOptions) {
+  const { provider, reader } = testProvider(readerOptions);
   const host: FakeHost = { cpuIdle: 0.9, queue: 0 };
   const meter = provider.getMeter('test-host');
   meter.createObservableGauge('system.cpu.utilization').addCallback((r) => {
