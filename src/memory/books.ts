@@ -1,5 +1,8 @@
 import { MEMORY_KINDS } from './types.js';
 
+/** Labels with no live allocation kept before a prune (amortised: one scan per this many). */
+const ZERO_LABELS_KEPT = 1024;
+
 const zeros = (): number[] => MEMORY_KINDS.map(() => 0);
 
 /**
@@ -19,8 +22,10 @@ export class Books {
   readonly rejected = zeros();
   readonly released = zeros();
   evictions = 0;
-  /** May hold zero entries; see prune(). */
+  /** May hold entries with count 0 (at most ZERO_LABELS_KEPT of them); see prune(). */
   readonly byLabel = new Map<string, { bytes: number; count: number }>();
+  /** Entries of byLabel with count 0. */
+  zeroLabels = 0;
 
   add(kindIndex: number, label: string, reserved: number): void {
     this.used += reserved;
@@ -31,9 +36,9 @@ export class Books {
     this.allocated[kindIndex]!++;
     const l = this.byLabel.get(label);
     if (l === undefined) {
-      if (this.byLabel.size >= 4096) this.prune();
       this.byLabel.set(label, { bytes: reserved, count: 1 });
     } else {
+      if (l.count === 0) this.zeroLabels--;
       l.bytes += reserved;
       l.count++;
     }
@@ -45,16 +50,19 @@ export class Books {
     this.kindUsed[kindIndex]! -= reserved;
     this.kindCount[kindIndex]!--;
     this.released[kindIndex]!++;
-    // Zero entries stay (Map delete+set churn costs on the hot path); prune() drops them.
+    // Zero entries stay (a Map delete+set per allocate/release pair costs on the hot
+    // path) until there are enough of them that one scan is cheap per release.
     const l = this.byLabel.get(label);
     if (l !== undefined) {
       l.bytes -= reserved;
-      l.count--;
+      if (--l.count === 0 && ++this.zeroLabels > ZERO_LABELS_KEPT) this.prune();
     }
   }
 
   /** Drops labels with no live allocation. */
   prune(): void {
+    if (this.zeroLabels === 0) return;
     for (const [label, l] of this.byLabel) if (l.count === 0) this.byLabel.delete(label);
+    this.zeroLabels = 0;
   }
 }

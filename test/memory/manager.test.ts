@@ -222,3 +222,17 @@ describe('optimize, configure, close', () => {
     expect(m.getMemoryStats()).toMatchObject({ usedBytes: 0, pooledFreeBytes: 0, allocations: 0 });
   });
 });
+
+describe('byLabel with many distinct labels', () => {
+  test('labels of released allocations are dropped, and stats only list live ones', () => {
+    const m = make({ maxMemoryMb: 64 });
+    const keep = m.allocate({ bytes: 64, label: 'keep', kind: 'scratch' });
+    for (let i = 0; i < 5000; i++) m.allocate({ bytes: 64, label: `req-${i}`, kind: 'scratch' }).release();
+    const live = m.allocate({ bytes: 64, label: 'req-4999', kind: 'scratch' });
+    const s = m.getMemoryStats();
+    expect(s.byLabel).toEqual({ keep: { bytes: 64, count: 1 }, 'req-4999': { bytes: 64, count: 1 } });
+    keep.release();
+    live.release();
+    expect(m.getMemoryStats().byLabel).toEqual({});
+  });
+});
