@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_ALERT_RULES } from '../../src/alerts/defaults.js';
@@ -123,5 +125,18 @@ describe('aiva-perf CLI', () => {
       err: expect.stringContaining("unknown command 'rules import'"),
     });
     expect(run()).toMatchObject({ code: 2 });
+  });
+
+  const built = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+  // `npm test` builds dist/ first; a bare `vitest run` without a build skips only this check
+  it.skipIf(!existsSync(built))('the built bin (dist/src/cli.js) prints the same file', () => {
+    const committed = readFileSync(
+      new URL('../../grafana/rules/aiva-performance.rules.yml', import.meta.url),
+      'utf8',
+    );
+    expect(readFileSync(built, 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+    expect(
+      execFileSync(process.execPath, [built, 'rules', 'export'], { encoding: 'utf8', timeout: 20_000 }),
+    ).toBe(committed);
   });
 });
