@@ -50,6 +50,12 @@ export type {
 export { DEFAULT_SDK_OPTIONS } from './instrumentation/config.js';
 export type { CurrentMetrics } from './instrumentation/current-metrics.js';
 export { ConfigError, PortInUseError } from './instrumentation/errors.js';
+export type {
+  HostMetricsHandle,
+  HostMetricsOptions as StartHostMetricsOptions,
+  HostMetricViewsOptions,
+} from './instrumentation/host.js';
+export { hostMetricViews, startHostMetrics } from './instrumentation/host.js';
 export type { MonitorStartOptions } from './instrumentation/monitor.js';
 export { PerformanceMonitor } from './instrumentation/monitor.js';
 export type { Preset, PresetName } from './instrumentation/presets.js';
