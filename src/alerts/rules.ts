@@ -204,7 +204,7 @@ function selectionValue(
     case 'ratio':
       return undefined;
     default:
-      if (sel.length === 0 && (agg !== 'count' || !ctx.snap.byName.has(metric))) return undefined;
+      if (sel.length === 0 && (agg !== 'count' || !ctx.snap.has(metric))) return undefined;
       return aggregate(
         sel.map((s) => s.value),
         agg,

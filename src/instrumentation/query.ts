@@ -16,7 +16,12 @@
  * ```
  */
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
-import { type CollectionResult, DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  type CollectionResult,
+  DataPointType,
+  type MetricData,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 
 /** Bucketed distribution: `counts[i]` observations `<= boundaries[i]`, the last count is the `+Inf` bucket. */
 export interface HistogramBuckets {
@@ -49,22 +54,59 @@ export type PlainAggregate = 'sum' | 'avg' | 'min' | 'max' | 'count';
 
 const hrToMs = (t: readonly [number, number]): number => t[0] * 1000 + t[1] / 1e6;
 
-/** One collection, flattened and indexed by metric name. */
+/**
+ * One collection, indexed by metric name. Data points are turned into
+ * {@link Series} lazily, the first time a metric is read, so a reading costs
+ * in proportion to the metrics it touches.
+ */
 export class MetricSnapshot {
-  /** Series by metric name, in collection order. */
-  readonly byName: ReadonlyMap<string, readonly Series[]>;
-  /** Latest end time of any point, or `Date.now()` at flatten time for an empty collection. */
+  /** Latest end time of the collection's points, or `Date.now()` at flatten time for an empty one. */
   readonly timeMs: number;
+  private readonly flat: Map<string, readonly Series[]>;
+  private readonly raw: ReadonlyMap<string, readonly MetricData[]>;
   private readonly cache = new Map<string, readonly Series[]>();
 
-  constructor(byName: ReadonlyMap<string, readonly Series[]>, timeMs: number) {
-    this.byName = byName;
+  /** `byName`: already-flattened series; `raw`: metrics to flatten on first read. */
+  constructor(
+    byName: ReadonlyMap<string, readonly Series[]>,
+    timeMs: number,
+    raw: ReadonlyMap<string, readonly MetricData[]> = new Map(),
+  ) {
+    this.flat = new Map(byName);
+    this.raw = raw;
     this.timeMs = timeMs;
+  }
+
+  /** True when the collection has a metric of that name (even with no points). */
+  has(name: string): boolean {
+    return this.flat.has(name) || this.raw.has(name);
+  }
+
+  /** Metric names in the collection. */
+  names(): string[] {
+    return [...new Set([...this.flat.keys(), ...this.raw.keys()])];
+  }
+
+  /** Every series of `name`, in collection order. */
+  series(name: string): readonly Series[] {
+    let out = this.flat.get(name);
+    if (!out) {
+      const metrics = this.raw.get(name);
+      if (!metrics) return [];
+      out = toSeries(name, metrics);
+      this.flat.set(name, out);
+    }
+    return out;
+  }
+
+  /** All series by metric name (flattens everything). */
+  get byName(): ReadonlyMap<string, readonly Series[]> {
+    return new Map(this.names().map((n) => [n, this.series(n)]));
   }
 
   /** All series of `name` whose attributes match `where` (memoised per snapshot). */
   select(name: string, where?: Where): readonly Series[] {
-    const all = this.byName.get(name) ?? [];
+    const all = this.series(name);
     if (!where || all.length === 0) return all;
     const keys = Object.keys(where);
     if (keys.length === 0) return all;
@@ -79,7 +121,7 @@ export class MetricSnapshot {
   /** Number of series in the snapshot. */
   get size(): number {
     let n = 0;
-    for (const list of this.byName.values()) n += list.length;
+    for (const name of this.names()) n += this.series(name).length;
     return n;
   }
 }
@@ -103,9 +145,9 @@ export function matches(
 }
 
 /**
- * Flattens a collection (or bare `ResourceMetrics`) into series by metric
- * name. Exponential histograms are skipped (no instrument here uses them).
- * Points of the same name from several scopes are concatenated.
+ * Indexes a collection (or bare `ResourceMetrics`) by metric name; series are
+ * built on first read. Exponential histograms are skipped (no instrument here
+ * uses them). Points of the same name from several scopes are concatenated.
  */
 export function flattenMetrics(
   input: CollectionResult | ResourceMetrics | readonly ResourceMetrics[],
@@ -115,62 +157,63 @@ export function flattenMetrics(
     : 'resourceMetrics' in (input as CollectionResult)
       ? [(input as CollectionResult).resourceMetrics]
       : [input as ResourceMetrics];
-  const byName = new Map<string, Series[]>();
+  const raw = new Map<string, MetricData[]>();
   let timeMs = 0;
   for (const rm of list) {
     for (const sm of rm.scopeMetrics) {
       for (const metric of sm.metrics) {
         const name = metric.descriptor.name;
-        let out = byName.get(name);
-        if (!out) {
-          out = [];
-          byName.set(name, out);
-        }
-        if (metric.dataPointType === DataPointType.HISTOGRAM) {
-          for (const p of metric.dataPoints) {
-            const endTimeMs = hrToMs(p.endTime);
-            if (endTimeMs > timeMs) timeMs = endTimeMs;
-            const v = p.value;
-            out.push({
-              name,
-              type: 'histogram',
-              monotonic: true,
-              attributes: p.attributes,
-              value: v.count,
-              histogram: {
-                boundaries: v.buckets.boundaries,
-                counts: v.buckets.counts,
-                count: v.count,
-                sum: v.sum ?? 0,
-              },
-              startTimeMs: hrToMs(p.startTime),
-              endTimeMs,
-            });
-          }
-        } else if (
-          metric.dataPointType === DataPointType.GAUGE ||
-          metric.dataPointType === DataPointType.SUM
-        ) {
-          const type = metric.dataPointType === DataPointType.SUM ? 'sum' : 'gauge';
-          const monotonic = metric.dataPointType === DataPointType.SUM && metric.isMonotonic;
-          for (const p of metric.dataPoints) {
-            const endTimeMs = hrToMs(p.endTime);
-            if (endTimeMs > timeMs) timeMs = endTimeMs;
-            out.push({
-              name,
-              type,
-              monotonic,
-              attributes: p.attributes,
-              value: p.value,
-              startTimeMs: hrToMs(p.startTime),
-              endTimeMs,
-            });
-          }
-        }
+        const same = raw.get(name);
+        if (same) same.push(metric);
+        else raw.set(name, [metric]);
+        // all points of one collection share its end time; the first is enough
+        const first = metric.dataPoints[0];
+        if (first) timeMs = Math.max(timeMs, hrToMs(first.endTime));
       }
     }
   }
-  return new MetricSnapshot(byName, timeMs || Date.now());
+  return new MetricSnapshot(new Map(), timeMs || Date.now(), raw);
+}
+
+function toSeries(name: string, metrics: readonly MetricData[]): Series[] {
+  const out: Series[] = [];
+  for (const metric of metrics) {
+    if (metric.dataPointType === DataPointType.HISTOGRAM) {
+      for (const p of metric.dataPoints) {
+        const v = p.value;
+        out.push({
+          name,
+          type: 'histogram',
+          monotonic: true,
+          attributes: p.attributes,
+          value: v.count,
+          histogram: {
+            boundaries: v.buckets.boundaries,
+            counts: v.buckets.counts,
+            count: v.count,
+            sum: v.sum ?? 0,
+          },
+          startTimeMs: hrToMs(p.startTime),
+          endTimeMs: hrToMs(p.endTime),
+        });
+      }
+    } else if (metric.dataPointType === DataPointType.GAUGE || metric.dataPointType === DataPointType.SUM) {
+      const type = metric.dataPointType === DataPointType.SUM ? 'sum' : 'gauge';
+      const monotonic = metric.dataPointType === DataPointType.SUM && metric.isMonotonic;
+      for (const p of metric.dataPoints) {
+        out.push({
+          name,
+          type,
+          monotonic,
+          attributes: p.attributes,
+          value: p.value,
+          startTimeMs: hrToMs(p.startTime),
+          endTimeMs: hrToMs(p.endTime),
+        });
+      }
+    }
+  }
+  return out;
 }
 
 /** Reduces values; `undefined` for an empty list except `count` (0). NaN inputs propagate. */
