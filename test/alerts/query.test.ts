@@ -55,7 +55,12 @@ describe('flattenMetrics + select', () => {
     expect(errors[0]?.histogram?.counts).toEqual([0, 0, 1, 0]);
     expect(errors[0]?.value).toBe(1);
     expect(snap.select('missing')).toEqual([]);
+    expect(snap.has('jobs')).toBe(true);
+    expect(snap.has('missing')).toBe(false);
+    expect(snap.names().sort()).toEqual(['aiva.task.duration', 'jobs', 'system.cpu.utilization']);
+    expect(snap.series('jobs')).toBe(snap.series('jobs')); // built once, on first read
     expect(snap.size).toBe(7);
+    expect(snap.timeMs).toBeGreaterThan(0);
     await provider.shutdown();
   });
 });
