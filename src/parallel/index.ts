@@ -15,12 +15,6 @@ export {
   type ProcessorOptions,
   type ResolvedProcessorOptions,
 } from './options.js';
-export {
-  type MapOptions,
-  ParallelProcessor,
-  type PoolScaler,
-  type ProcessorStats,
-  type Settled,
-  type StreamOptions,
-} from './processor.js';
+export { ParallelProcessor } from './processor.js';
 export { type DefineTaskOptions, defineTask, isTaskDefinition, type TaskDefinition } from './task.js';
+export type { MapOptions, PoolScaler, ProcessorStats, Settled, StreamOptions } from './types.js';

@@ -1,25 +1,16 @@
 import { performance } from 'node:perf_hooks';
-import Tinypool from 'tinypool';
+import type Tinypool from 'tinypool';
+import { type Deadline, type StartChannel, startDeadline } from './deadline.js';
 import { ProcessorClosedError, TaskError, TaskTimeoutError } from './errors.js';
-import { type Chunk, epochMillis, type Job, type JobOwner } from './job.js';
+import type { Chunk, Job, JobOwner } from './job.js';
 import type { LaneSnapshot, PoolMetrics } from './metrics.js';
 import type { ProcessorMode } from './options.js';
-import type { ChunkRequest, ChunkResponse, StartedMessage } from './protocol.js';
+import { createPool, limitPool, type PoolConfig, watchThreadExits } from './pool.js';
+import type { ChunkRequest, ChunkResponse } from './protocol.js';
 
 /** How one lane's pool is built. */
-export interface LaneConfig {
-  readonly mode: ProcessorMode;
-  readonly poolName: string;
-  readonly workerFile: string;
-  readonly minWorkers: number;
-  readonly maxWorkers: number;
+export interface LaneConfig extends PoolConfig {
   readonly size: number;
-  readonly idleTimeoutMillis: number;
-}
-
-interface TinypoolWorkerLike {
-  on(event: 'exit', listener: (code: number) => void): void;
-  emit(event: 'error', error: Error): void;
 }
 
 /**
@@ -94,7 +85,7 @@ export class Lane implements JobOwner {
   resize(size: number): void {
     this.#integrate();
     this.#size = size;
-    if (this.#pool !== undefined) this.#limitPool(this.#pool);
+    if (this.#pool !== undefined) limitPool(this.#pool, this.#config.minWorkers, size);
     this.#pump();
   }
 
@@ -162,51 +153,8 @@ export class Lane implements JobOwner {
   }
 
   #getPool(): Tinypool {
-    if (this.#pool === undefined) {
-      const c = this.#config;
-      this.#pool = new Tinypool({
-        filename: c.workerFile,
-        name: 'runChunk',
-        runtime: c.mode === 'process' ? 'child_process' : 'worker_threads',
-        minThreads: Math.min(c.minWorkers, c.maxWorkers),
-        maxThreads: c.maxWorkers,
-        idleTimeout: c.idleTimeoutMillis,
-        // structured clone in both modes (child_process defaults to JSON: Maps, Dates, typed arrays break)
-        ...(c.mode === 'process' ? { serialization: 'advanced' as const } : {}),
-      });
-      // A worker that dies while idle is reported here; it is replaced on demand.
-      this.#pool.on('error', () => {});
-      this.#limitPool(this.#pool);
-    }
+    this.#pool ??= createPool(this.#config, this.#size);
     return this.#pool;
-  }
-
-  /**
-   * tinypool is built for maxWorkers (it allocates worker ids up front, so it
-   * can never grow past that); `size` is applied through its live options so
-   * prefetched chunks wait in its queue instead of starting extra workers.
-   */
-  #limitPool(pool: Tinypool): void {
-    pool.options.maxThreads = this.#size;
-    pool.options.minThreads = Math.min(this.#config.minWorkers, this.#size);
-  }
-
-  /**
-   * tinypool does not notice a worker thread that calls process.exit() (its
-   * run() would never settle); report the exit as an error, as tinypool's
-   * child_process runtime already does. A worker tinypool removed itself is
-   * no longer in `threads`, so only unexpected exits are reported.
-   */
-  #watchThreads(pool: Tinypool): void {
-    for (const worker of pool.threads as unknown as TinypoolWorkerLike[]) {
-      if (this.#watched.has(worker)) continue;
-      this.#watched.add(worker);
-      worker.on('exit', (code) => {
-        if ((pool.threads as unknown as TinypoolWorkerLike[]).includes(worker)) {
-          worker.emit('error', new Error(`worker exited unexpectedly with code ${code}`));
-        }
-      });
-    }
   }
 
   #pump(): void {
@@ -231,55 +179,24 @@ export class Lane implements JobOwner {
     this.#integrate();
     this.#inFlight++;
     let controller: AbortController | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
+    let deadline: Deadline | undefined;
     let request: ChunkRequest = { m: job.task.moduleUrl, e: job.task.exportName, i: chunk.items };
-    let runOptions:
-      | { signal: AbortSignal; channel?: { postMessage: (message: unknown) => void } }
-      | undefined;
+    let runOptions: { signal: AbortSignal; channel?: StartChannel } | undefined;
     if (job.signal !== undefined || job.timeoutMillis > 0) {
       const c = new AbortController();
       controller = c;
       job.controllers.add(c);
       runOptions = { signal: c.signal };
       if (job.timeoutMillis > 0) {
-        // The clock starts when the worker starts the chunk, not at dispatch: a worker that is still
-        // booting must not eat the task's time. The worker stamps its start (shared memory for threads,
-        // a message for child processes); until then the timer keeps re-arming.
-        const limit = job.timeoutMillis * chunk.items.length;
-        let startedAt = 0;
-        let readStart: () => number;
-        if (this.mode === 'thread') {
-          const slot = new Float64Array(new SharedArrayBuffer(8));
-          request = { ...request, t: slot };
-          readStart = () => slot[0] ?? 0;
-        } else {
-          request = { ...request, c: 1 };
-          runOptions.channel = {
-            postMessage: (message) => {
-              const at = (message as StartedMessage | null)?.aivaChunkStarted;
-              if (typeof at === 'number') startedAt = at;
-            },
-          };
-          readStart = () => startedAt;
-        }
-        const check = (): void => {
-          const started = readStart();
-          const remaining = started === 0 ? limit : limit - (epochMillis() - started);
-          if (remaining > 0) {
-            timer = setTimeout(check, Math.ceil(remaining));
-            return;
-          }
-          timedOut = true;
-          c.abort();
-        };
-        timer = setTimeout(check, limit);
+        deadline = startDeadline(this.mode, job.timeoutMillis * chunk.items.length, request, () => c.abort());
+        request = deadline.request;
+        if (deadline.channel !== undefined) runOptions.channel = deadline.channel;
       }
     }
     const settled = (): void => {
       this.#integrate();
       this.#inFlight--;
-      if (timer !== undefined) clearTimeout(timer);
+      deadline?.cancel();
       if (controller !== undefined) job.controllers.delete(controller);
     };
     (pool.run(request, runOptions) as Promise<ChunkResponse>).then(
@@ -290,12 +207,12 @@ export class Lane implements JobOwner {
       },
       (error: unknown) => {
         settled();
-        this.#failed(job, chunk, error, timedOut);
-        if (this.mode === 'thread' && this.#pool !== undefined) this.#watchThreads(this.#pool);
+        this.#failed(job, chunk, error, deadline?.expired === true);
+        if (this.mode === 'thread' && this.#pool !== undefined) watchThreadExits(this.#pool, this.#watched);
         this.#pump();
       },
     );
-    if (this.mode === 'thread') this.#watchThreads(pool);
+    if (this.mode === 'thread') watchThreadExits(pool, this.#watched);
   }
 
   #deliver(job: Job, chunk: Chunk, response: ChunkResponse): void {

@@ -1,10 +1,7 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { type MeterProvider, metrics } from '@opentelemetry/api';
 import { AbortError, ProcessorClosedError, QueueOverflowError } from './errors.js';
-import { ArrayJob, type Job, type Settled } from './job.js';
+import { ArrayJob, type Job } from './job.js';
 import { Lane } from './lane.js';
 import { PoolMetrics, type TaskOutcome } from './metrics.js';
 import {
@@ -16,83 +13,12 @@ import {
   type ResolvedProcessorOptions,
   resolveProcessorOptions,
 } from './options.js';
+import { resolveWorkerFile } from './pool.js';
 import { runStream, StreamJob } from './stream.js';
 import { isTaskDefinition, notATaskError, type TaskDefinition } from './task.js';
-
-/** Per-call options of `map` and `run`. */
-export interface MapOptions {
-  /** Where to run this call. @default the processor's `mode` @example { mode: 'process' } */
-  mode?: ProcessorMode;
-  /** Items per dispatch for this call. @default the processor's `chunkSize` @example { chunkSize: 1 } */
-  chunkSize?: 'auto' | number;
-  /** Aborts the call: it rejects with `AbortError`, running items' workers are replaced. @example { signal: AbortSignal.timeout(60_000) } */
-  signal?: AbortSignal;
-  /** Per-item time limit in ms (0 = none). @default the processor's `taskTimeoutMillis` @example { timeoutMillis: 5000 } */
-  timeoutMillis?: number;
-  /** Resolve to `{ ok, value } | { ok: false, error }` per item instead of rejecting on the first failure. @default false @example { settle: true } */
-  settle?: boolean;
-  /** Called after each chunk with items done and total; a throw rejects the call. @example { onProgress: (done, total) => bar.update(done / total) } */
-  onProgress?: (done: number, total: number) => void;
-}
-
-/** Per-call options of `mapStream`. */
-export interface StreamOptions extends Omit<MapOptions, 'onProgress'> {
-  /** Yield in input order (true) or as results arrive (false). @default true @example { ordered: false } */
-  ordered?: boolean;
-  /** Most items pulled from the source and not yet yielded (the memory bound). @default 1024 @example { concurrency: 256 } */
-  concurrency?: number;
-}
-
-/** A point-in-time view of the processor (all modes together). */
-export interface ProcessorStats {
-  readonly name: string;
-  /** Workers the scheduler may use per mode (changed by `resize`). */
-  readonly size: number;
-  readonly minWorkers: number;
-  readonly maxWorkers: number;
-  /** Live worker threads and child processes. */
-  readonly workers: number;
-  /** Workers running a chunk now. */
-  readonly busy: number;
-  readonly idle: number;
-  /** Items waiting for a worker. */
-  readonly queueSize: number;
-  /** Items that succeeded, since construction. */
-  readonly completed: number;
-  /** Items that failed (error or timeout), since construction. */
-  readonly failed: number;
-  /** Items cancelled (abort, close, or dropped after a failure), since construction. */
-  readonly cancelled: number;
-  /** Busy share of capacity over the last 1–2 s, 0..1. */
-  readonly utilization: number;
-}
-
-export type { Settled } from './job.js';
-
-/**
- * The slice of a processor that scaling actions need (the alerts engine's
- * "add workers" / "throttle"): read the state, set the size.
- */
-export interface PoolScaler {
-  resize(workers: number): number;
-  stats(): ProcessorStats;
-}
+import type { MapOptions, PoolScaler, ProcessorStats, Settled, StreamOptions } from './types.js';
 
 const DEFAULT_STREAM_CONCURRENCY = 1024;
-
-let workerFile: string | undefined;
-/** The compiled worker entry: next to this file in the build, or in dist/ when running the TS sources. */
-function resolveWorkerFile(): string {
-  if (workerFile !== undefined) return workerFile;
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [join(here, 'worker.js'), resolve(here, '../../dist/src/parallel/worker.js')]) {
-    if (existsSync(candidate)) {
-      workerFile = candidate;
-      return candidate;
-    }
-  }
-  throw new Error(`parallel worker entry not found next to ${here} nor in dist/ (run \`npm run build\`)`);
-}
 
 /**
  * A metered worker pool over tinypool: `map`, `run` and `mapStream` run a
@@ -315,7 +241,6 @@ export class ParallelProcessor implements PoolScaler {
       lane = new Lane(
         {
           mode,
-          poolName: this.options.name,
           workerFile: resolveWorkerFile(),
           minWorkers: this.options.minWorkers,
           maxWorkers: this.options.maxWorkers,

@@ -1,0 +1,73 @@
+import { epochMillis } from './job.js';
+import type { ProcessorMode } from './options.js';
+import type { ChunkRequest, StartedMessage } from './protocol.js';
+
+/** A tinypool run channel (child_process runtime only): receives the worker's non-tinypool messages. */
+export interface StartChannel {
+  postMessage(message: unknown): void;
+}
+
+/** A running time limit for one chunk. */
+export interface Deadline {
+  /** The request to send: it carries the start stamp slot (threads) or flag (processes). */
+  readonly request: ChunkRequest;
+  /** Channel to pass to tinypool's run() in process mode. */
+  readonly channel: StartChannel | undefined;
+  /** True once the limit passed and `onExpire` ran. */
+  readonly expired: boolean;
+  cancel(): void;
+}
+
+/**
+ * Starts the clock of a chunk's time limit at the moment the worker starts
+ * the chunk, not at dispatch: a worker still booting, or a chunk prefetched
+ * behind another, must not eat the task's time. The worker stamps its start
+ * time into shared memory (threads) or sends it over IPC (child processes);
+ * until a stamp arrives the timer re-arms.
+ */
+export function startDeadline(
+  mode: ProcessorMode,
+  limitMillis: number,
+  request: ChunkRequest,
+  onExpire: () => void,
+): Deadline {
+  let startedAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let expired = false;
+  let readStart: () => number;
+  let stamped: ChunkRequest;
+  let channel: StartChannel | undefined;
+  if (mode === 'thread') {
+    const slot = new Float64Array(new SharedArrayBuffer(8));
+    stamped = { ...request, t: slot };
+    readStart = () => slot[0] ?? 0;
+  } else {
+    stamped = { ...request, c: 1 };
+    channel = {
+      postMessage: (message) => {
+        const at = (message as StartedMessage | null)?.aivaChunkStarted;
+        if (typeof at === 'number') startedAt = at;
+      },
+    };
+    readStart = () => startedAt;
+  }
+  const check = (): void => {
+    const started = readStart();
+    const remaining = started === 0 ? limitMillis : limitMillis - (epochMillis() - started);
+    if (remaining > 0) {
+      timer = setTimeout(check, Math.ceil(remaining));
+      return;
+    }
+    expired = true;
+    onExpire();
+  };
+  timer = setTimeout(check, limitMillis);
+  return {
+    request: stamped,
+    channel,
+    get expired() {
+      return expired;
+    },
+    cancel: () => clearTimeout(timer),
+  };
+}
