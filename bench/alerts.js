@@ -187,9 +187,9 @@ const rows = [
 ];
 const results = [];
 for (const [series, rounds] of [
-  [1_000, 41],
-  [10_000, 31],
-  [50_000, 15],
+  [1_000, 101],
+  [10_000, 61],
+  [50_000, 25],
 ]) {
   globalThis.gc?.();
   const r = await measure(series, rounds);
