@@ -108,15 +108,16 @@ export class AlertEngine {
     for (const [input, field] of inputs) this.add(normalizeRule(input, field));
 
     const notifiers = [...(options.notifiers ?? [])];
-    if (this.options.log) notifiers.unshift(new LogNotifier(this.logger));
-    if (options.alertmanager) notifiers.push(new AlertmanagerNotifier(options.alertmanager));
-    if (options.webhook) notifiers.push(new WebhookNotifier(options.webhook));
-    this.metrics = new AlertMetrics(provider, () => this.entryViews());
     for (const n of notifiers) {
       if (typeof n?.send !== 'function' || typeof n.name !== 'string') {
         throw new AlertConfigError('options.notifiers entries must have a name and a send() method');
       }
     }
+    if (this.options.log) notifiers.unshift(new LogNotifier(this.logger));
+    if (options.alertmanager) notifiers.push(new AlertmanagerNotifier(options.alertmanager));
+    if (options.webhook) notifiers.push(new WebhookNotifier(options.webhook));
+    // everything is validated: only now register the instruments (nothing half-started on bad options)
+    this.metrics = new AlertMetrics(provider, () => this.entryViews());
     this.dispatcher = new Dispatcher(
       notifiers,
       this.options.delivery,
@@ -139,6 +140,7 @@ export class AlertEngine {
     this.closed = true;
     this.scheduler.stop();
     await this.inFlight?.catch(() => undefined);
+    this.metrics.close();
     await this.dispatcher.close(this.options.shutdownTimeoutMillis);
   }
 
@@ -149,15 +151,26 @@ export class AlertEngine {
     return rules;
   }
 
-  /** Removes the rules named `name` (one severity, or all). Returns how many were removed. */
+  /**
+   * Removes the rules named `name` (one severity, or all); a firing alert of a
+   * removed rule is sent to the notifiers as resolved. Returns how many were removed.
+   */
   removeRule(name: string, severity?: Severity): number {
     let removed = 0;
+    const outbox: AlertNotification[] = [];
+    const nowMs = Date.now();
     for (const [id, e] of this.entries) {
       if (e.rule.name === name && (severity === undefined || e.rule.severity === severity)) {
         this.entries.delete(id);
         removed++;
+        if (e.state.state === 'firing') {
+          e.state.state = 'inactive';
+          e.state.resolvedAtMs = nowMs;
+          outbox.push({ status: 'resolved', alert: this.toAlert(e) });
+        }
       }
     }
+    if (outbox.length > 0 && !this.closed) this.dispatcher.dispatch(outbox, [], nowMs);
     return removed;
   }
 

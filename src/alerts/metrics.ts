@@ -1,4 +1,11 @@
-import type { Attributes, Counter, Histogram, MeterProvider } from '@opentelemetry/api';
+import type {
+  Attributes,
+  Counter,
+  Histogram,
+  MeterProvider,
+  ObservableCallback,
+  ObservableGauge,
+} from '@opentelemetry/api';
 import { FAST_SECONDS_BUCKETS } from '../instrumentation/buckets.js';
 import type { DeliveryOutcome } from './delivery.js';
 import type { AlertState, Severity } from './types.js';
@@ -19,27 +26,37 @@ export class AlertMetrics {
   private readonly notifications: Counter;
   private readonly duration: Histogram;
   private readonly attrCache = new Map<string, Attributes>();
+  private readonly active: ObservableGauge;
+  private readonly observeActive: ObservableCallback;
+  private readonly seenActive = new Set<Attributes>();
+  private closed = false;
 
   constructor(meterProvider: MeterProvider, active: () => Iterable<ActiveAlertView>) {
     const meter = meterProvider.getMeter(ALERTS_METER_NAME);
-    meter
-      .createObservableGauge('aiva.alerts.active', {
-        description: 'Alerts that are pending, firing or without data (1 per alert), like Prometheus ALERTS.',
-        unit: '{alert}',
-      })
-      .addCallback((result) => {
+    this.active = meter.createObservableGauge('aiva.alerts.active', {
+      description:
+        'Alerts by state, like Prometheus ALERTS: 1 while in that state (pending, firing, nodata), 0 after.',
+      unit: '{alert}',
+    });
+    // Under cumulative temporality the SDK keeps reporting the last value of an attribute set a callback
+    // stops observing, so an alert that left a state is reported as 0 rather than left at a stale 1.
+    this.observeActive = (result) => {
+      const now = new Set<Attributes>();
+      if (!this.closed) {
         for (const a of active()) {
           if (a.state === 'inactive') continue;
-          result.observe(
-            1,
-            this.attrs(`a\u0000${a.name}\u0000${a.severity}\u0000${a.state}`, () => ({
-              alertname: a.name,
-              severity: a.severity,
-              alertstate: a.state,
-            })),
-          );
+          const attrs = this.attrs(`a\u0000${a.name}\u0000${a.severity}\u0000${a.state}`, () => ({
+            alertname: a.name,
+            severity: a.severity,
+            alertstate: a.state,
+          }));
+          now.add(attrs);
+          this.seenActive.add(attrs);
         }
-      });
+      }
+      for (const attrs of this.seenActive) result.observe(now.has(attrs) ? 1 : 0, attrs);
+    };
+    this.active.addCallback(this.observeActive);
     this.evaluations = meter.createCounter('aiva.alerts.evaluations', {
       description: 'Rule evaluations, by severity and outcome (ok, nodata, error).',
       unit: '{evaluation}',
@@ -53,6 +70,11 @@ export class AlertMetrics {
       unit: 's',
       advice: { explicitBucketBoundaries: [...FAST_SECONDS_BUCKETS] },
     });
+  }
+
+  /** After shutdown every alert is reported as 0 (there are no alerts any more). */
+  close(): void {
+    this.closed = true;
   }
 
   private attrs(key: string, make: () => Attributes): Attributes {

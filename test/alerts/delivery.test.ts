@@ -176,4 +176,17 @@ describe('notifiers inside the engine', () => {
     expect(send).toHaveBeenCalledTimes(3);
     await engine.shutdown();
   });
+
+  it('removing (or replacing) a firing rule sends it as resolved, so Alertmanager is not left with a ghost', async () => {
+    const send = vi.fn(async (_batch: readonly AlertNotification[]) => {});
+    const { engine, host } = harness({ notifiers: [{ name: 'am', resendDelayMillis: 60_000, send }] });
+    host.queue = 100;
+    engine.setAlert({ metric: 'queue_size', threshold: 10 });
+    await engine.evaluate();
+    engine.setAlert({ metric: 'queue_size', threshold: 500 }); // replaces the firing rule
+    await vi.advanceTimersByTimeAsync(0);
+    expect(send.mock.calls.map((c) => c[0].map((n) => n.status))).toEqual([['firing'], ['resolved']]);
+    expect(send.mock.calls[1]?.[0][0]?.alert.resolvedAt).toBe(new Date(0).toISOString());
+    await engine.shutdown();
+  });
 });

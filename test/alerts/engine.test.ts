@@ -216,7 +216,15 @@ describe('AlertEngine scheduling and transitions', () => {
     const evals = snap.select('aiva.alerts.evaluations', { outcome: 'ok' });
     expect(evals.reduce((a, s) => a + s.value, 0)).toBe(2);
     expect(snap.select('aiva.alerts.evaluation.duration')[0]?.value).toBe(1);
-    await engine.shutdown();
+    host.queue = 0; // resolved: the firing series drops to 0 (not left at a stale 1, not silently kept)
+    await engine.evaluate();
+    const after = flattenMetrics(await reader.collect()).select('aiva.alerts.active');
+    expect(after.map((s) => [s.attributes.alertstate, s.value])).toEqual([['firing', 0]]);
+    host.queue = 100;
+    await engine.evaluate();
+    await engine.shutdown(); // after shutdown there are no alerts
+    const closed = flattenMetrics(await reader.collect()).select('aiva.alerts.active');
+    expect(closed.map((s) => s.value)).toEqual([0]);
   });
 
   it('status() is JSON for GET /alerts', async () => {
