@@ -22,6 +22,8 @@ export interface ExtraDeps {
   readText: ReadText;
   now: () => number;
   linux: boolean;
+  /** Emit `system.network.*` from /proc/net/dev (host.ts switches host-metrics' network group off then). */
+  procNetwork: boolean;
   maxAgeMillis: number;
 }
 
@@ -32,8 +34,8 @@ interface Snapshot {
 
 /**
  * CPU utilization (machine-wide, or per CPU with perCpu), load average,
- * memory limit and MemAvailable, swap and disk I/O, from one cached /proc
- * reading.
+ * memory limit and MemAvailable, swap, disk I/O and (with `procNetwork`)
+ * network I/O, errors and drops, from one cached /proc reading.
  */
 export function startExtraHostMetrics(
   resolved: { meterProvider: MeterProvider; perCpu: boolean },
@@ -54,7 +56,9 @@ export function startExtraHostMetrics(
 
   const cache = new ReadingCache<Snapshot>(
     async () => {
-      const reading = deps.linux ? readLinuxHost(deps.readText, isWholeDisk) : await readFallbackHost();
+      const reading = deps.linux
+        ? readLinuxHost(deps.readText, isWholeDisk, { network: deps.procNetwork })
+        : await readFallbackHost();
       return { reading, cpuUtilization: reading.cpu ? cpuTracker.update(reading.cpu) : [] };
     },
     deps.maxAgeMillis,
@@ -93,6 +97,24 @@ export function startExtraHostMetrics(
     unit: '{operation}',
   });
 
+  // Same names, types and attributes as @opentelemetry/host-metrics 0.39, plus units.
+  const network = deps.procNetwork
+    ? {
+        io: meter.createObservableCounter('system.network.io', {
+          description: 'Bytes received and transmitted per network interface (all but lo)',
+          unit: 'By',
+        }),
+        errors: meter.createObservableCounter('system.network.errors', {
+          description: 'Receive and transmit errors per network interface (all but lo)',
+          unit: '{error}',
+        }),
+        dropped: meter.createObservableCounter('system.network.dropped', {
+          description: 'Packets dropped on receive and transmit per network interface (all but lo)',
+          unit: '{packet}',
+        }),
+      }
+    : undefined;
+
   const pagingUsed = Object.freeze({ 'system.paging.state': 'used' });
   const pagingFree = Object.freeze({ 'system.paging.state': 'free' });
   const diskAttrs = new Map<string, { read: Attributes; write: Attributes }>();
@@ -108,7 +130,21 @@ export function startExtraHostMetrics(
     return a;
   };
 
+  const netAttrs = new Map<string, { receive: Attributes; transmit: Attributes }>();
+  const netAttrsFor = (device: string) => {
+    let a = netAttrs.get(device);
+    if (a === undefined) {
+      a = {
+        receive: Object.freeze({ 'system.device': device, 'network.io.direction': 'receive' }),
+        transmit: Object.freeze({ 'system.device': device, 'network.io.direction': 'transmit' }),
+      };
+      netAttrs.set(device, a);
+    }
+    return a;
+  };
+
   const observables = [memLimit, memAvailable, paging, diskIo, diskOps, ...load, cpuUtil];
+  if (network) observables.push(network.io, network.errors, network.dropped);
   const callback = async (result: BatchObservableResult) => {
     let snap: Snapshot;
     try {
@@ -133,6 +169,17 @@ export function startExtraHostMetrics(
       result.observe(diskIo, d.writeBytes, a.write);
       result.observe(diskOps, d.readOperations, a.read);
       result.observe(diskOps, d.writeOperations, a.write);
+    }
+    if (network && r.network) {
+      for (const n of r.network) {
+        const a = netAttrsFor(n.device);
+        result.observe(network.io, n.rxBytes, a.receive);
+        result.observe(network.io, n.txBytes, a.transmit);
+        result.observe(network.errors, n.rxErrors, a.receive);
+        result.observe(network.errors, n.txErrors, a.transmit);
+        result.observe(network.dropped, n.rxDropped, a.receive);
+        result.observe(network.dropped, n.txDropped, a.transmit);
+      }
     }
   };
   meter.addBatchObservableCallback(callback, observables);

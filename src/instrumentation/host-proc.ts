@@ -3,11 +3,12 @@ import { loadavg, totalmem } from 'node:os';
 import { type CpuStat, cpuStatFromOs, parseCpuStat } from './host-cpu.js';
 
 /**
- * Host readings that `@opentelemetry/host-metrics` does not provide: the
- * machine-wide CPU times, load average, memory limit and MemAvailable, swap,
- * and per-disk I/O. On Linux they come straight from `/proc` (a few small
- * synchronous reads, ~50 µs in all); elsewhere from `os` and
- * `systeminformation`.
+ * Host readings that `@opentelemetry/host-metrics` does not provide (or, for
+ * the network, provides at too high a cost): the machine-wide CPU times, load
+ * average, memory limit and MemAvailable, swap, per-disk I/O and, on Linux,
+ * per-interface network counters. On Linux they come straight from `/proc` (a
+ * few small synchronous reads, well under 1 ms in all); elsewhere from `os`
+ * and `systeminformation`.
  */
 
 export interface DiskCounters {
@@ -27,6 +28,11 @@ export interface HostReading {
   swapUsedBytes: number | undefined;
   swapFreeBytes: number | undefined;
   disks: DiskCounters[];
+  /**
+   * Every interface but {@link EXCLUDED_INTERFACES}, from /proc/net/dev; undefined when not
+   * read (off Linux host-metrics reports the network) or unreadable.
+   */
+  network: NetworkCounters[] | undefined;
 }
 
 /** Reads a file as text; injected so tests can count /proc reads. */
@@ -70,17 +76,50 @@ export function parseDiskstats(text: string, isWholeDisk: (device: string) => bo
   return out;
 }
 
-/** Parses /proc/net/dev into received/transmitted bytes per interface (used by the accuracy tests). */
-export function parseNetDev(text: string): Map<string, { rxBytes: number; txBytes: number }> {
-  const out = new Map<string, { rxBytes: number; txBytes: number }>();
-  for (const line of text.split('\n').slice(2)) {
-    const colon = line.indexOf(':');
-    if (colon < 0) continue;
+/** Counters of one network interface from /proc/net/dev (bytes, errors, dropped packets). */
+export interface NetworkCounters {
+  device: string;
+  rxBytes: number;
+  txBytes: number;
+  rxErrors: number;
+  txErrors: number;
+  rxDropped: number;
+  txDropped: number;
+}
+
+/** Interfaces left out of `system.network.*`: loopback traffic never leaves the host. */
+export const EXCLUDED_INTERFACES: ReadonlySet<string> = new Set(['lo']);
+
+/**
+ * Parses /proc/net/dev: one line per interface, `name:` then 8 receive and 8
+ * transmit counters (bytes packets errs drop fifo frame compressed multicast |
+ * bytes packets errs drop fifo colls carrier compressed). The two header lines
+ * have no colon and are skipped, as is any line without 16 numbers. The name
+ * ends at the *last* colon: counters never contain one, an old-style alias
+ * (`eth0:1`) does, and a receive-bytes value wider than the kernel's 8-column
+ * field follows the colon without a space (`eth0:123456789 ...`).
+ */
+export function parseNetDev(text: string): NetworkCounters[] {
+  const out: NetworkCounters[] = [];
+  for (const line of text.split('\n')) {
+    const colon = line.lastIndexOf(':');
+    if (colon < 0 || line.includes('|')) continue;
+    const device = line.slice(0, colon).trim();
     const f = line
       .slice(colon + 1)
       .trim()
-      .split(/\s+/);
-    out.set(line.slice(0, colon).trim(), { rxBytes: Number(f[0]), txBytes: Number(f[8]) });
+      .split(/\s+/)
+      .map(Number);
+    if (device === '' || f.length < 16 || !f.every(Number.isFinite)) continue;
+    out.push({
+      device,
+      rxBytes: f[0] as number,
+      rxErrors: f[2] as number,
+      rxDropped: f[3] as number,
+      txBytes: f[8] as number,
+      txErrors: f[10] as number,
+      txDropped: f[11] as number,
+    });
   }
   return out;
 }
@@ -117,8 +156,15 @@ export function createWholeDiskFilter(listBlockDevices: () => string[] = () => r
   };
 }
 
-/** Takes one Linux reading from /proc: three small files plus `os.loadavg()`. */
-export function readLinuxHost(readText: ReadText, isWholeDisk: (device: string) => boolean): HostReading {
+/**
+ * Takes one Linux reading from /proc: four small files (three without `network`)
+ * plus `os.loadavg()`; no child process.
+ */
+export function readLinuxHost(
+  readText: ReadText,
+  isWholeDisk: (device: string) => boolean,
+  options: { network?: boolean } = {},
+): HostReading {
   // Each file on its own: a sandbox may hide one (often /proc/diskstats); the others still count.
   const tryRead = (path: string): string | undefined => {
     try {
@@ -130,6 +176,7 @@ export function readLinuxHost(readText: ReadText, isWholeDisk: (device: string) 
   const meminfo = tryRead('/proc/meminfo');
   const diskstats = tryRead('/proc/diskstats');
   const stat = tryRead('/proc/stat');
+  const netDev = options.network === false ? undefined : tryRead('/proc/net/dev');
   const mem = meminfo === undefined ? new Map<string, number>() : parseMeminfo(meminfo);
   const swapTotal = mem.get('SwapTotal');
   const swapFree = mem.get('SwapFree');
@@ -142,6 +189,10 @@ export function readLinuxHost(readText: ReadText, isWholeDisk: (device: string) 
     swapUsedBytes: swapTotal !== undefined && swapFree !== undefined ? swapTotal - swapFree : undefined,
     swapFreeBytes: swapFree,
     disks: diskstats === undefined ? [] : parseDiskstats(diskstats, isWholeDisk),
+    network:
+      netDev === undefined
+        ? undefined
+        : parseNetDev(netDev).filter((n) => !EXCLUDED_INTERFACES.has(n.device)),
   };
 }
 
@@ -172,5 +223,6 @@ export async function readFallbackHost(): Promise<HostReading> {
     swapUsedBytes: mem.swapused,
     swapFreeBytes: mem.swapfree,
     disks,
+    network: undefined,
   };
 }

@@ -101,9 +101,10 @@ export function resolveHostMetricsOptions(
 
 /**
  * Starts host metrics: `@opentelemetry/host-metrics` for CPU time, memory
- * usage, network and process metrics; CPU utilization, load average, memory
- * limit and MemAvailable, swap, and disk I/O from /proc (systeminformation
- * and `os` elsewhere). No timer is started: readings are taken when a reader
+ * usage and process metrics (and the network off Linux); CPU utilization,
+ * load average, memory limit and MemAvailable, swap, disk I/O and, on Linux,
+ * network I/O, errors and drops of every interface but `lo` from /proc
+ * (systeminformation and `os` elsewhere). No timer is started: readings are taken when a reader
  * collects, at most once per `intervalMillis` however many readers collect.
  * Throws {@link ConfigError} for an invalid option.
  *
@@ -129,7 +130,22 @@ export interface HostMetricsInternals extends HostMetricsHandle {
   readonly hostReads: number;
   /** Readings taken by @opentelemetry/host-metrics so far. */
   readonly libraryReads: number;
+  /** true: `system.network.*` come from /proc/net/dev; false: from host-metrics (systeminformation). */
+  readonly networkFromProc: boolean;
 }
+
+/**
+ * host-metrics 0.39's metric groups without `system.network`: its network read
+ * (systeminformation's `networkStats`) runs `execSync('ip route')` and a shell
+ * on every reading (~24 ms CPU, ~12 ms of blocked event loop) and covers only
+ * the default-route interface. With the group off its callback never reads it.
+ */
+export const HOST_METRICS_GROUPS_WITHOUT_NETWORK: readonly string[] = Object.freeze([
+  'system.cpu',
+  'system.memory',
+  'process.cpu',
+  'process.memory',
+]);
 
 /** @internal */
 export function startHostMetricsWith(
@@ -140,12 +156,19 @@ export function startHostMetricsWith(
   const readText = deps.readText ?? readTextSync;
   const linux = (deps.platform ?? process.platform) === 'linux';
   const maxAgeMillis = resolved.intervalMillis * 0.9;
+  // On Linux the network counters come from /proc/net/dev when it can be read
+  // (a sandbox may hide it: host-metrics keeps the network then).
+  const procNetwork = linux && isReadable(readText, '/proc/net/dev');
 
   const libraryMeter = resolved.meterProvider.getMeter(HOST_METRICS_LIBRARY_METER);
   const adapter = new CachingMeterAdapter(libraryMeter, { maxAgeMillis, now, perCpu: resolved.perCpu });
-  new HostMetrics({ meterProvider: adapter, name: HOST_METRICS_LIBRARY_METER }).start();
+  new HostMetrics({
+    meterProvider: adapter,
+    name: HOST_METRICS_LIBRARY_METER,
+    ...(procNetwork ? { metricGroups: [...HOST_METRICS_GROUPS_WITHOUT_NETWORK] } : {}),
+  }).start();
 
-  const extra = startExtraHostMetrics(resolved, { readText, now, linux, maxAgeMillis });
+  const extra = startExtraHostMetrics(resolved, { readText, now, linux, procNetwork, maxAgeMillis });
   let stopped = false;
   return {
     get hostReads() {
@@ -154,6 +177,7 @@ export function startHostMetricsWith(
     get libraryReads() {
       return adapter.reads;
     },
+    networkFromProc: procNetwork,
     shutdown() {
       if (stopped) return;
       stopped = true;
@@ -161,6 +185,15 @@ export function startHostMetricsWith(
       extra.shutdown();
     },
   };
+}
+
+function isReadable(readText: ReadText, path: string): boolean {
+  try {
+    readText(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Options of {@link hostMetricViews}. */
@@ -175,7 +208,7 @@ export const HOST_DEVICE_CARDINALITY_LIMIT = 256;
 /**
  * Views for the MeterProvider that hosts these metrics. Correctness does not
  * depend on them (the per-CPU folding happens before the SDK sees the data);
- * they bound per-device cardinality and, with `perCpu: false`, keep only
+ * they bound per-device cardinality (network from either meter, disks) and, with `perCpu: false`, keep only
  * `system.cpu.state` on host-metrics' `system.cpu.time` as a guard.
  *
  * @example new MeterProvider({ views: [...hostMetricViews({ perCpu: false })], readers })
@@ -184,6 +217,11 @@ export function hostMetricViews(options: HostMetricViewsOptions = {}): ViewOptio
   const views: ViewOptions[] = [
     {
       meterName: HOST_METRICS_LIBRARY_METER,
+      instrumentName: 'system.network.*',
+      aggregationCardinalityLimit: HOST_DEVICE_CARDINALITY_LIMIT,
+    },
+    {
+      meterName: HOST_METER,
       instrumentName: 'system.network.*',
       aggregationCardinalityLimit: HOST_DEVICE_CARDINALITY_LIMIT,
     },

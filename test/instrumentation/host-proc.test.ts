@@ -4,6 +4,7 @@ import {
   parseDiskstats,
   parseMeminfo,
   parseNetDev,
+  readLinuxHost,
 } from '../../src/instrumentation/host-proc.js';
 
 describe('parseMeminfo', () => {
@@ -68,14 +69,89 @@ describe('parseDiskstats', () => {
   });
 });
 
-describe('parseNetDev', () => {
-  it('reads receive and transmit bytes per interface', () => {
-    const text = `Inter-|   Receive                                                |  Transmit
+const NET_DEV = `Inter-|   Receive                                                |  Transmit
  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
     lo:    3193      29    0    0    0     0          0         0     3193      29    0    0    0     0       0          0
-  eth0: 353110862   10496    0    0    0     0          0         0   595265    5974    0    0    0     0       0          0
+  eth0: 353110862   10496    3    7    0     0          0         0   595265    5974    2    5    0     0       0          0
+wlp2s0:123456789012    9999   11   12    0     0          0         0 98765    77   13   14    0     0       0          0
+eth0:1:42 1 0 0 0 0 0 0 43 1 0 0 0 0 0 0
+ broken: 1 2 3
 `;
-    expect(parseNetDev(text).get('eth0')).toEqual({ rxBytes: 353110862, txBytes: 595265 });
-    expect(parseNetDev(text).get('lo')).toEqual({ rxBytes: 3193, txBytes: 3193 });
+
+describe('parseNetDev', () => {
+  it('reads bytes, errors and drops per direction, skipping the two header lines', () => {
+    const byDevice = new Map(parseNetDev(NET_DEV).map((n) => [n.device, n]));
+    expect([...byDevice.keys()]).toEqual(['lo', 'eth0', 'wlp2s0', 'eth0:1']);
+    expect(byDevice.get('eth0')).toEqual({
+      device: 'eth0',
+      rxBytes: 353110862,
+      rxErrors: 3,
+      rxDropped: 7,
+      txBytes: 595265,
+      txErrors: 2,
+      txDropped: 5,
+    });
+  });
+
+  it('handles a counter glued to the colon and a name containing a colon', () => {
+    const byDevice = new Map(parseNetDev(NET_DEV).map((n) => [n.device, n]));
+    expect(byDevice.get('wlp2s0')).toMatchObject({
+      rxBytes: 123456789012,
+      rxErrors: 11,
+      rxDropped: 12,
+      txBytes: 98765,
+      txErrors: 13,
+      txDropped: 14,
+    });
+    expect(byDevice.get('eth0:1')).toMatchObject({ rxBytes: 42, txBytes: 43 });
+  });
+
+  it('skips a line without 16 counters and returns nothing for an empty file', () => {
+    expect(parseNetDev(NET_DEV).some((n) => n.device === 'broken')).toBe(false);
+    expect(parseNetDev('')).toEqual([]);
+  });
+});
+
+describe('readLinuxHost network', () => {
+  const files: Record<string, string> = { '/proc/net/dev': NET_DEV };
+  const readText = (path: string) => {
+    const text = files[path];
+    if (text === undefined) throw new Error(`ENOENT ${path}`);
+    return text;
+  };
+
+  it('keeps every interface but lo', () => {
+    const r = readLinuxHost(readText, () => true);
+    expect(r.network?.map((n) => n.device)).toEqual(['eth0', 'wlp2s0', 'eth0:1']);
+  });
+
+  it('does not read /proc/net/dev with network: false', () => {
+    const read: string[] = [];
+    readLinuxHost(
+      (path) => {
+        read.push(path);
+        return readText(path);
+      },
+      () => true,
+      { network: false },
+    );
+    expect(read).not.toContain('/proc/net/dev');
+  });
+
+  it('reports no interface for an empty file, undefined when /proc/net/dev is unreadable', () => {
+    expect(
+      readLinuxHost(
+        () => '',
+        () => true,
+      ).network,
+    ).toEqual([]);
+    expect(
+      readLinuxHost(
+        () => {
+          throw new Error('EACCES');
+        },
+        () => true,
+      ).network,
+    ).toBeUndefined();
   });
 });

@@ -86,12 +86,15 @@ describe.skipIf(!linux)('reading cache (three readers)', () => {
     );
     handles.push(host);
     const statAtStart = counts.get('/proc/stat') ?? 0; // the utilization baseline
+    expect(counts.get('/proc/net/dev')).toBe(1); // the readability check at start
+    expect(host.networkFromProc).toBe(true);
 
     for (const r of readers) await collect(r);
     expect(host.hostReads).toBe(1);
     expect(host.libraryReads).toBe(1);
     expect(counts.get('/proc/meminfo')).toBe(1);
     expect(counts.get('/proc/stat')).toBe(statAtStart + 1);
+    expect(counts.get('/proc/net/dev')).toBe(2);
 
     clock += 5_000; // still within the interval
     await Promise.all(readers.map((r) => collect(r)));
@@ -104,6 +107,7 @@ describe.skipIf(!linux)('reading cache (three readers)', () => {
     expect(host.libraryReads).toBe(2);
     expect(counts.get('/proc/meminfo')).toBe(2);
     expect(counts.get('/proc/diskstats')).toBe(2);
+    expect(counts.get('/proc/net/dev')).toBe(3);
   });
 
   it('serves all three readers the same values', async () => {
@@ -134,13 +138,17 @@ describe('instruments', () => {
       ['system.memory.limit', HOST_METER, 'updowncounter', 'By'],
       ['system.memory.linux.available', HOST_METER, 'updowncounter', 'By'],
       ['system.paging.usage', HOST_METER, 'updowncounter', 'By'],
-      ['system.network.io', HOST_METRICS_LIBRARY_METER, 'counter', ''],
       ['process.cpu.time', HOST_METRICS_LIBRARY_METER, 'counter', 's'],
       ['process.memory.usage', HOST_METRICS_LIBRARY_METER, 'gauge', ''],
     ];
     if (linux) {
       expectations.push(['system.disk.io', HOST_METER, 'counter', 'By']);
       expectations.push(['system.disk.operations', HOST_METER, 'counter', '{operation}']);
+      expectations.push(['system.network.io', HOST_METER, 'counter', 'By']);
+      expectations.push(['system.network.errors', HOST_METER, 'counter', '{error}']);
+      expectations.push(['system.network.dropped', HOST_METER, 'counter', '{packet}']);
+    } else {
+      expectations.push(['system.network.io', HOST_METRICS_LIBRARY_METER, 'counter', '']);
     }
     for (const [name, scope, type, unit] of expectations) {
       const found = pointsNamed(points, name);
@@ -229,6 +237,60 @@ describe.skipIf(!linux)('hidden /proc files', () => {
   });
 });
 
+describe.skipIf(!linux)('network source on Linux', () => {
+  it('reads /proc/net/dev per interface and direction, without lo', async () => {
+    const { meterProvider, readers } = providerWith(1);
+    const netDev = `Inter-|   Receive                                                |  Transmit
+ face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+    lo:    3193      29    0    0    0     0          0         0     3193      29    0    0    0     0       0          0
+  eth0:     100      10    1    2    0     0          0         0      200      20    3    4    0     0       0          0
+  eth1:1000000000   9    5    6    0     0          0         0      300      30    7    8    0     0       0          0
+`;
+    const readText = (path: string) => (path === '/proc/net/dev' ? netDev : readTextSync(path));
+    handles.push(startHostMetricsWith({ meterProvider, intervalMillis: 50, perCpu: false }, { readText }));
+    const points = await collect(readers[0] as never);
+    const flat = (name: string) =>
+      pointsNamed(points, name)
+        .map(
+          (p) =>
+            `${p.scope} ${p.attributes['system.device']} ${p.attributes['network.io.direction']} ${p.value}`,
+        )
+        .sort();
+    expect(flat('system.network.io')).toEqual([
+      `${HOST_METER} eth0 receive 100`,
+      `${HOST_METER} eth0 transmit 200`,
+      `${HOST_METER} eth1 receive 1000000000`,
+      `${HOST_METER} eth1 transmit 300`,
+    ]);
+    expect(flat('system.network.errors')).toEqual([
+      `${HOST_METER} eth0 receive 1`,
+      `${HOST_METER} eth0 transmit 3`,
+      `${HOST_METER} eth1 receive 5`,
+      `${HOST_METER} eth1 transmit 7`,
+    ]);
+    expect(flat('system.network.dropped')).toEqual([
+      `${HOST_METER} eth0 receive 2`,
+      `${HOST_METER} eth0 transmit 4`,
+      `${HOST_METER} eth1 receive 6`,
+      `${HOST_METER} eth1 transmit 8`,
+    ]);
+  });
+
+  it('keeps host-metrics for the network when /proc/net/dev cannot be read', async () => {
+    const { meterProvider, readers } = providerWith(1);
+    const readText = (path: string): string => {
+      if (path === '/proc/net/dev') throw new Error('EACCES: /proc/net/dev');
+      return readTextSync(path);
+    };
+    const host = startHostMetricsWith({ meterProvider, intervalMillis: 50, perCpu: false }, { readText });
+    handles.push(host);
+    expect(host.networkFromProc).toBe(false);
+    const points = await collect(readers[0] as never);
+    const io = pointsNamed(points, 'system.network.io');
+    expect(new Set(io.map((p) => p.scope))).toEqual(new Set([HOST_METRICS_LIBRARY_METER]));
+  });
+});
+
 describe('non-Linux fallback (systeminformation and os), exercised here by forcing the platform', () => {
   it('emits CPU, memory, swap and the load average without /proc', async () => {
     const { meterProvider, readers } = providerWith(1);
@@ -249,10 +311,20 @@ describe('non-Linux fallback (systeminformation and os), exercised here by forci
     expect(pointsNamed(points, 'system.memory.linux.available')[0]?.value).toBeGreaterThan(0);
     expect(pointsNamed(points, 'system.paging.usage')).toHaveLength(2);
     expect(pointsNamed(points, 'system.cpu.load_average.1m')).toHaveLength(1);
+    // host-metrics keeps the network off Linux; none from our meter.
+    const io = pointsNamed(points, 'system.network.io');
+    expect(io.every((p) => p.scope === HOST_METRICS_LIBRARY_METER)).toBe(true);
   });
 });
 
 describe('hostMetricViews', () => {
+  it('bounds the network series of both meters (ours on Linux, host-metrics elsewhere)', () => {
+    const network = hostMetricViews().filter((v) => v.instrumentName === 'system.network.*');
+    expect(new Set(network.map((v) => v.meterName))).toEqual(
+      new Set([HOST_METER, HOST_METRICS_LIBRARY_METER]),
+    );
+  });
+
   it('guards cpu.time attributes only when perCpu is off', () => {
     const off = hostMetricViews({ perCpu: false });
     const on = hostMetricViews({ perCpu: true });
