@@ -11,7 +11,7 @@ import type { AlertIntervals, AlertRuleInput } from './types.js';
  * | TaskQueueBacklog | queue_size | 500 | 1000 | 30s | scale / scale |
  * | SlowTasks | response_time (p95, s) | 2 | 5 | 2m | warn / critical log |
  */
-export const DEFAULT_ALERT_RULES: readonly AlertRuleInput[] = Object.freeze([
+export const DEFAULT_ALERT_RULES: readonly AlertRuleInput[] = deepFreeze([
   {
     name: 'HighCpuUsage',
     metric: 'cpu_percent',
@@ -59,6 +59,14 @@ export const DEFAULT_ALERT_RULES: readonly AlertRuleInput[] = Object.freeze([
     },
   },
 ]);
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
 
 /** Evaluation interval per severity, milliseconds (the original's `set_intervals` example). */
 export const DEFAULT_ALERT_INTERVALS: Readonly<AlertIntervals> = Object.freeze({
