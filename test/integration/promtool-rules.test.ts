@@ -45,7 +45,7 @@ describe.skipIf(promtool.skip)('exported alert rules under promtool (Prometheus 
     expect(stdout).toContain('SUCCESS: 11 rules found');
   });
 
-  it('promtool test rules: the exported CPU and queue rules fire when they should (and not before)', async () => {
+  it('promtool test rules: the exported CPU, queue and p95 rules fire when they should (and not before)', async () => {
     const { stdout } = await run(promtool.path!, ['test', 'rules', unitTests], { timeout: 60_000 });
     expect(stdout).toContain('SUCCESS');
   });
