@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { AlertEngine } from '../../src/alerts/engine.js';
-import { AlertConfigError, DuplicateAlertRuleError } from '../../src/alerts/errors.js';
+import {
+  AlertConfigError,
+  AlertEngineClosedError,
+  DuplicateAlertRuleError,
+} from '../../src/alerts/errors.js';
 import { normalizeRule } from '../../src/alerts/rules.js';
 import type { AlertRuleInput } from '../../src/alerts/types.js';
 import { harness, TestReader } from './helpers.js';
@@ -118,5 +122,12 @@ describe('engine option validation names the field', () => {
     expect(() => engine.setIntervals({ warning: -5 })).toThrow(
       'intervals.warning must be a positive number of milliseconds',
     );
+  });
+
+  it('start() after shutdown throws AlertEngineClosedError', async () => {
+    const { engine } = harness();
+    await engine.shutdown();
+    expect(() => engine.start()).toThrow(AlertEngineClosedError);
+    expect(() => engine.start()).toThrow('AlertEngine was shut down');
   });
 });
