@@ -70,7 +70,7 @@ export function startComponents(
       'alerts',
       () =>
         new AlertEngine({
-          ...(config.alerts as AlertsOptions),
+          ...withGeneratorUrl(config.alerts as AlertsOptions, server),
           source: reader,
           meterProvider,
           serviceName: config.serviceName,
@@ -107,6 +107,12 @@ function actionTargets(
       },
     },
   };
+}
+
+/** Alertmanager's "source" link points at this service's own `/alerts` unless the user set one. */
+function withGeneratorUrl(options: AlertsOptions, server: MetricsServer | undefined): AlertsOptions {
+  if (!options.alertmanager || !server || options.alertmanager.generatorUrl !== undefined) return options;
+  return { ...options, alertmanager: { ...options.alertmanager, generatorUrl: `${server.url}/alerts` } };
 }
 
 function asConfigError<T>(component: 'memory' | 'parallel' | 'alerts', create: () => T): T {

@@ -1,5 +1,6 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
+import { ReplayingMeterProvider } from './replay.js';
 
 export interface RuntimeMetricsHandle {
   shutdown(): void;
@@ -11,15 +12,23 @@ export interface RuntimeMetricsHandle {
  */
 export function startRuntimeMetrics(
   meterProvider: MeterProvider,
-  options: { monitoringPrecisionMillis: number },
+  options: { monitoringPrecisionMillis: number; readingIntervalMillis: number },
 ): RuntimeMetricsHandle {
+  // Its callbacks reset state (event-loop delay histogram, utilization baseline) on each call, so
+  // one reading per interval is replayed to every reader instead of each reader getting a sliver.
+  const replaying = new ReplayingMeterProvider(meterProvider, options.readingIntervalMillis);
   // Constructed disabled: enabling in the constructor would start the event-loop
   // histogram before the provider is set, recording into the no-op meter first.
   const instrumentation = new RuntimeNodeInstrumentation({
     enabled: false,
     monitoringPrecision: options.monitoringPrecisionMillis,
   });
-  instrumentation.setMeterProvider(meterProvider);
+  instrumentation.setMeterProvider(replaying);
   instrumentation.enable();
-  return { shutdown: () => instrumentation.disable() };
+  return {
+    shutdown: () => {
+      instrumentation.disable();
+      replaying.shutdown();
+    },
+  };
 }

@@ -204,7 +204,12 @@ async function start(
     cleanups.push(() => host.shutdown());
   }
   if (config.runtimeMetrics) {
-    const runtime = startRuntimeMetrics(meterProvider, config.runtimeMetrics);
+    const runtime = startRuntimeMetrics(meterProvider, {
+      ...config.runtimeMetrics,
+      readingIntervalMillis: config.hostMetrics
+        ? config.hostMetrics.intervalMillis
+        : config.monitor.intervalMillis,
+    });
     cleanups.push(() => runtime.shutdown());
   }
   const tasks: TaskRecorder = taskRecorderFor(meterProvider);
