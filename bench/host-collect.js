@@ -175,7 +175,7 @@ console.log(
 );
 const fmt = (ms) => (Number.isNaN(ms) ? '       -' : ms.toFixed(3).padStart(8));
 for (const [what, a, am, b, bm] of rows) {
-  const ratio = Number.isNaN(bm) ? '-' : am < 0.05 ? 'ours ~0' : `${(bm / am).toFixed(1)}x`;
+  const ratio = Number.isNaN(bm) ? '-' : am <= 0 ? 'ours 0' : `${(bm / am).toFixed(1)}x`;
   console.log(
     `${what.padEnd(44)} ${a.padEnd(14)} ${fmt(am)} ms | ${b.padEnd(18)} ${fmt(bm)} ms | ratio ${ratio}`,
   );
