@@ -339,5 +339,11 @@ describe('hostMetricViews', () => {
     const states = pointsNamed(points, 'system.cpu.time').map((p) => p.attributes['system.cpu.state']);
     expect(new Set(states).size).toBe(states.length);
     expect(states.length).toBeGreaterThanOrEqual(4);
+    // One stream per network series, not one per matching View.
+    const net = pointsNamed(points, 'system.network.io').map(
+      (p) => `${p.scope} ${p.attributes['system.device']} ${p.attributes['network.io.direction']}`,
+    );
+    expect(net.length).toBeGreaterThan(0);
+    expect(new Set(net).size).toBe(net.length);
   });
 });
