@@ -104,8 +104,9 @@ export function resolveHostMetricsOptions(
  * usage and process metrics (and the network off Linux); CPU utilization,
  * load average, memory limit and MemAvailable, swap, disk I/O and, on Linux,
  * network I/O, errors and drops of every interface but `lo` from /proc
- * (systeminformation and `os` elsewhere). No timer is started: readings are taken when a reader
- * collects, at most once per `intervalMillis` however many readers collect.
+ * (systeminformation and `os` elsewhere). No child process is started on
+ * Linux, and no timer: readings are taken when a reader collects, at most
+ * once per `intervalMillis` however many readers collect.
  * Throws {@link ConfigError} for an invalid option.
  *
  * @example
@@ -137,7 +138,8 @@ export interface HostMetricsInternals extends HostMetricsHandle {
 /**
  * host-metrics 0.39's metric groups without `system.network`: its network read
  * (systeminformation's `networkStats`) runs `execSync('ip route')` and a shell
- * on every reading (~24 ms CPU, ~12 ms of blocked event loop) and covers only
+ * on every reading (~25 ms CPU with its children, a median 4-6 ms of blocked
+ * event loop here, tens of ms for three readers back to back) and covers only
  * the default-route interface. With the group off its callback never reads it.
  */
 export const HOST_METRICS_GROUPS_WITHOUT_NETWORK: readonly string[] = Object.freeze([
