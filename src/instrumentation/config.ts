@@ -45,7 +45,10 @@ export interface HostMetricsOptions {
 }
 
 export interface RuntimeMetricsOptions {
-  /** Event-loop delay sampling resolution in ms. Default 10. */
+  /**
+   * Event-loop delay sampling resolution in ms. Default 20: each sample is a timer wake-up, and at
+   * 10 ms (the instrumentation's own default) sampling alone cost ~0.9% of a core on an idle service.
+   */
   monitoringPrecisionMillis?: number;
 }
 
@@ -105,7 +108,7 @@ export const DEFAULT_SDK_OPTIONS = Object.freeze({
   prometheus: Object.freeze({ host: '127.0.0.1', port: 9464, endpoint: '/metrics' }),
   otlpIntervalMillis: 60_000,
   otlpTimeoutMillis: 30_000,
-  runtimeMonitoringPrecisionMillis: 10,
+  runtimeMonitoringPrecisionMillis: 20,
   registerGlobal: true,
   cardinalityLimit: 2000,
   retentionDays: 7,
