@@ -8,7 +8,7 @@ export {
   TaskTimeoutError,
   type WorkerErrorInfo,
 } from './errors.js';
-export { PARALLEL_METER_NAME, type TaskOutcome } from './metrics.js';
+export { PARALLEL_METER_NAME } from './metrics.js';
 export {
   DEFAULT_PROCESSOR_OPTIONS,
   type ProcessorMode,
