@@ -171,6 +171,26 @@ describe.each(MODES)('ParallelProcessor in %s mode', (mode) => {
     expect(utilization[0]?.value as number).toBeLessThanOrEqual(1);
   });
 
+  it('the gauges show the queue and the busy worker while a map runs', async () => {
+    const { meterProvider, collect } = meterFixture();
+    const p = open({ meterProvider, workers: 1, chunkSize: 1 });
+    const running = p.map(tasks.spin, [300, 300, 300, 300]);
+    await vi.waitFor(() => expect(p.stats().busy).toBe(1));
+    const m = await collect();
+    expect(sumOf(m, 'aiva.pool.queue.size')).toBe(2);
+    expect(sumOf(m, 'aiva.pool.workers', { 'aiva.pool.worker.state': 'busy' })).toBe(1);
+    await running;
+  });
+
+  it('after resize down, workers above the new size exit once idle', async () => {
+    const p = open({ minWorkers: 1, idleTimeoutMillis: 50 });
+    await p.map(tasks.spin, [30, 30, 30, 30], { chunkSize: 1 });
+    expect(p.resize(1)).toBe(1);
+    await vi.waitFor(() => expect(p.workerIds()).toHaveLength(1), { timeout: 5000 });
+    const who = await p.map(tasks.whoAmI, [1, 2, 3, 4, 5, 6], { chunkSize: 1 });
+    expect(new Set(who.map((w) => `${w.pid}/${w.threadId}`)).size).toBe(1);
+  });
+
   it('close() removes the observable callback it registered', async () => {
     const { meterProvider } = meterFixture();
     const meter = meterProvider.getMeter(PARALLEL_METER_NAME);
