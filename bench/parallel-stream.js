@@ -33,7 +33,9 @@ for await (const value of processor.mapStream(trivial, source(N), { concurrency:
 }
 const streamMs = performance.now() - t;
 console.log(`mapStream: ${count.toLocaleString()} items in ${(streamMs / 1000).toFixed(1)} s`);
-console.log(`  heap at start ${mb(base)}, peak live heap while streaming ${mb(peak)} (growth ${mb(peak - base)})`);
+console.log(
+  `  heap at start ${mb(base)}, peak live heap while streaming ${mb(peak)} (growth ${mb(peak - base)})`,
+);
 console.log(`  checksum ok: ${checksum === (N * (N + 1)) / 2}`);
 
 const M = Math.round(N / 10);
