@@ -38,8 +38,8 @@ export function startDeadline(
   let stamped: ChunkRequest;
   let channel: StartChannel | undefined;
   if (mode === 'thread') {
-    const slot = new Float64Array(new SharedArrayBuffer(8));
-    stamped = { ...request, t: slot };
+    const slot = request.t ?? new Float64Array(new SharedArrayBuffer(8));
+    stamped = request.t === undefined ? { ...request, t: slot } : request;
     readStart = () => slot[0] ?? 0;
   } else {
     stamped = { ...request, c: 1 };

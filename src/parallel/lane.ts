@@ -20,6 +20,9 @@ export interface LaneConfig extends PoolConfig {
  */
 const PREFETCH = 2;
 
+/** A chunk lost this many times before starting is failed as a crash (a worker that cannot boot). */
+const MAX_UNSTARTED_RESENDS = 3;
+
 /** Utilization is measured over a window of 1–2 s, rotated lazily (no timer). */
 const UTILIZATION_WINDOW_MILLIS = 1000;
 
@@ -44,6 +47,8 @@ export class Lane implements JobOwner {
   #next = 0;
   /** Chunks handed to tinypool: up to PREFETCH per worker, so a worker finds its next chunk waiting. */
   #inFlight = 0;
+  /** Of those, chunks that can be aborted (signal or timeout). */
+  #abortableInFlight = 0;
   #queued = 0;
   // utilization integrals, in worker-milliseconds
   #last = performance.now();
@@ -159,19 +164,39 @@ export class Lane implements JobOwner {
 
   #pump(): void {
     while (!this.#closed && this.#inFlight < this.#size * PREFETCH && this.#ready.length > 0) {
-      if (this.#next >= this.#ready.length) this.#next = 0;
-      const job = this.#ready[this.#next]!;
-      if (job.finished || job.waiting() === 0) {
-        this.#ready.splice(this.#next, 1);
-        continue;
+      let dispatched = false;
+      for (let tries = this.#ready.length; tries > 0 && this.#ready.length > 0; tries--) {
+        if (this.#next >= this.#ready.length) this.#next = 0;
+        const job = this.#ready[this.#next]!;
+        if (job.finished || job.waiting() === 0) {
+          this.#ready.splice(this.#next, 1);
+          continue;
+        }
+        this.#next++;
+        if (!this.#fits(job)) continue;
+        const count =
+          job.chunkSize === 'auto' ? job.estimator.size(job.available(), this.#size) : job.chunkSize;
+        const chunk = job.next(count);
+        this.#queued -= chunk.items.length;
+        this.#dispatch(job, chunk);
+        dispatched = true;
+        break;
       }
-      const count =
-        job.chunkSize === 'auto' ? job.estimator.size(job.available(), this.#size) : job.chunkSize;
-      const chunk = job.next(count);
-      this.#queued -= chunk.items.length;
-      this.#next++;
-      this.#dispatch(job, chunk);
+      if (!dispatched) return;
     }
+  }
+
+  /**
+   * Threads pipeline two chunks per worker, but tinypool runs an abortable
+   * chunk (signal or timeout) only on an idle worker, and its abort handling
+   * breaks if one waits behind a plain chunk (it looks for it in the wrong
+   * queue). So a thread lane runs abortable and plain chunks in turns, never
+   * both at once.
+   */
+  #fits(job: Job): boolean {
+    if (this.mode !== 'thread') return true;
+    const abortable = job.signal !== undefined || job.timeoutMillis > 0;
+    return abortable ? this.#inFlight === this.#abortableInFlight : this.#abortableInFlight === 0;
   }
 
   #dispatch(job: Job, chunk: Chunk): void {
@@ -180,9 +205,13 @@ export class Lane implements JobOwner {
     this.#inFlight++;
     let controller: AbortController | undefined;
     let deadline: Deadline | undefined;
-    let request: ChunkRequest = { m: job.task.moduleUrl, e: job.task.exportName, i: chunk.items };
+    const abortable = job.signal !== undefined || job.timeoutMillis > 0;
+    // Threads: every chunk carries a start stamp, so a chunk lost with its worker before it started
+    // (pipelined behind the one that crashed) is sent again instead of failing.
+    const slot = this.mode === 'thread' ? new Float64Array(new SharedArrayBuffer(8)) : undefined;
+    let request: ChunkRequest = { m: job.task.moduleUrl, e: job.task.exportName, i: chunk.items, t: slot };
     let runOptions: { signal: AbortSignal; channel?: StartChannel } | undefined;
-    if (job.signal !== undefined || job.timeoutMillis > 0) {
+    if (abortable) {
       const c = new AbortController();
       controller = c;
       job.controllers.add(c);
@@ -193,9 +222,11 @@ export class Lane implements JobOwner {
         if (deadline.channel !== undefined) runOptions.channel = deadline.channel;
       }
     }
+    if (abortable) this.#abortableInFlight++;
     const settled = (): void => {
       this.#integrate();
       this.#inFlight--;
+      if (abortable) this.#abortableInFlight--;
       deadline?.cancel();
       if (controller !== undefined) job.controllers.delete(controller);
     };
@@ -207,7 +238,8 @@ export class Lane implements JobOwner {
       },
       (error: unknown) => {
         settled();
-        this.#failed(job, chunk, error, deadline?.expired === true);
+        const started = slot === undefined || (slot[0] ?? 0) !== 0;
+        this.#failed(job, chunk, error, deadline?.expired === true, started);
         if (this.mode === 'thread' && this.#pool !== undefined) watchThreadExits(this.#pool, this.#watched);
         this.#pump();
       },
@@ -241,11 +273,19 @@ export class Lane implements JobOwner {
     job.afterChunk();
   }
 
-  #failed(job: Job, chunk: Chunk, error: unknown, timedOut: boolean): void {
+  #failed(job: Job, chunk: Chunk, error: unknown, timedOut: boolean, started: boolean): void {
     const count = chunk.items.length;
     const counts = job.metrics.counts;
     if (this.#closed || job.finished) {
       counts.cancelled += count;
+      return;
+    }
+    const unstarted = chunk.unstarted ?? 0;
+    if (!started && !timedOut && unstarted < MAX_UNSTARTED_RESENDS) {
+      // lost with a worker that died running the chunk before it: nothing of it ran, send it again
+      job.retries.unshift({ ...chunk, unstarted: unstarted + 1 });
+      this.#queued += count;
+      if (!this.#ready.includes(job)) this.#ready.push(job);
       return;
     }
     if (count > 1) {

@@ -18,6 +18,14 @@ interface TinypoolWorkerLike {
   emit(event: 'error', error: Error): void;
 }
 
+/**
+ * Chunks a worker thread holds at once: one running, one waiting inside the
+ * worker (which runs them strictly one after the other), so the next chunk
+ * is already there when one finishes and the worker never waits for the
+ * main thread's round trip. Child processes take one at a time.
+ */
+export const THREAD_PIPELINE = 2;
+
 /** A tinypool running our worker entry in threads or child processes. */
 export function createPool(config: PoolConfig, size: number): Tinypool {
   const pool = new Tinypool({
@@ -27,6 +35,7 @@ export function createPool(config: PoolConfig, size: number): Tinypool {
     minThreads: Math.min(config.minWorkers, config.maxWorkers),
     maxThreads: config.maxWorkers,
     idleTimeout: config.idleTimeoutMillis,
+    concurrentTasksPerWorker: config.mode === 'thread' ? THREAD_PIPELINE : 1,
     // structured clone in both modes (child_process defaults to JSON: Maps, Dates, typed arrays break)
     ...(config.mode === 'process' ? { serialization: 'advanced' as const } : {}),
   });

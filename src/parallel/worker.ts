@@ -38,8 +38,25 @@ function now(): number {
   return performance.timeOrigin + performance.now();
 }
 
-/** Runs one chunk. Never rejects for task errors: they come back per item. */
+/** End of the chunk now running: a pipelined chunk waits for it, so chunks never overlap in a worker. */
+let previous: Promise<void> = Promise.resolve();
+
+/** Runs one chunk, after the one before it. Never rejects for task errors: they come back per item. */
 export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
+  const before = previous;
+  let release = (): void => {};
+  previous = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await before;
+  try {
+    return await runOne(request);
+  } finally {
+    release();
+  }
+}
+
+async function runOne(request: ChunkRequest): Promise<ChunkResponse> {
   const items = request.i;
   const count = items.length;
   const values: unknown[] = new Array(count);

@@ -62,6 +62,14 @@ describe.each(MODES)('fault isolation in %s mode', (mode) => {
     expect(await p.map(tasks.double, [5, 6])).toEqual([10, 12]);
   });
 
+  it('an item queued in the same worker behind a crashing one is sent again, not failed', async () => {
+    const p = open({ workers: 1, maxWorkers: 1, chunkSize: 1 });
+    const items = [{ exit: true }, { value: 1 }, { value: 2 }, { value: 3 }];
+    const settled = await p.map(tasks.exitOn, items, { settle: true });
+    expect(settled.map((s) => s.ok)).toEqual([false, true, true, true]);
+    expect(settled.slice(1).map((s) => (s.ok ? s.value : -1))).toEqual([1, 2, 3]);
+  });
+
   it('a worker killed by an uncaught exception fails only the item it was running', async () => {
     const p = open();
     const items = Array.from({ length: 6 }, (_, i) => ({ value: i, crash: i === 2 }));
