@@ -99,6 +99,20 @@ describe.each(MODES)('fault isolation in %s mode', (mode) => {
     expect(await p.map(tasks.double, [1])).toEqual([2]);
   });
 
+  it('calls with and without a timeout share the pool at the same time', async () => {
+    const p = open();
+    const plain = Array.from({ length: 2000 }, (_, i) => i);
+    const timed = [{ value: 0 }, { value: 1, hang: true }, { value: 2 }];
+    const [a, b, c] = await Promise.all([
+      p.map(tasks.double, plain),
+      p.map(tasks.hangOn, timed, { timeoutMillis: 200, settle: true }),
+      p.map(tasks.double, plain, { chunkSize: 1 }),
+    ]);
+    expect(a.every((v, i) => v === i * 2)).toBe(true);
+    expect(c.every((v, i) => v === i * 2)).toBe(true);
+    expect(b.map((s) => s.ok)).toEqual([true, false, true]);
+  });
+
   it('the processor-wide taskTimeoutMillis applies when the call sets none', async () => {
     const p = open({ taskTimeoutMillis: 200 });
     await expect(p.run(tasks.hangOn, { hang: true })).rejects.toThrow(/timed out on item 0 after 200 ms/);
