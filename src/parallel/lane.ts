@@ -5,7 +5,7 @@ import { ProcessorClosedError, TaskError, TaskTimeoutError } from './errors.js';
 import type { Chunk, Job, JobOwner } from './job.js';
 import type { LaneSnapshot, PoolMetrics } from './metrics.js';
 import type { ProcessorMode } from './options.js';
-import { createPool, limitPool, type PoolConfig, watchThreadExits } from './pool.js';
+import { createPool, limitPool, type PoolConfig, THREAD_PIPELINE, watchThreadExits } from './pool.js';
 import type { ChunkRequest, ChunkResponse } from './protocol.js';
 
 /** How one lane's pool is built. */
@@ -14,11 +14,11 @@ export interface LaneConfig extends PoolConfig {
 }
 
 /**
- * Chunks per worker handed to tinypool at once. With 2, a worker that
- * finishes finds its next chunk already in tinypool's queue instead of
- * idling while the main thread handles the result.
+ * Chunks per worker handed to tinypool at once. Worker threads hold both
+ * (THREAD_PIPELINE), so the next chunk is already in the worker when one
+ * ends; for child processes the second waits in tinypool's queue.
  */
-const PREFETCH = 2;
+const PREFETCH = THREAD_PIPELINE;
 
 /** A chunk lost this many times before starting is failed as a crash (a worker that cannot boot). */
 const MAX_UNSTARTED_RESENDS = 3;
