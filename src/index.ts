@@ -38,15 +38,6 @@ export {
   DURATION_SECONDS_BUCKETS,
   FAST_SECONDS_BUCKETS,
 } from './instrumentation/buckets.js';
-export type {
-  HostMetricsOptions,
-  MonitorOptions,
-  OtlpOptions,
-  PerformanceSdkOptions,
-  PrometheusOptions,
-  ResolvedSdkConfig,
-  RuntimeMetricsOptions,
-} from './instrumentation/config.js';
 export { DEFAULT_SDK_OPTIONS } from './instrumentation/config.js';
 export type { CurrentMetrics } from './instrumentation/current-metrics.js';
 export { ConfigError, PortInUseError } from './instrumentation/errors.js';
@@ -58,6 +49,15 @@ export type {
 export { hostMetricViews, startHostMetrics } from './instrumentation/host.js';
 export type { MonitorStartOptions } from './instrumentation/monitor.js';
 export { PerformanceMonitor } from './instrumentation/monitor.js';
+export type {
+  HostMetricsOptions,
+  MonitorOptions,
+  OtlpOptions,
+  PerformanceSdkOptions,
+  PrometheusOptions,
+  ResolvedSdkConfig,
+  RuntimeMetricsOptions,
+} from './instrumentation/options.js';
 export type { Preset, PresetName } from './instrumentation/presets.js';
 export { PRESETS } from './instrumentation/presets.js';
 export type { PerformanceMetricsComponents, PerformanceSdk } from './instrumentation/sdk.js';
