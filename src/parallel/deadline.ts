@@ -38,7 +38,7 @@ export function startDeadline(
   let stamped: ChunkRequest;
   let channel: StartChannel | undefined;
   if (mode === 'thread') {
-    const slot = request.t ?? new Float64Array(new SharedArrayBuffer(8));
+    const slot = request.t ?? new Float64Array(new SharedArrayBuffer(16));
     stamped = request.t === undefined ? { ...request, t: slot } : request;
     readStart = () => slot[0] ?? 0;
   } else {

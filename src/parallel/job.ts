@@ -9,7 +9,7 @@ export interface Chunk {
   readonly items: readonly unknown[];
   /** When these items were queued, epoch ms (performance.timeOrigin + now), for queue wait. */
   readonly enqueuedAt: number;
-  /** Times this chunk was lost with a worker before it started (it is then sent again, unchanged). */
+  /** Times this chunk was lost with a worker that crashed on another chunk (it is then sent again, unchanged). */
   readonly unstarted?: number;
 }
 

@@ -20,7 +20,7 @@ export interface LaneConfig extends PoolConfig {
  */
 const PREFETCH = THREAD_PIPELINE;
 
-/** A chunk lost this many times before starting is failed as a crash (a worker that cannot boot). */
+/** A chunk lost this many times with workers that crashed on other chunks is failed as a crash (e.g. a worker that cannot boot). */
 const MAX_UNSTARTED_RESENDS = 3;
 
 /** Utilization is measured over a window of 1–2 s, rotated lazily (no timer). */
@@ -206,9 +206,9 @@ export class Lane implements JobOwner {
     let controller: AbortController | undefined;
     let deadline: Deadline | undefined;
     const abortable = job.signal !== undefined || job.timeoutMillis > 0;
-    // Threads: every chunk carries a start stamp, so a chunk lost with its worker before it started
-    // (pipelined behind the one that crashed) is sent again instead of failing.
-    const slot = this.mode === 'thread' ? new Float64Array(new SharedArrayBuffer(8)) : undefined;
+    // Threads: every chunk carries start/end stamps, so a chunk lost with a worker that crashed on
+    // another chunk (pipelined behind it, or finished but not yet read) is sent again instead of failing.
+    const slot = this.mode === 'thread' ? new Float64Array(new SharedArrayBuffer(16)) : undefined;
     let request: ChunkRequest = { m: job.task.moduleUrl, e: job.task.exportName, i: chunk.items, t: slot };
     let runOptions: { signal: AbortSignal; channel?: StartChannel } | undefined;
     if (abortable) {
@@ -238,8 +238,10 @@ export class Lane implements JobOwner {
       },
       (error: unknown) => {
         settled();
-        const started = slot === undefined || (slot[0] ?? 0) !== 0;
-        this.#failed(job, chunk, error, deadline?.expired === true, started);
+        // threads: a chunk that never started, or that finished but whose answer died with the worker,
+        // did not cause the crash; process mode has one chunk per worker, so it did
+        const innocent = slot !== undefined && ((slot[0] ?? 0) === 0 || (slot[1] ?? 0) !== 0);
+        this.#failed(job, chunk, error, deadline?.expired === true, innocent);
         if (this.mode === 'thread' && this.#pool !== undefined) watchThreadExits(this.#pool, this.#watched);
         this.#pump();
       },
@@ -273,7 +275,7 @@ export class Lane implements JobOwner {
     job.afterChunk();
   }
 
-  #failed(job: Job, chunk: Chunk, error: unknown, timedOut: boolean, started: boolean): void {
+  #failed(job: Job, chunk: Chunk, error: unknown, timedOut: boolean, innocent: boolean): void {
     const count = chunk.items.length;
     const counts = job.metrics.counts;
     if (this.#closed || job.finished) {
@@ -281,8 +283,9 @@ export class Lane implements JobOwner {
       return;
     }
     const unstarted = chunk.unstarted ?? 0;
-    if (!started && !timedOut && unstarted < MAX_UNSTARTED_RESENDS) {
-      // lost with a worker that died running the chunk before it: nothing of it ran, send it again
+    if (innocent && !timedOut && unstarted < MAX_UNSTARTED_RESENDS) {
+      // lost with a worker that died on another chunk (this one had not started, or had finished
+      // but its answer was not read yet): send it again, unchanged
       job.retries.unshift({ ...chunk, unstarted: unstarted + 1 });
       this.#queued += count;
       if (!this.#ready.includes(job)) this.#ready.push(job);

@@ -10,7 +10,7 @@ export interface ChunkRequest {
   readonly e: string;
   /** Items. */
   readonly i: readonly unknown[];
-  /** Thread mode with a timeout: shared slot the worker stamps with its start time (epoch ms). */
+  /** Thread mode: shared slots the worker stamps with its start [0] and end [1] times (epoch ms). */
   readonly t?: Float64Array;
   /** Process mode with a timeout: 1 = send a {@link StartedMessage} to the parent when starting. */
   readonly c?: 1;

@@ -103,5 +103,8 @@ async function runOne(request: ChunkRequest): Promise<ChunkResponse> {
       errors[index] = toInfo(error);
     }
   }
-  return { v: values, e: errors, s: start, d: (performance.now() - taskStart) / 1000 };
+  const taskEnd = performance.now();
+  // "finished" stamp: if the worker dies before the main thread reads this response, the chunk is resent
+  if (request.t !== undefined) request.t[1] = performance.timeOrigin + taskEnd;
+  return { v: values, e: errors, s: start, d: (taskEnd - taskStart) / 1000 };
 }
