@@ -98,6 +98,7 @@ export {
 export type {
   DefineTaskOptions,
   MapOptions,
+  PoolScaler,
   ProcessorMode,
   ProcessorOptions,
   ProcessorStats,
