@@ -1,22 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { MemoryBudgetError, type MemoryOptions, UnifiedMemoryManager } from '../../src/memory/index.js';
+import { MemoryBudgetError } from '../../src/memory/index.js';
+import { managerFactory } from './helpers.js';
 
 const KiB = 1024;
-const managers: UnifiedMemoryManager[] = [];
-function make(o: MemoryOptions = {}): UnifiedMemoryManager {
-  const m = new UnifiedMemoryManager({
-    maxMemoryMb: 1,
-    cacheSizeMb: 0.5,
-    leakDetection: 'off',
-    processSampleIntervalMillis: 0,
-    ...o,
-  });
-  managers.push(m);
-  return m;
-}
+const managers = managerFactory({
+  maxMemoryMb: 1,
+  cacheSizeMb: 0.5,
+  leakDetection: 'off',
+  processSampleIntervalMillis: 0,
+});
+const make = managers.make;
 afterEach(() => {
-  for (const m of managers.splice(0)) m.close();
+  managers.closeAll();
   vi.useRealTimers();
 });
 

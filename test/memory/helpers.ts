@@ -6,6 +6,7 @@ import {
   MeterProvider,
   MetricReader,
 } from '@opentelemetry/sdk-metrics';
+import { type MemoryOptions, UnifiedMemoryManager } from '../../src/memory/index.js';
 
 /** A reader the test collects from on demand. */
 export class TestReader extends MetricReader {
@@ -45,4 +46,25 @@ export function testProvider(): { provider: MeterProvider; collect: () => Promis
     };
   };
   return { provider, collect };
+}
+
+/**
+ * Makes managers with a file's defaults and closes them all after each test
+ * (call `closeAll()` from `afterEach`), so no sampler or cleanup timer outlives a test.
+ */
+export function managerFactory(defaults: MemoryOptions): {
+  make(options?: MemoryOptions): UnifiedMemoryManager;
+  closeAll(): void;
+} {
+  const open: UnifiedMemoryManager[] = [];
+  return {
+    make(options = {}) {
+      const manager = new UnifiedMemoryManager({ ...defaults, ...options });
+      open.push(manager);
+      return manager;
+    },
+    closeAll() {
+      for (const manager of open.splice(0)) manager.close();
+    },
+  };
 }

@@ -1,8 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { type LeakReport, type MemoryOptions, UnifiedMemoryManager } from '../../src/memory/index.js';
-import { testProvider } from './helpers.js';
+import type { LeakReport } from '../../src/memory/index.js';
+import { managerFactory, testProvider } from './helpers.js';
 
 /**
  * The same `gc()` that `node --expose-gc` gives, exposed from inside the vitest
@@ -23,14 +23,10 @@ async function collectUntil(gc: () => void, done: () => boolean, rounds = 100): 
   }
 }
 
-const managers: UnifiedMemoryManager[] = [];
-function make(o: MemoryOptions): UnifiedMemoryManager {
-  const m = new UnifiedMemoryManager({ maxMemoryMb: 1, processSampleIntervalMillis: 0, ...o });
-  managers.push(m);
-  return m;
-}
+const managers = managerFactory({ maxMemoryMb: 1, processSampleIntervalMillis: 0 });
+const make = managers.make;
 afterEach(() => {
-  for (const m of managers.splice(0)) m.close();
+  managers.closeAll();
   vi.useRealTimers();
 });
 

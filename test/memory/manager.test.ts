@@ -1,20 +1,12 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import {
-  type Allocation,
-  AllocationStateError,
-  type MemoryOptions,
-  UnifiedMemoryManager,
-} from '../../src/memory/index.js';
+import { type Allocation, AllocationStateError } from '../../src/memory/index.js';
+import { managerFactory } from './helpers.js';
 
 const KiB = 1024;
-const managers: UnifiedMemoryManager[] = [];
-function make(o: MemoryOptions = {}): UnifiedMemoryManager {
-  const m = new UnifiedMemoryManager({ maxMemoryMb: 1, cacheSizeMb: 1, leakDetection: 'off', ...o });
-  managers.push(m);
-  return m;
-}
+const managers = managerFactory({ maxMemoryMb: 1, cacheSizeMb: 1, leakDetection: 'off' });
+const make = managers.make;
 afterEach(() => {
-  for (const m of managers.splice(0)) m.close();
+  managers.closeAll();
   vi.useRealTimers();
   vi.unstubAllGlobals();
 });
