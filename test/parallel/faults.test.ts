@@ -1,25 +1,16 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AbortError,
   ParallelProcessor,
   ProcessorClosedError,
-  type ProcessorOptions,
   QueueOverflowError,
   TaskError,
   TaskTimeoutError,
 } from '../../src/parallel/index.js';
-import { alive, MODES, meterFixture, osThreads, sumOf, tasks } from './helpers.js';
+import { alive, MODES, meterFixture, osThreads, sumOf, tasks, useProcessor } from './helpers.js';
 
 describe.each(MODES)('fault isolation in %s mode', (mode) => {
-  let processor: ParallelProcessor | undefined;
-  const open = (options: ProcessorOptions = {}): ParallelProcessor => {
-    processor = new ParallelProcessor({ maxWorkers: 2, mode, ...options });
-    return processor;
-  };
-  afterEach(async () => {
-    await processor?.close();
-    processor = undefined;
-  });
+  const open = useProcessor(mode);
 
   it('a task that throws rejects the map with TaskError: index, name, message, stack and code of the worker error', async () => {
     const p = open();

@@ -6,7 +6,13 @@ import {
   MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { defineTask } from '../../src/parallel/index.js';
+import { afterEach } from 'vitest';
+import {
+  defineTask,
+  ParallelProcessor,
+  type ProcessorMode,
+  type ProcessorOptions,
+} from '../../src/parallel/index.js';
 
 export const FIXTURES = new URL('./fixtures/tasks.mjs', import.meta.url);
 export const MODES = ['thread', 'process'] as const;
@@ -85,4 +91,20 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Inside a `describe`: returns `open(options)`, which makes a 2-worker processor in `mode`; the last
+ * one opened is closed after each test, so no worker outlives it.
+ */
+export function useProcessor(mode: ProcessorMode): (options?: ProcessorOptions) => ParallelProcessor {
+  let processor: ParallelProcessor | undefined;
+  afterEach(async () => {
+    await processor?.close();
+    processor = undefined;
+  });
+  return (options = {}) => {
+    processor = new ParallelProcessor({ maxWorkers: 2, mode, ...options });
+    return processor;
+  };
 }

@@ -1,17 +1,18 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PARALLEL_METER_NAME, ParallelProcessor, type ProcessorOptions } from '../../src/parallel/index.js';
-import { histogramCount, histogramSum, MODES, meterFixture, points, sumOf, tasks } from './helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import { PARALLEL_METER_NAME } from '../../src/parallel/index.js';
+import {
+  histogramCount,
+  histogramSum,
+  MODES,
+  meterFixture,
+  points,
+  sumOf,
+  tasks,
+  useProcessor,
+} from './helpers.js';
 
 describe.each(MODES)('ParallelProcessor in %s mode', (mode) => {
-  let processor: ParallelProcessor | undefined;
-  const open = (options: ProcessorOptions = {}): ParallelProcessor => {
-    processor = new ParallelProcessor({ maxWorkers: 2, mode, ...options });
-    return processor;
-  };
-  afterEach(async () => {
-    await processor?.close();
-    processor = undefined;
-  });
+  const open = useProcessor(mode);
 
   it('map returns results in input order, whatever finishes first', async () => {
     const p = open({ chunkSize: 1 });

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { AbortError, ParallelProcessor, TaskError } from '../../src/parallel/index.js';
-import { histogramCount, MODES, meterFixture, sumOf, tasks } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { AbortError, TaskError } from '../../src/parallel/index.js';
+import { histogramCount, MODES, meterFixture, sumOf, tasks, useProcessor } from './helpers.js';
 
 /** An async source that records how far ahead of the consumer it was pulled. */
 function counted(total: number, consumed: () => number) {
@@ -20,15 +20,7 @@ function counted(total: number, consumed: () => number) {
 }
 
 describe.each(MODES)('mapStream in %s mode', (mode) => {
-  let processor: ParallelProcessor | undefined;
-  const open = (options = {}): ParallelProcessor => {
-    processor = new ParallelProcessor({ maxWorkers: 2, mode, ...options });
-    return processor;
-  };
-  afterEach(async () => {
-    await processor?.close();
-    processor = undefined;
-  });
+  const open = useProcessor(mode);
 
   it('yields every result in input order while keeping at most `concurrency` items in flight', async () => {
     const p = open();
