@@ -1,12 +1,10 @@
 import {
   aggregate,
-  counterIncrease,
   histogramQuantile,
+  increase,
   type MetricSnapshot,
   type Sample,
-  type Series,
   samplesOf,
-  seriesKey,
   type Where,
   windowedHistogram,
 } from './query.js';
@@ -75,7 +73,7 @@ export function computeCurrentMetrics(
   const sumOf = (name: string, where?: Where) =>
     aggregate(values(snapshot, name, where), 'sum') ?? Number.NaN;
   // Every windowed value shares one window, so ratios of them (the error rate) are exact.
-  const increaseOf = (s: Selection) => increase(previous?.bySelection.get(key(s)), select(s));
+  const increaseOf = (s: Selection) => increase(previous?.bySelection.get(key(s)), select(s))?.increase ?? 0;
   const windowSeconds = (snapshot.timeMs - (previous?.timeMs ?? earliestStart(snapshot, WINDOWED))) / 1000;
   const rateOf = (s: Selection) => {
     if (select(s).length === 0) return Number.NaN;
@@ -123,12 +121,6 @@ export function computeCurrentMetrics(
   const bySelection = new Map<string, ReadonlyMap<string, Sample>>();
   for (const selection of WINDOWED) bySelection.set(key(selection), samplesOf(select(selection)));
   return { metrics, samples: { timeMs: snapshot.timeMs, bySelection } };
-}
-
-function increase(previous: ReadonlyMap<string, Sample> | undefined, series: readonly Series[]): number {
-  let total = 0;
-  for (const s of series) total += counterIncrease(previous?.get(seriesKey(s)), s);
-  return total;
 }
 
 function earliestStart(snapshot: MetricSnapshot, selections: readonly Selection[]): number {
