@@ -1,10 +1,5 @@
-import {
-  aggregate,
-  histogramQuantile,
-  increase,
-  type Where,
-  windowedHistogram,
-} from '../instrumentation/query.js';
+import { aggregate, increase, type Where } from '../instrumentation/query.js';
+import { histogramQuantile, windowedHistogram } from '../instrumentation/query-histogram.js';
 import type { FriendlyMetric } from './types.js';
 import type { EvalContext } from './window.js';
 

@@ -1,10 +1,5 @@
-import {
-  aggregate,
-  histogramQuantile,
-  increase,
-  type Where,
-  windowedHistogram,
-} from '../instrumentation/query.js';
+import { aggregate, increase, type Where } from '../instrumentation/query.js';
+import { histogramQuantile, windowedHistogram } from '../instrumentation/query-histogram.js';
 import { parseDuration } from './duration.js';
 import { AlertConfigError } from './errors.js';
 import { FRIENDLY_METRICS, isFriendlyMetric } from './friendly.js';

@@ -1,13 +1,5 @@
-import {
-  aggregate,
-  histogramQuantile,
-  increase,
-  type MetricSnapshot,
-  type Sample,
-  samplesOf,
-  type Where,
-  windowedHistogram,
-} from './query.js';
+import { aggregate, increase, type MetricSnapshot, type Sample, samplesOf, type Where } from './query.js';
+import { histogramQuantile, windowedHistogram } from './query-histogram.js';
 
 const MB = 1024 * 1024;
 

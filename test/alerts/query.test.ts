@@ -3,16 +3,18 @@ import {
   aggregate,
   counterIncrease,
   flattenMetrics,
-  histogramDelta,
-  histogramQuantile,
   increase,
-  mergeHistograms,
   rate,
   ratio,
   type Series,
   samplesOf,
-  windowedHistogram,
 } from '../../src/instrumentation/query.js';
+import {
+  histogramDelta,
+  histogramQuantile,
+  mergeHistograms,
+  windowedHistogram,
+} from '../../src/instrumentation/query-histogram.js';
 import { testProvider } from './helpers.js';
 
 const h = (boundaries: number[], counts: number[]) => ({
