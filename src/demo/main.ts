@@ -47,13 +47,8 @@ console.log(`  health:   ${perf.url}/healthz`);
 console.log(`  alerts:   ${perf.url}/alerts`);
 console.log('Press Ctrl-C to stop.');
 
+// The development preset is verbose: the monitor prints one summary line per sample.
 perf.monitor.start({ intervalMillis: 5000 });
-perf.monitor.on('sample', (m) => {
-  console.log(
-    `cpu ${m.cpuPercent.toFixed(1)}%  mem ${m.memoryPercent.toFixed(1)}%  load ${m.loadAverage1m.toFixed(2)}  ` +
-      `queue ${m.queueSize}  tasks/s ${m.tasksPerSecond.toFixed(1)}  p95 ${(m.taskDurationP95Seconds * 1000).toFixed(0)} ms`,
-  );
-});
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {

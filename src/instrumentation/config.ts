@@ -195,14 +195,17 @@ function resolveMonitor(
   preset: (typeof PRESETS)[PresetName],
 ): ResolvedSdkConfig['monitor'] {
   const options = value === undefined ? {} : expectObject(value, 'options.monitor');
-  rejectUnknownKeys(options, ['intervalMillis'], 'options.monitor');
+  rejectUnknownKeys(options, ['intervalMillis', 'verbose'], 'options.monitor');
   return {
     intervalMillis:
       options.intervalMillis === undefined
         ? presetIntervalMillis
         : expectPositiveMillis(options.intervalMillis, 'options.monitor.intervalMillis'),
     retentionDays: preset.monitoring.retentionDays ?? DEFAULT_SDK_OPTIONS.retentionDays,
-    verbose: preset.monitoring.verbose ?? false,
+    verbose:
+      options.verbose === undefined
+        ? (preset.monitoring.verbose ?? false)
+        : expectBoolean(options.verbose, 'options.monitor.verbose'),
   };
 }
 

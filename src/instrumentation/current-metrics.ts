@@ -135,3 +135,14 @@ function key(selection: Selection): string {
 function clampPercent(value: number): number {
   return Math.min(100, Math.max(0, value));
 }
+
+/** One console line per sample, for `monitor.verbose`: `cpu 5.9%  mem 2.1%  load 1.94  queue 12  tasks/s 12.2  p95 94 ms`. */
+export function formatCurrentMetrics(m: CurrentMetrics): string {
+  const p95 = Number.isNaN(m.taskDurationP95Seconds)
+    ? '-'
+    : `${(m.taskDurationP95Seconds * 1000).toFixed(0)} ms`;
+  return (
+    `cpu ${m.cpuPercent.toFixed(1)}%  mem ${m.memoryPercent.toFixed(1)}%  load ${m.loadAverage1m.toFixed(2)}  ` +
+    `queue ${m.queueSize}  tasks/s ${m.tasksPerSecond.toFixed(1)}  p95 ${p95}  errors ${(m.taskErrorRate * 100).toFixed(1)}%`
+  );
+}

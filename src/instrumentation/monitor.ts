@@ -3,7 +3,12 @@ import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import type { AlertEngine } from '../alerts/engine.js';
 import type { ConfiguredAlert, SetAlertOptions } from '../alerts/facade.js';
 import type { AlertIntervals, AlertRule } from '../alerts/types.js';
-import { type CurrentMetrics, computeCurrentMetrics, type PreviousSamples } from './current-metrics.js';
+import {
+  type CurrentMetrics,
+  computeCurrentMetrics,
+  formatCurrentMetrics,
+  type PreviousSamples,
+} from './current-metrics.js';
 import { ConfigError } from './errors.js';
 import { flattenMetrics } from './query.js';
 import { expectObject, expectPositiveMillis, rejectUnknownKeys } from './validate.js';
@@ -22,6 +27,8 @@ export interface PerformanceMonitorOptions {
   /** How many samples `history()` keeps. */
   historyLimit: number;
   alerts?: MonitorAlertMethods;
+  /** Receives one summary line per sample while started (`monitor.verbose`). */
+  log?: (line: string) => void;
 }
 
 type Listener = (metrics: CurrentMetrics) => void;
@@ -37,6 +44,7 @@ export class PerformanceMonitor {
   readonly #history: CurrentMetrics[] = [];
   readonly #events = new EventEmitter();
   readonly #alerts: MonitorAlertMethods | undefined;
+  readonly #log: ((line: string) => void) | undefined;
   #previous: PreviousSamples | undefined;
   #timer: NodeJS.Timeout | undefined;
   #intervalMillis: number | undefined;
@@ -46,6 +54,7 @@ export class PerformanceMonitor {
     this.#defaultIntervalMillis = options.intervalMillis;
     this.#historyLimit = options.historyLimit;
     this.#alerts = options.alerts;
+    this.#log = options.log;
   }
 
   /**
@@ -130,6 +139,7 @@ export class PerformanceMonitor {
       if (this.#history.length > this.#historyLimit)
         this.#history.splice(0, this.#history.length - this.#historyLimit);
       this.#events.emit('sample', metrics);
+      this.#log?.(formatCurrentMetrics(metrics));
     } catch {
       // A failed collection (e.g. during shutdown) skips one sample; the next tick tries again.
     }

@@ -47,6 +47,8 @@ export interface RuntimeMetricsOptions {
 export interface MonitorOptions {
   /** Sampling interval of `perf.monitor.start()` in ms. Default: the preset's (production 10000, development 5000). */
   intervalMillis?: number;
+  /** While started, print one summary line per sample to the console. Default: the preset's (development `true`). */
+  verbose?: boolean;
 }
 
 /** Options of {@link startPerformanceSdk}. Every field is optional. */

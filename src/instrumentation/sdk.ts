@@ -232,6 +232,7 @@ async function start(
     intervalMillis: config.monitor.intervalMillis,
     historyLimit: historyLimit(config),
     alerts: components.alerts,
+    log: config.monitor.verbose ? (line) => console.log(`[aiva-performance] ${line}`) : undefined,
   });
   cleanups.push(() => monitor.stop());
   // The first reading's rates then cover "since start" rather than "since boot".

@@ -98,6 +98,12 @@ describe('resolveConfig: invalid options name the field', () => {
       'options.monitor.intervalMillis',
       /positive/,
     ],
+    [
+      'monitor verbose not boolean',
+      { monitor: { verbose: 1 } },
+      'options.monitor.verbose',
+      /must be a boolean, got 1/,
+    ],
     ['memory not object', { memory: 5 }, 'options.memory', /must be an object/],
     ['parallel array', { parallel: [] }, 'options.parallel', /got an array/],
     ['alerts null', { alerts: null }, 'options.alerts', /got null/],
@@ -151,6 +157,9 @@ describe('resolveConfig: presets, overrides and environment', () => {
     expect(config.parallel).toEqual({ maxWorkers: 4 });
     expect(config.hostMetrics).toEqual({ intervalMillis: 5000, perCpu: true });
     expect(config.monitor.verbose).toBe(true);
+    expect(resolveConfig({ preset: 'development', monitor: { verbose: false } }, noEnv).monitor.verbose).toBe(
+      false,
+    );
   });
 
   it('honours OTEL_SERVICE_NAME, OTEL_EXPORTER_PROMETHEUS_HOST/PORT; explicit options win', () => {

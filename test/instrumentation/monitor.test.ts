@@ -119,6 +119,24 @@ describe('PerformanceMonitor.start', () => {
     expect(monitor.intervalMillis).toBeUndefined();
   });
 
+  it('logs one summary line per sample when given a log (monitor.verbose)', async () => {
+    vi.useFakeTimers();
+    const lines: string[] = [];
+    const verbose = new PerformanceMonitor({
+      reader,
+      intervalMillis: 100,
+      historyLimit: 3,
+      log: (l) => lines.push(l),
+    });
+    verbose.start();
+    await vi.advanceTimersByTimeAsync(200);
+    verbose.stop();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^cpu 75\.0% {2}mem 75\.0% {2}load 1\.50 {2}queue 0 {2}tasks\/s 0\.0 {2}p95 - {2}errors 0\.0%$/,
+    );
+  });
+
   it('rejects a bad interval naming the field', () => {
     expect(() => monitor.start({ intervalMillis: 0 })).toThrow(ConfigError);
     expect(() => monitor.start({ intervalMillis: -5 })).toThrow(
