@@ -38,7 +38,7 @@ const producer = setInterval(() => {
 const consumer = setInterval(() => {
   const job = pending.shift();
   if (job !== undefined) handleJob(job).catch(() => {});
-}, 80);
+}, 60);
 const batches = setInterval(() => void runBatch().catch(() => {}), 2000);
 
 console.log(`aiva-performance demo '${perf.config.serviceName}' running`);
