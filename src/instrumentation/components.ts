@@ -2,7 +2,7 @@ import type { MeterProvider } from '@opentelemetry/api';
 import { AlertEngine } from '../alerts/engine.js';
 import type { AlertActionTargets, AlertsOptions } from '../alerts/index.js';
 import { type MemoryOptions, UnifiedMemoryManager } from '../memory/index.js';
-import { ParallelProcessor, type ProcessorOptions } from '../parallel/index.js';
+import { ParallelProcessor, ProcessorClosedError, type ProcessorOptions } from '../parallel/index.js';
 import { resolveProcessorOptions } from '../parallel/options.js';
 import { ConfigError } from './errors.js';
 import type { ResolvedSdkConfig } from './options.js';
@@ -49,9 +49,12 @@ export function startComponents(
   if (processorOptions) asConfigError('parallel', () => resolveProcessorOptions(processorOptions));
   let created: ParallelProcessor | undefined;
   let unregisterQueue: (() => void) | undefined;
+  let shutDown = false;
   const processor = (): ParallelProcessor => {
     if (!processorOptions)
       throw new ConfigError('options.parallel', 'is false, so perf.processor is unavailable');
+    // A pool first touched after shutdown() would never be closed.
+    if (shutDown && !created) throw new ProcessorClosedError(processorOptions.name ?? 'default');
     if (!created) {
       const pool = new ParallelProcessor(processorOptions);
       unregisterQueue = registerQueue(`pool:${pool.options.name}`, () => pool.stats().queueSize);
@@ -60,6 +63,7 @@ export function startComponents(
     return created;
   };
   cleanups.push(async () => {
+    shutDown = true;
     unregisterQueue?.();
     await created?.close();
   });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/instrumentation/errors.js';
 import { type PerformanceSdk, startPerformanceSdk } from '../../src/instrumentation/sdk.js';
+import { ProcessorClosedError } from '../../src/parallel/index.js';
 import { freePort } from '../helpers/prometheus.js';
 
 const base = { hostMetrics: false, runtimeMetrics: false } as const;
@@ -57,6 +58,12 @@ describe('components wired into startPerformanceSdk', () => {
     expect(processor.stats().workers).toBeLessThanOrEqual(2);
     await sdk.shutdown();
     await expect(processor.close()).resolves.toBeUndefined();
+  });
+
+  it('refuses to create perf.processor after shutdown (it would never be closed)', async () => {
+    sdk = await startPerformanceSdk({ ...base, prometheus: false });
+    await sdk.shutdown();
+    expect(() => sdk?.processor).toThrow(ProcessorClosedError);
   });
 
   it('throws a ConfigError for perf.processor with parallel: false', async () => {
