@@ -17,10 +17,10 @@ export interface Components {
   /** The pool, created on first call. */
   processor(): ParallelProcessor;
   readonly alerts: AlertEngine | undefined;
-  close(): Promise<void>;
 }
 
-type Cleanup = () => unknown;
+/** Undo steps of a start, run in reverse; shared by a failed start and by shutdown(). */
+export type Cleanup = () => unknown;
 
 /**
  * Creates the components; every constructor error becomes a {@link ConfigError} naming the full option
@@ -33,7 +33,7 @@ export function startComponents(
   reader: InProcessMetricReader,
   server: MetricsServer | undefined,
   cleanups: Cleanup[],
-): Omit<Components, 'close'> {
+): Components {
   const memory = config.memory
     ? asConfigError(
         'memory',
@@ -78,7 +78,7 @@ export function startComponents(
           source: reader,
           meterProvider,
           serviceName: config.serviceName,
-          actions: actionTargets(memory, processorOptions ? processor : undefined, () => created),
+          actions: actionTargets(memory, processorOptions !== undefined, () => created),
         }),
     );
     cleanups.push(() => engine.shutdown());
@@ -95,21 +95,23 @@ export function startComponents(
  */
 function actionTargets(
   memory: UnifiedMemoryManager | undefined,
-  processor: (() => ParallelProcessor) | undefined,
+  hasPool: boolean,
   existing: () => ParallelProcessor | undefined,
 ): AlertActionTargets {
   return {
     memory,
-    pool: processor && {
-      resize: (workers: number) => existing()?.resize(workers),
-      stats: () => ({ workers: existing()?.stats().workers ?? 0 }),
-      get minWorkers() {
-        return existing()?.options.minWorkers;
-      },
-      get maxWorkers() {
-        return existing()?.options.maxWorkers;
-      },
-    },
+    pool: !hasPool
+      ? undefined
+      : {
+          resize: (workers: number) => existing()?.resize(workers),
+          stats: () => ({ workers: existing()?.stats().workers ?? 0 }),
+          get minWorkers() {
+            return existing()?.options.minWorkers;
+          },
+          get maxWorkers() {
+            return existing()?.options.maxWorkers;
+          },
+        },
   };
 }
 

@@ -10,7 +10,7 @@ import {
 import type { AlertEngine } from '../alerts/engine.js';
 import type { UnifiedMemoryManager } from '../memory/index.js';
 import type { ParallelProcessor } from '../parallel/index.js';
-import { startComponents } from './components.js';
+import { type Cleanup, startComponents } from './components.js';
 import { resolveConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { hostMetricViews, startHostMetrics } from './host.js';
@@ -68,9 +68,6 @@ const componentState = new WeakMap<
   PerformanceMetricsComponents,
   { config: ResolvedSdkConfig; readers: Readers }
 >();
-
-/** Undo steps of a start, run in reverse; shared by a failed start and by shutdown(). */
-type Cleanup = () => unknown;
 
 let running: PerformanceSdk | undefined;
 let starting = false;
