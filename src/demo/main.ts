@@ -4,12 +4,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineTask, registerQueue, startPerformanceSdk, trackTask } from '../index.js';
+import { DEMO_ALERT_RULE, startExercise } from './exercise.js';
 
 const port = Number(process.env.PORT ?? process.env.OTEL_EXPORTER_PROMETHEUS_PORT ?? 9464);
 const perf = await startPerformanceSdk({
   serviceName: 'aiva-demo',
   preset: 'development',
   prometheus: { port },
+  alerts: { rules: [DEMO_ALERT_RULE] },
 });
 
 const checksum = defineTask<number, number>(new URL('./tasks.js', import.meta.url), 'checksum');
@@ -40,6 +42,7 @@ const consumer = setInterval(() => {
   if (job !== undefined) handleJob(job).catch(() => {});
 }, 60);
 const batches = setInterval(() => void runBatch().catch(() => {}), 2000);
+const exercise = startExercise(perf, checksum);
 
 console.log(`aiva-performance demo '${perf.config.serviceName}' running`);
 console.log(`  metrics:  ${perf.url}/metrics`);
@@ -58,6 +61,7 @@ async function stop(signal: string): Promise<void> {
   clearInterval(producer);
   clearInterval(consumer);
   clearInterval(batches);
+  exercise.stop();
   unregisterQueue();
   await perf.shutdown();
   console.log('stopped cleanly');

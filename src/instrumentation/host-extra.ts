@@ -1,3 +1,4 @@
+import { availableParallelism, cpus } from 'node:os';
 import { type Attributes, type BatchObservableResult, diag, type MeterProvider } from '@opentelemetry/api';
 import { ReadingCache } from '../core/reading-cache.js';
 import {
@@ -75,6 +76,14 @@ export function startExtraHostMetrics(
       unit: '{thread}',
     }),
   );
+  // Dashboards divide the load average by it ("load per core"). Not semconv's system.cpu.logical.count:
+  // in Prometheus that ends in `_count`, which promtool rejects for anything but a histogram/summary.
+  const logicalCpus = meter.createObservableUpDownCounter('aiva.host.cpu.logical', {
+    description: 'Logical CPUs available to the system',
+    unit: '{cpu}',
+  });
+  // Machine-wide, like the load average (availableParallelism is this process's affinity); read once.
+  const logicalCpuCount = cpus().length || availableParallelism();
   const memLimit = meter.createObservableUpDownCounter('system.memory.limit', {
     description: 'Total memory available to the system',
     unit: 'By',
@@ -143,7 +152,7 @@ export function startExtraHostMetrics(
     return a;
   };
 
-  const observables = [memLimit, memAvailable, paging, diskIo, diskOps, ...load, cpuUtil];
+  const observables = [logicalCpus, memLimit, memAvailable, paging, diskIo, diskOps, ...load, cpuUtil];
   if (network) observables.push(network.io, network.errors, network.dropped);
   const callback = async (result: BatchObservableResult) => {
     let snap: Snapshot;
@@ -159,6 +168,7 @@ export function startExtraHostMetrics(
       const gauge = load[i];
       if (gauge) result.observe(gauge, v);
     });
+    result.observe(logicalCpus, logicalCpuCount);
     result.observe(memLimit, r.memoryLimitBytes);
     if (r.memoryAvailableBytes !== undefined) result.observe(memAvailable, r.memoryAvailableBytes);
     if (r.swapUsedBytes !== undefined) result.observe(paging, r.swapUsedBytes, pagingUsed);

@@ -1,0 +1,35 @@
+import { ATTRIBUTE as A, INSTRUMENT as I, prometheusName, series } from '../../src/core/instrument-names.js';
+import { RATE, sel } from './layout.js';
+
+/**
+ * PromQL pieces shared by several dashboards, built from the instrument-name constants. `BY` keeps
+ * one series per process so a multi-select of instances never sums two machines' percentages.
+ */
+export const BY = 'by (job, instance)';
+export const label = prometheusName;
+
+export const TASK = label(A.taskName);
+export const OUTCOME = label(A.taskOutcome);
+
+/** Completed tasks per second (every outcome), from the duration histogram's count. */
+export const taskThroughput = (by = BY) => `sum ${by} (rate(${sel(series.count(I.taskDuration))}[${RATE}]))`;
+
+/** Failed share of completed tasks (error + timeout; cancelled is the caller's choice, not a fault). */
+export const taskErrorRatio = (by = BY) =>
+  `sum ${by} (rate(${sel(series.count(I.taskDuration), `${OUTCOME}=~"error|timeout"`)}[${RATE}])) / sum ${by} (rate(${sel(series.count(I.taskDuration))}[${RATE}]))`;
+
+/** Task duration quantile from the classic buckets, per process or per `by`. */
+export const taskQuantile = (q: number, by = BY) =>
+  `histogram_quantile(${q}, sum ${by.replace(')', ', le)')} (rate(${sel(series.bucket(I.taskDuration))}[${RATE}])))`;
+
+/** Any histogram's quantile. */
+export const quantile = (q: number, instrument: string, by = BY, ...matchers: string[]) =>
+  `histogram_quantile(${q}, sum ${by.replace(')', ', le)')} (rate(${sel(series.bucket(instrument), ...matchers)}[${RATE}])))`;
+
+/** Mean of a histogram over the rate window (sum ÷ count). */
+export const mean = (instrument: string, by = BY) =>
+  `sum ${by} (rate(${sel(series.sum(instrument))}[${RATE}])) / sum ${by} (rate(${sel(series.count(instrument))}[${RATE}]))`;
+
+/** Firing alerts now (the gauge keeps a 0 for alerts that resolved, so the count is 0, not empty). */
+export const firingAlerts = () =>
+  `sum ${BY} (${sel(series.gauge(I.alertsActive), `${label(A.alertState)}="firing"`)})`;
