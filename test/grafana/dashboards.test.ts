@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { allDashboards, serialize } from '../../grafana/generators/index.js';
 import { DATASOURCE } from '../../grafana/generators/layout.js';
+import { dashboardsByMetric, withMetricIndex } from '../../grafana/generators/metric-index.js';
 import { defaultLevels } from '../../grafana/generators/overview.js';
 import { DEFAULT_ALERT_RULES } from '../../src/alerts/defaults.js';
 import { lintDashboard } from './dashboard-linter.js';
@@ -128,5 +129,15 @@ describe('the dashboard-linter port catches what the Go rules catch', () => {
     ],
   ])('%s', (rule, change) => {
     expect(mutate(change as (d: unknown) => void)).toContain(rule);
+  });
+});
+
+describe('README metric index', () => {
+  it('names, for every instrument, the dashboards that chart it (run `npm run dashboards`)', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    expect(withMetricIndex(readme, generated)).toBe(readme);
+    const index = dashboardsByMetric(generated);
+    expect(index.get('aiva.task.duration')).toContain('aiva / Service overview');
+    expect(index.get('v8js.gc.duration')).toEqual(['aiva / Host & runtime']);
   });
 });
