@@ -45,7 +45,9 @@ export default function setup(): void {
   const stale = staleSource();
   if (stale === undefined) return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  process.stderr.write(`global-setup: dist/ is missing or older than ${stale}; building (tsc -p tsconfig.json)\n`);
+  process.stderr.write(
+    `global-setup: dist/ is missing or older than ${stale}; building (tsc -p tsconfig.json)\n`,
+  );
   try {
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'pipe' });
   } catch (error) {
