@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import {
   type Attributes,
+  diag,
   type Histogram,
   type MeterProvider,
   metrics,
@@ -17,14 +18,53 @@ const OUTCOMES: readonly TaskOutcome[] = ['ok', 'error', 'timeout', 'cancelled']
 /** Ends a timer started by {@link startTimer}; returns the elapsed seconds. A second call records nothing. */
 export type EndTimer = (outcome?: TaskOutcome) => number;
 
-/** Names whose attribute objects are cached; past this, attributes are built per call (the SDK's cardinality limit still applies). */
-const MAX_CACHED_TASK_NAMES = 1000;
+/**
+ * Distinct task names recorded per MeterProvider; later names share the {@link OVERFLOW_TASK_NAME} series
+ * in both `aiva.task.duration` and `aiva.task.active`. 400 names × 4 outcomes (+ the two fallback names)
+ * stay under the SDK's default cardinality limit of 2000, so the SDK never splits one task's series.
+ */
+export const MAX_TASK_NAMES = 400;
+/** Longest accepted task or queue name; a longer one is almost always an id or a URL pasted into a name. */
+export const MAX_NAME_LENGTH = 255;
+/** `aiva.task.name` of every name past {@link MAX_TASK_NAMES}, after the OpenTelemetry overflow attribute. */
+export const OVERFLOW_TASK_NAME = 'otel.metric.overflow';
+/** Task or queue name recorded in place of an empty, non-string or too long one. */
+export const INVALID_NAME = 'invalid';
 
 interface TaskAttributes {
   readonly active: Attributes;
   readonly byOutcome: Readonly<Record<TaskOutcome, Attributes>>;
   /** Tasks of this name running now: a plain number read at collection, so a task pays one instrument call, not three. */
   running: number;
+}
+
+function validName(name: unknown): name is string {
+  return typeof name === 'string' && name !== '' && name.length <= MAX_NAME_LENGTH;
+}
+
+function describeName(name: unknown): string {
+  if (typeof name !== 'string') return typeof name;
+  return name === '' ? '""' : `a string of ${name.length} characters`;
+}
+
+/** Reports a misuse through the OpenTelemetry diag logger, once per `key` and `seen` set: recording never throws. */
+function warnOnce(seen: Set<string>, key: string, message: string): void {
+  if (seen.has(key)) return;
+  seen.add(key);
+  diag.warn(`aiva-performance: ${message} (reported once)`);
+}
+
+function taskAttributes(name: string): TaskAttributes {
+  // Null prototype: an outcome such as 'toString' from untyped code must not find an inherited member.
+  const byOutcome = Object.create(null) as Record<TaskOutcome, Attributes>;
+  for (const outcome of OUTCOMES) {
+    byOutcome[outcome] = Object.freeze({ 'aiva.task.name': name, 'aiva.task.outcome': outcome });
+  }
+  return {
+    active: Object.freeze({ 'aiva.task.name': name }),
+    byOutcome: Object.freeze(byOutcome),
+    running: 0,
+  };
 }
 
 /** Queue-size callbacks, shared by every recorder so a queue registered before the SDK starts is still exported. */
@@ -35,11 +75,16 @@ const queues = new Map<string, () => number>();
  */
 const retiredQueues = new Set<string>();
 const MAX_RETIRED_QUEUES = 1000;
+const queueWarnings = new Set<string>();
 
 /** Task instruments bound to one MeterProvider. */
 export class TaskRecorder {
   readonly #duration: Histogram;
+  /** Every name recorded so far, fallbacks included: the active count observes exactly these. */
   readonly #attributes = new Map<string, TaskAttributes>();
+  /** How many of those are fallback names ({@link INVALID_NAME}, {@link OVERFLOW_TASK_NAME}), outside the bound. */
+  #fallbacks = 0;
+  readonly #warnings = new Set<string>();
 
   constructor(meterProvider: MeterProvider) {
     const meter = meterProvider.getMeter(TASK_METER_NAME);
@@ -74,7 +119,12 @@ export class TaskRecorder {
       if (elapsedSeconds >= 0) return elapsedSeconds;
       elapsedSeconds = (performance.now() - startedAt) / 1000;
       attributes.running--;
-      this.#duration.record(elapsedSeconds, attributes.byOutcome[outcome] ?? attributes.byOutcome.error);
+      try {
+        this.#duration.record(elapsedSeconds, attributes.byOutcome[outcome] ?? attributes.byOutcome.error);
+      } catch (error) {
+        // A broken MeterProvider must not turn the caller's success into a failure.
+        warnOnce(this.#warnings, 'record', `recording aiva.task.duration failed: ${String(error)}`);
+      }
       return elapsedSeconds;
     };
   }
@@ -105,21 +155,38 @@ export class TaskRecorder {
     return result;
   }
 
-  #attributesFor(name: string): TaskAttributes {
-    const cached = this.#attributes.get(name);
+  #attributesFor(name: unknown): TaskAttributes {
+    const cached = typeof name === 'string' ? this.#attributes.get(name) : undefined;
     if (cached) return cached;
-    if (typeof name !== 'string' || name === '') {
-      throw new TypeError(
-        `task name must be a non-empty string, got ${typeof name === 'string' ? '""' : typeof name}`,
+    if (!validName(name)) {
+      warnOnce(
+        this.#warnings,
+        'invalid',
+        `task name must be a non-empty string of at most ${MAX_NAME_LENGTH} characters, got ${describeName(name)}; recorded as "${INVALID_NAME}"`,
       );
+      return this.#fallback(INVALID_NAME);
     }
-    const active = Object.freeze({ 'aiva.task.name': name });
-    const byOutcome = {} as Record<TaskOutcome, Attributes>;
-    for (const outcome of OUTCOMES) {
-      byOutcome[outcome] = Object.freeze({ 'aiva.task.name': name, 'aiva.task.outcome': outcome });
+    if (this.#attributes.size - this.#fallbacks >= MAX_TASK_NAMES) {
+      warnOnce(
+        this.#warnings,
+        'overflow',
+        `more than ${MAX_TASK_NAMES} task names; "${name}" and later new names are recorded as "${OVERFLOW_TASK_NAME}"`,
+      );
+      return this.#fallback(OVERFLOW_TASK_NAME);
     }
-    const attributes: TaskAttributes = { active, byOutcome: Object.freeze(byOutcome), running: 0 };
-    if (this.#attributes.size < MAX_CACHED_TASK_NAMES) this.#attributes.set(name, attributes);
+    const attributes = taskAttributes(name);
+    this.#attributes.set(name, attributes);
+    return attributes;
+  }
+
+  /** The shared entry of a fallback name, created on first use so an unused fallback exports no series. */
+  #fallback(name: string): TaskAttributes {
+    let attributes = this.#attributes.get(name);
+    if (!attributes) {
+      attributes = taskAttributes(name);
+      this.#attributes.set(name, attributes);
+      this.#fallbacks++;
+    }
     return attributes;
   }
 }
@@ -139,21 +206,41 @@ function observeQueues(result: ObservableResult): void {
 
 /**
  * Exports `aiva.task.queue.size{aiva.queue.name}` from `size()`, read at each collection.
- * Returns a function that unregisters the queue.
+ * Returns a function that unregisters the queue. Never throws: a bad name is reported once through
+ * the OpenTelemetry diag logger and recorded as `invalid`; registering a name again replaces the earlier
+ * callback (a restarted component re-registering its queue); a `size` that is not a function registers nothing.
  * @example const unregister = registerQueue('jobs', () => jobs.length);
  */
 export function registerQueue(name: string, size: () => number): () => void {
-  if (typeof name !== 'string' || name === '')
-    throw new TypeError('registerQueue: name must be a non-empty string');
-  if (typeof size !== 'function')
-    throw new TypeError('registerQueue: size must be a function returning a number');
-  if (queues.has(name)) throw new TypeError(`registerQueue: a queue named "${name}" is already registered`);
-  queues.set(name, size);
-  retiredQueues.delete(name);
+  if (typeof size !== 'function') {
+    warnOnce(
+      queueWarnings,
+      'size',
+      `registerQueue: size must be a function returning a number, got ${typeof size}`,
+    );
+    return () => {};
+  }
+  if (!validName(name)) {
+    warnOnce(
+      queueWarnings,
+      'invalid',
+      `queue name must be a non-empty string of at most ${MAX_NAME_LENGTH} characters, got ${describeName(name)}; recorded as "${INVALID_NAME}"`,
+    );
+    name = INVALID_NAME;
+  } else if (queues.has(name)) {
+    warnOnce(
+      queueWarnings,
+      'duplicate',
+      `registerQueue: "${name}" was already registered; the new size() replaces it`,
+    );
+  }
+  const queue = name;
+  queues.set(queue, size);
+  retiredQueues.delete(queue);
   return () => {
-    if (queues.get(name) !== size) return;
-    queues.delete(name);
-    if (retiredQueues.size < MAX_RETIRED_QUEUES) retiredQueues.add(name);
+    if (queues.get(queue) !== size) return;
+    queues.delete(queue);
+    if (retiredQueues.size < MAX_RETIRED_QUEUES) retiredQueues.add(queue);
   };
 }
 
@@ -172,6 +259,9 @@ export function taskRecorderFor(meterProvider: MeterProvider = metrics.getMeterP
 /**
  * Runs `fn` (sync or async), recording `aiva.task.duration{aiva.task.name, aiva.task.outcome}` and
  * `aiva.task.active`. Errors are recorded as outcome `error` and rethrown; the return value is passed through.
+ * Recording never throws: an empty, non-string or longer than 255 characters name is reported once through
+ * the OpenTelemetry diag logger and recorded as `invalid`; past 400 distinct names, new names share the
+ * `otel.metric.overflow` series of both instruments. Only a `fn` that is not a function throws (TypeError).
  * @example const user = await trackTask('load_user', () => db.find(id));
  */
 export function trackTask<T>(name: string, fn: () => T): T {
@@ -180,6 +270,7 @@ export function trackTask<T>(name: string, fn: () => T): T {
 
 /**
  * Starts timing a unit of work; call the returned function with the outcome when it ends.
+ * Names are handled as in {@link trackTask}; an unknown outcome is recorded as `error`.
  * @example const end = startTimer('render'); try { render(); end(); } catch (e) { end('error'); throw e; }
  */
 export function startTimer(name: string): EndTimer {

@@ -1,19 +1,44 @@
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { flattenMetrics, type MetricSnapshot } from '../../src/core/query.js';
-import { registerQueue, TaskRecorder } from '../../src/instrumentation/tasks.js';
+import {
+  INVALID_NAME,
+  MAX_TASK_NAMES,
+  OVERFLOW_TASK_NAME,
+  registerQueue,
+  TaskRecorder,
+} from '../../src/instrumentation/tasks.js';
 import { InProcessMetricReader } from '../../src/sdk/in-process-reader.js';
 
 let reader: InProcessMetricReader;
 let provider: MeterProvider;
 let tasks: TaskRecorder;
+/** What the OpenTelemetry diag logger received at warn level. */
+let warnings: string[];
 
 beforeEach(() => {
-  reader = new InProcessMetricReader({ cardinalityLimit: 100 });
+  // The SDK's default limit, so the test sees our name bound rather than the SDK's overflow.
+  reader = new InProcessMetricReader({ cardinalityLimit: 2000 });
   provider = new MeterProvider({ readers: [reader] });
   tasks = new TaskRecorder(provider);
+  warnings = [];
+  const ignore = () => {};
+  diag.setLogger(
+    {
+      warn: (message) => warnings.push(message),
+      error: ignore,
+      info: ignore,
+      debug: ignore,
+      verbose: ignore,
+    },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
 });
-afterEach(() => provider.shutdown());
+afterEach(async () => {
+  diag.disable();
+  await provider.shutdown();
+});
 
 async function snapshot(): Promise<MetricSnapshot> {
   return flattenMetrics(await reader.collect());
@@ -68,9 +93,81 @@ describe('trackTask', () => {
     expect(after[0]?.value).toBe(0);
   });
 
-  it('rejects an empty name and a non-function with a TypeError naming them', () => {
-    expect(() => tasks.trackTask('', () => 1)).toThrow(/task name must be a non-empty string/);
+  it('never throws for a bad name: runs fn, records under "invalid", warns once through diag', async () => {
+    const long = 'x'.repeat(256);
+    expect(tasks.trackTask('', () => 1)).toBe(1);
+    expect(tasks.trackTask(42 as unknown as string, () => 2)).toBe(2);
+    await expect(tasks.trackTask(long, async () => 3)).resolves.toBe(3);
+    const boom = new Error('boom');
+    expect(() =>
+      tasks.trackTask(undefined as unknown as string, () => {
+        throw boom;
+      }),
+    ).toThrow(boom);
+    tasks.startTimer(null as unknown as string)('timeout');
+    const snap = await snapshot();
+    expect(countOf(snap, INVALID_NAME, 'ok')).toBe(3);
+    expect(countOf(snap, INVALID_NAME, 'error')).toBe(1);
+    expect(countOf(snap, INVALID_NAME, 'timeout')).toBe(1);
+    expect(snap.select('aiva.task.duration', { 'aiva.task.name': long })).toHaveLength(0);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/task name must be a non-empty string of at most 255 characters, got ""/);
+    expect(warnings[0]).toContain('recorded as "invalid"');
+  });
+
+  it('accepts a name of exactly 255 characters', async () => {
+    const longest = 'y'.repeat(255);
+    tasks.trackTask(longest, () => undefined);
+    expect(countOf(await snapshot(), longest, 'ok')).toBe(1);
+    expect(warnings).toEqual([]);
+  });
+
+  it("still refuses an fn that is not a function (the caller's call, not recording, is wrong)", () => {
     expect(() => tasks.trackTask('x', 5 as unknown as () => number)).toThrow(/fn must be a function/);
+  });
+});
+
+describe('task name bound (past 1,000 names aiva.task.active silently stopped observing new names)', () => {
+  it('gives names past the bound one overflow series in both duration and active, and warns once', async () => {
+    for (let i = 0; i < MAX_TASK_NAMES; i++) tasks.trackTask(`task_${i}`, () => undefined);
+    expect(warnings).toEqual([]);
+    let release!: () => void;
+    const held = tasks.trackTask('late_held', () => new Promise<void>((resolve) => (release = resolve)));
+    tasks.trackTask('late_a', () => undefined);
+    tasks.trackTask('late_b', () => undefined);
+
+    const during = await snapshot();
+    const activeNames = new Set(during.select('aiva.task.active').map((s) => s.attributes['aiva.task.name']));
+    const durationNames = new Set(
+      during.select('aiva.task.duration').map((s) => s.attributes['aiva.task.name']),
+    );
+    // One bound for both: the first MAX_TASK_NAMES names plus the overflow series, nothing else.
+    expect(activeNames.size).toBe(MAX_TASK_NAMES + 1);
+    expect(durationNames).toEqual(activeNames);
+    expect(activeNames.has('late_a')).toBe(false);
+    expect(during.select('aiva.task.active', { 'aiva.task.name': OVERFLOW_TASK_NAME })[0]?.value).toBe(1);
+    expect(countOf(during, OVERFLOW_TASK_NAME, 'ok')).toBe(2);
+    expect(during.select('aiva.task.active', { 'aiva.task.name': 'task_0' })[0]?.value).toBe(0);
+
+    release();
+    await held;
+    const after = await snapshot();
+    expect(after.select('aiva.task.active', { 'aiva.task.name': OVERFLOW_TASK_NAME })[0]?.value).toBe(0);
+    expect(countOf(after, OVERFLOW_TASK_NAME, 'ok')).toBe(3);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`more than ${MAX_TASK_NAMES} task names`);
+  });
+
+  it('keeps recording a known name after the bound is reached', async () => {
+    for (let i = 0; i <= MAX_TASK_NAMES; i++) tasks.trackTask(`task_${i}`, () => undefined);
+    tasks.trackTask('task_7', () => undefined);
+    expect(countOf(await snapshot(), 'task_7', 'ok')).toBe(2);
+  });
+
+  it('exports no overflow or invalid series until one is used', async () => {
+    tasks.trackTask('only', () => undefined);
+    const names = (await snapshot()).select('aiva.task.active').map((s) => s.attributes['aiva.task.name']);
+    expect(names).toEqual(['only']);
   });
 });
 
@@ -82,6 +179,12 @@ describe('startTimer', () => {
     const snap = await snapshot();
     expect(countOf(snap, 'timed', 'timeout')).toBe(1);
     expect(countOf(snap, 'timed', 'ok')).toBe(0);
+  });
+
+  it('records an outcome outside the closed set (from untyped code) as error, without throwing', async () => {
+    tasks.startTimer('odd')('toString' as never);
+    tasks.startTimer('odd')('unknown' as never);
+    expect(countOf(await snapshot(), 'odd', 'error')).toBe(2);
   });
 });
 
@@ -112,14 +215,35 @@ describe('registerQueue', () => {
     );
   });
 
-  it('refuses a duplicate name and bad arguments', () => {
-    const unregister = registerQueue('dup', () => 0);
+  it('never throws: a duplicate name replaces the earlier size(), the first unregister is then a no-op', async () => {
+    const first = registerQueue('dup', () => 1);
+    const second = registerQueue('dup', () => 2);
     try {
-      expect(() => registerQueue('dup', () => 1)).toThrow(/already registered/);
+      first(); // no longer the registered callback: must not remove the second
+      expect((await snapshot()).select('aiva.task.queue.size', { 'aiva.queue.name': 'dup' })[0]?.value).toBe(
+        2,
+      );
     } finally {
-      unregister();
+      second();
     }
-    expect(() => registerQueue('', () => 0)).toThrow(/name must be a non-empty string/);
-    expect(() => registerQueue('q', 3 as unknown as () => number)).toThrow(/size must be a function/);
+    expect(warnings).toEqual([expect.stringContaining('"dup" was already registered')]);
+  });
+
+  it('never throws: a bad name is recorded as "invalid" (warned once), a non-function size registers nothing', async () => {
+    const a = registerQueue('', () => 5);
+    const b = registerQueue(7 as unknown as string, () => 6);
+    const c = registerQueue('q', 3 as unknown as () => number);
+    try {
+      const snap = await snapshot();
+      expect(snap.select('aiva.task.queue.size', { 'aiva.queue.name': INVALID_NAME })[0]?.value).toBe(6);
+      expect(snap.select('aiva.task.queue.size', { 'aiva.queue.name': 'q' })).toHaveLength(0);
+    } finally {
+      a();
+      b();
+      c();
+    }
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/queue name must be a non-empty string .* got ""; recorded as "invalid"/);
+    expect(warnings[1]).toMatch(/size must be a function returning a number, got number/);
   });
 });
