@@ -41,6 +41,9 @@ describe('npm pack', () => {
       'dist/src/cli.js',
       'grafana/prometheus.yml',
       'grafana/rules/aiva-performance.rules.yml',
+      'grafana/dashboards/aiva-overview.json',
+      'grafana/provisioning/dashboards/aiva.yaml',
+      'grafana/README.md',
     ]) {
       expect(files, path).toContain(path);
     }
