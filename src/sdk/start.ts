@@ -91,11 +91,12 @@ export async function startPerformanceSdk(options: PerformanceSdkOptions = {}): 
 }
 
 /**
- * Validates `options` and creates the readers and views to hand to a MeterProvider you build yourself.
- * Throws {@link ConfigError}.
+ * Validates `options` and creates the readers, views and resource to hand to a MeterProvider you build
+ * yourself. Throws {@link ConfigError}.
  * @example
  * const components = createPerformanceMetricsComponents({ serviceName: 'api' });
- * const otel = new NodeSDK({ ...components });
+ * const { resource, metricReaders, views } = components;
+ * const otel = new NodeSDK({ resource, metricReaders, views });
  * otel.start();
  * const perf = await attachPerformanceSdk(components);
  */
