@@ -11,6 +11,7 @@ import {
   expectStringRecord,
   rejectUnknownKeys,
 } from '../core/validate.js';
+import { type MetricsExporterName, OTLP_ENV_DEFAULTS, readOtelEnv, resolveOtlpTransport } from './env.js';
 import type { ResolvedSdkConfig } from './options.js';
 import { PRESET_NAMES, PRESETS, type PresetName } from './presets.js';
 
@@ -23,6 +24,7 @@ export const DEFAULT_SDK_OPTIONS = Object.freeze({
   registerGlobal: true,
   cardinalityLimit: 2000,
   retentionDays: 7,
+  shutdownTimeoutMillis: 5000,
 });
 
 const TOP_LEVEL_KEYS = [
@@ -39,6 +41,7 @@ const TOP_LEVEL_KEYS = [
   'memory',
   'parallel',
   'alerts',
+  'shutdownTimeoutMillis',
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -53,21 +56,24 @@ export function resolveConfig(input: unknown = {}, env: Env = process.env): Reso
       : expectOneOf(options.preset, PRESET_NAMES, 'options.preset');
   const presetValues = PRESETS[preset];
   const app = readAppPackage();
+  const otelEnv = readOtelEnv(env);
+  const exporters = otelEnv.metricsExporters;
+  // Specification order: explicit option > OTEL_SERVICE_NAME > OTEL_RESOURCE_ATTRIBUTES > our guess.
   const serviceName =
     options.serviceName !== undefined
       ? expectString(options.serviceName, 'options.serviceName')
-      : (nonEmpty(env.OTEL_SERVICE_NAME) ?? app.name ?? 'unknown_service:node');
+      : (otelEnv.serviceName ?? app.name ?? 'unknown_service:node');
   const serviceVersion =
     options.serviceVersion !== undefined
       ? expectString(options.serviceVersion, 'options.serviceVersion')
-      : (app.version ?? '0.0.0');
+      : (otelEnv.serviceVersion ?? app.version ?? '0.0.0');
   const presetIntervalMillis = presetValues.monitoring.intervalSeconds * 1000;
   return {
     serviceName,
     serviceVersion,
     preset,
-    prometheus: resolvePrometheus(options.prometheus, env),
-    otlp: resolveOtlp(options.otlp, env),
+    prometheus: resolvePrometheus(options.prometheus, env, exporters),
+    otlp: resolveOtlp(options.otlp, env, exporters),
     hostMetrics: resolveHostMetrics(options.hostMetrics, presetIntervalMillis),
     runtimeMetrics: resolveRuntimeMetrics(options.runtimeMetrics),
     registerGlobal:
@@ -87,11 +93,25 @@ export function resolveConfig(input: unknown = {}, env: Env = process.env): Reso
       maxWorkers: presetValues.parallel.maxWorkers,
     }),
     alerts: resolveComponent(options.alerts, 'options.alerts', {}),
+    shutdownTimeoutMillis:
+      options.shutdownTimeoutMillis === undefined
+        ? DEFAULT_SDK_OPTIONS.shutdownTimeoutMillis
+        : expectPositiveMillis(options.shutdownTimeoutMillis, 'options.shutdownTimeoutMillis'),
+    disabled: otelEnv.disabled,
+    console: exporters?.has('console')
+      ? { intervalMillis: envMillis(env, 'OTEL_METRIC_EXPORT_INTERVAL') }
+      : false,
+    resourceAttributes: otelEnv.resourceAttributes,
   };
 }
 
-function resolvePrometheus(value: unknown, env: Env): ResolvedSdkConfig['prometheus'] {
+function resolvePrometheus(
+  value: unknown,
+  env: Env,
+  exporters: ReadonlySet<MetricsExporterName> | undefined,
+): ResolvedSdkConfig['prometheus'] {
   if (value === false) return false;
+  if (value === undefined && exporters && !exporters.has('prometheus')) return false;
   const options = value === undefined ? {} : expectObject(value, 'options.prometheus');
   rejectUnknownKeys(options, ['host', 'port', 'endpoint', 'token'], 'options.prometheus');
   const host =
@@ -120,20 +140,38 @@ function resolvePrometheus(value: unknown, env: Env): ResolvedSdkConfig['prometh
   return { host, port, endpoint, token };
 }
 
-function resolveOtlp(value: unknown, env: Env): ResolvedSdkConfig['otlp'] {
+function resolveOtlp(
+  value: unknown,
+  env: Env,
+  exporters: ReadonlySet<MetricsExporterName> | undefined,
+): ResolvedSdkConfig['otlp'] {
   if (value === false) return false;
   const envUrl =
     nonEmpty(env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) ??
     (nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT)
       ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/$/, '')}/v1/metrics`
       : undefined);
-  if (value === undefined && envUrl === undefined) return false;
+  // OTEL_METRICS_EXPORTER decides when set; unset, an endpoint variable alone turns OTLP on (as before).
+  if (value === undefined && (exporters ? !exporters.has('otlp') : envUrl === undefined)) return false;
   const options = value === undefined ? {} : expectObject(value, 'options.otlp');
-  rejectUnknownKeys(options, ['url', 'intervalMillis', 'timeoutMillis', 'headers'], 'options.otlp');
-  const url = options.url !== undefined ? expectString(options.url, 'options.otlp.url') : envUrl;
-  if (url === undefined) {
-    throw new ConfigError('options.otlp.url', 'is required (or set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT)');
-  }
+  rejectUnknownKeys(
+    options,
+    [
+      'url',
+      'intervalMillis',
+      'timeoutMillis',
+      'headers',
+      'protocol',
+      'compression',
+      'requestTimeoutMillis',
+      'temporalityPreference',
+    ],
+    'options.otlp',
+  );
+  const url =
+    options.url !== undefined
+      ? expectString(options.url, 'options.otlp.url')
+      : (envUrl ?? OTLP_ENV_DEFAULTS.url);
   if (!/^https?:\/\//.test(url))
     throw new ConfigError('options.otlp.url', `must be an http(s) URL, got "${url}"`);
   return {
@@ -156,6 +194,7 @@ function resolveOtlp(value: unknown, env: Env): ResolvedSdkConfig['otlp'] {
       options.headers !== undefined
         ? expectStringRecord(options.headers, 'options.otlp.headers')
         : parseHeaders(env.OTEL_EXPORTER_OTLP_METRICS_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),
+    ...resolveOtlpTransport(options, env),
   };
 }
 
@@ -230,6 +269,10 @@ function millisFrom(
   if (value !== undefined) return expectPositiveMillis(value, field);
   if (nonEmpty(envValue) !== undefined) return expectPositiveMillis(Number(envValue), envName);
   return fallback;
+}
+
+function envMillis(env: Env, name: 'OTEL_METRIC_EXPORT_INTERVAL'): number {
+  return millisFrom(undefined, name, env[name], name, DEFAULT_SDK_OPTIONS.otlpIntervalMillis);
 }
 
 /** `OTEL_EXPORTER_OTLP_HEADERS` format: `key1=value1,key2=value2`, values URL-encoded. */

@@ -1,3 +1,4 @@
+import type { OtlpCompression, OtlpProtocol, TemporalityPreference } from './env.js';
 import type { PresetName } from './presets.js';
 
 /*
@@ -27,6 +28,14 @@ export interface OtlpOptions {
   timeoutMillis?: number;
   /** Extra HTTP headers (e.g. an API key). Default `OTEL_EXPORTER_OTLP_METRICS_HEADERS`. */
   headers?: Record<string, string>;
+  /** Wire format. Default `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, else `'http/protobuf'`. @example { protocol: 'http/json' } */
+  protocol?: OtlpProtocol;
+  /** Body compression. Default `OTEL_EXPORTER_OTLP_METRICS_COMPRESSION`, else `OTEL_EXPORTER_OTLP_COMPRESSION`, else `'none'`. */
+  compression?: OtlpCompression;
+  /** How long one export request may take, retries included, in ms. Default `OTEL_EXPORTER_OTLP_METRICS_TIMEOUT`, else `OTEL_EXPORTER_OTLP_TIMEOUT`, else 10000. */
+  requestTimeoutMillis?: number;
+  /** Aggregation temporality the collector wants. Default `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, else `'cumulative'`. @example { temporalityPreference: 'delta' } */
+  temporalityPreference?: TemporalityPreference;
 }
 
 export interface HostMetricsOptions {
@@ -53,15 +62,15 @@ export interface MonitorOptions {
 
 /** Options of {@link startPerformanceSdk}. Every field is optional. */
 export interface PerformanceSdkOptions {
-  /** `service.name`. Default `OTEL_SERVICE_NAME`, else the app's package.json name, else `unknown_service:node`. */
+  /** `service.name`. Default `OTEL_SERVICE_NAME`, else `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else the app's package.json name, else `unknown_service:node`. */
   serviceName?: string;
-  /** `service.version`. Default the app's package.json version, else `0.0.0`. */
+  /** `service.version`. Default `service.version` in `OTEL_RESOURCE_ATTRIBUTES`, else the app's package.json version, else `0.0.0`. */
   serviceVersion?: string;
   /** Configuration preset. Default `'production'`. */
   preset?: PresetName;
-  /** Prometheus pull endpoint, or `false` for none. */
+  /** Prometheus pull endpoint, or `false` for none. Default on, unless `OTEL_METRICS_EXPORTER` is set without `prometheus`. */
   prometheus?: PrometheusOptions | false;
-  /** OTLP push, or `false`. Default: on only when an `OTEL_EXPORTER_OTLP_*ENDPOINT` variable is set. */
+  /** OTLP push, or `false`. Default: on when `OTEL_METRICS_EXPORTER` includes `otlp`, or (that variable unset) when an `OTEL_EXPORTER_OTLP_*ENDPOINT` variable is set. */
   otlp?: OtlpOptions | false;
   /** Host metrics, or `false`. */
   hostMetrics?: HostMetricsOptions | false;
@@ -79,6 +88,11 @@ export interface PerformanceSdkOptions {
   parallel?: Record<string, unknown> | false;
   /** Alert engine options, or `false`. */
   alerts?: Record<string, unknown> | false;
+  /**
+   * Longest `shutdown()` may take, in ms, final OTLP export included; what is still unsent then is
+   * named once through the OpenTelemetry diag logger. Default 5000. @example { shutdownTimeoutMillis: 2000 }
+   */
+  shutdownTimeoutMillis?: number;
 }
 
 export interface ResolvedSdkConfig {
@@ -95,4 +109,11 @@ export interface ResolvedSdkConfig {
   memory: Record<string, unknown> | false;
   parallel: Record<string, unknown> | false;
   alerts: Record<string, unknown> | false;
+  shutdownTimeoutMillis: number;
+  /** `OTEL_SDK_DISABLED=true`: the handle is a no-op and nothing starts. */
+  disabled: boolean;
+  /** `OTEL_METRICS_EXPORTER` includes `console`: print every export to stdout at this interval. */
+  console: { intervalMillis: number } | false;
+  /** `OTEL_RESOURCE_ATTRIBUTES`, under the SDK's own `service.*` attributes. */
+  resourceAttributes: Readonly<Record<string, string>>;
 }

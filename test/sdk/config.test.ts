@@ -46,7 +46,6 @@ describe('resolveConfig: invalid options name the field', () => {
     ],
     ['empty token', { prometheus: { token: '' } }, 'options.prometheus.token', /non-empty string/],
     ['host wrong type', { prometheus: { host: 127 } }, 'options.prometheus.host', /non-empty string/],
-    ['otlp without url', { otlp: {} }, 'options.otlp.url', /is required/],
     ['otlp non-http url', { otlp: { url: 'grpc://x' } }, 'options.otlp.url', /http\(s\) URL/],
     [
       'otlp negative interval',
@@ -190,6 +189,10 @@ describe('resolveConfig: presets, overrides and environment', () => {
       intervalMillis: 15_000,
       timeoutMillis: 30_000,
       headers: { 'api-key': 'a b', x: '1' },
+      protocol: 'http/protobuf',
+      compression: 'none',
+      requestTimeoutMillis: 10_000,
+      temporalityPreference: 'cumulative',
     });
     expect(
       resolveConfig({ otlp: false }, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).otlp,
