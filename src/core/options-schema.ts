@@ -173,9 +173,13 @@ export function parseOptions<TInput, TOutput>(
   field = 'options',
   ErrorClass: ConfigErrorClass = ConfigError,
 ): TOutput {
-  const result = v.safeParse(schema, input, { abortEarly: true });
+  // All issues, not the first: an unknown key (`thresold`) explains a missing one (`threshold`) and wins.
+  const result = v.safeParse(schema, input, { abortPipeEarly: true });
   if (result.success) return result.output;
-  throw toConfigError(result.issues[0], field, ErrorClass);
+  const unknownKey = result.issues.find(
+    (issue) => issue.type === 'strict_object' && issue.expected === 'never',
+  );
+  throw toConfigError(unknownKey ?? result.issues[0], field, ErrorClass);
 }
 
 /** ConfigError or a subclass of it (alerts keep `AlertConfigError` for its name). */
@@ -183,12 +187,15 @@ export type ConfigErrorClass = new (field: string, message: string) => ConfigErr
 
 type Issue = v.BaseIssue<unknown>;
 
+const isUnknownKey = (issue: Issue): boolean => issue.type === 'strict_object' && issue.expected === 'never';
+
 function toConfigError(issue: Issue, prefix: string, ErrorClass: ConfigErrorClass): ConfigError {
   const field = prefix + pathOf(issue);
   // A union (`false` or an object) reports all its branches; the one that got deepest is the user's intent.
   if (issue.type === 'union' && issue.issues?.length) {
-    const deepest = [...issue.issues].sort((a, b) => (b.path?.length ?? 0) - (a.path?.length ?? 0))[0];
-    if (deepest && (deepest.path?.length ?? 0) > 0) return toConfigError(deepest, field, ErrorClass);
+    const inside = issue.issues.filter((sub) => (sub.path?.length ?? 0) > 0);
+    const pick = inside.find(isUnknownKey) ?? inside.sort((a, b) => b.path!.length - a.path!.length)[0];
+    if (pick) return toConfigError(pick, field, ErrorClass);
   }
   // An unknown or missing key has no value worth echoing: the message says what is wrong with the key.
   if (issue.type === 'strict_object') return new ErrorClass(field, issue.message);
