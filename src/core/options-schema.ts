@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { ConfigError } from './errors.js';
-import { describe } from './validate.js';
+import { describe, isPlainObject } from './validate.js';
 
 /*
  * The one option system. Every options object of the package is one valibot declaration built from the
@@ -10,7 +10,7 @@ import { describe } from './validate.js';
  * message reads `<field> must be …, got <value>`. Components re-export nothing of valibot: they import `v`
  * from here, so the schema library is a detail of src/core.
  */
-export { v };
+export { isPlainObject, v };
 
 /** Any schema the helpers build (synchronous, with its issues). */
 export type Schema<TInput = unknown, TOutput = TInput> = v.GenericSchema<TInput, TOutput>;
@@ -28,10 +28,6 @@ export type MatchesSchema<A, B> = [A, keyof A] extends [B, keyof B]
  * fails `tsc` when a key is added to one and not the other.
  */
 export type Assert<T extends true> = T;
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A number that passes `ok`; NaN, strings and the rest fail with `message`. */
 function numberWhere(ok: (n: number) => boolean, message: string) {
