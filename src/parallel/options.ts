@@ -1,5 +1,17 @@
 import { availableParallelism } from 'node:os';
 import type { MeterProvider } from '@opentelemetry/api';
+import {
+  type Assert,
+  configError,
+  integer,
+  type MatchesSchema,
+  nonEmptyString,
+  oneOf,
+  options,
+  parseOptions,
+  satisfies,
+  v,
+} from '../core/options-schema.js';
 
 /** Where tasks run: worker threads, or child processes (tinypool's `child_process` runtime). */
 export type ProcessorMode = 'thread' | 'process';
@@ -96,66 +108,89 @@ export interface ResolvedProcessorOptions {
   readonly idleTimeoutMillis: number;
 }
 
-const isPositiveInteger = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
-const isNonNegativeInteger = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const optional = v.optional;
+const isPositiveInteger = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) > 0;
+const MODE = oneOf(['thread', 'process']);
+const CHUNK_SIZE = satisfies<'auto' | number>(
+  (x) => x === 'auto' || isPositiveInteger(x),
+  "must be 'auto' or a positive integer",
+);
+const TIMEOUT = integer(0);
 
+/** The one declaration of {@link ProcessorOptions} (strict). Relations between fields are checked below. */
+export const PROCESSOR_OPTIONS_SCHEMA = options({
+  name: optional(nonEmptyString()),
+  maxWorkers: optional(integer(1)),
+  minWorkers: optional(integer(0)),
+  workers: optional(integer(1)),
+  mode: optional(MODE),
+  chunkSize: optional(CHUNK_SIZE),
+  maxQueue: optional(
+    satisfies<number>(
+      (x) => x === Number.POSITIVE_INFINITY || isPositiveInteger(x),
+      'must be a positive integer or Infinity',
+    ),
+  ),
+  taskTimeoutMillis: optional(TIMEOUT),
+  idleTimeoutMillis: optional(integer(0)),
+  meterProvider: optional(
+    satisfies<MeterProvider>(
+      (p) => typeof (p as MeterProvider | null)?.getMeter === 'function',
+      'must be a MeterProvider (an object with getMeter())',
+    ),
+  ),
+});
+
+/** Compile-time only: {@link ProcessorOptions} and its schema accept the same objects. */
+export type ProcessorOptionsMatchSchema = Assert<
+  MatchesSchema<ProcessorOptions, v.InferInput<typeof PROCESSOR_OPTIONS_SCHEMA>>
+>;
+
+/** A per-call `mode`; `field` names the call (`ParallelProcessor.map: options.mode`). Throws ConfigError. */
 export function checkMode(value: unknown, field: string): ProcessorMode {
-  if (value !== 'thread' && value !== 'process')
-    throw new TypeError(`${field} must be 'thread' or 'process'`);
-  return value;
+  return parseOptions(MODE, value, field);
 }
 
 export function checkChunkSize(value: unknown, field: string): 'auto' | number {
-  if (value !== 'auto' && !isPositiveInteger(value))
-    throw new TypeError(`${field} must be 'auto' or a positive integer`);
-  return value;
+  return parseOptions(CHUNK_SIZE, value, field);
 }
 
 export function checkTimeout(value: unknown, field: string): number {
-  if (!isNonNegativeInteger(value))
-    throw new TypeError(`${field} must be a non-negative integer (0 = no timeout)`);
-  return value;
+  return parseOptions(TIMEOUT, value, field);
 }
 
-/** Applies defaults and validates; throws a TypeError/RangeError naming the field. */
-export function resolveProcessorOptions(options: ProcessorOptions): ResolvedProcessorOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+/**
+ * Applies defaults and validates; throws a ConfigError naming `field` + the key: `options.maxWorkers`
+ * standalone, `options.parallel.maxWorkers` when the SDK passes `field = 'options.parallel'`.
+ */
+export function resolveProcessorOptions(
+  input: ProcessorOptions,
+  field = 'options',
+): ResolvedProcessorOptions {
+  const options = parseOptions(PROCESSOR_OPTIONS_SCHEMA, input, field);
   const d = DEFAULT_PROCESSOR_OPTIONS;
-  const name = options.name ?? d.name;
-  if (typeof name !== 'string' || name.length === 0)
-    throw new TypeError('options.name must be a non-empty string');
   const maxWorkers = options.maxWorkers ?? d.maxWorkers;
-  if (!isPositiveInteger(maxWorkers)) throw new TypeError('options.maxWorkers must be a positive integer');
   const minWorkers = options.minWorkers ?? Math.min(d.minWorkers, maxWorkers);
-  if (!isNonNegativeInteger(minWorkers))
-    throw new TypeError('options.minWorkers must be a non-negative integer');
-  if (minWorkers > maxWorkers) throw new RangeError('options.minWorkers must not exceed options.maxWorkers');
+  if (minWorkers > maxWorkers) {
+    throw configError(`${field}.minWorkers`, `must not exceed maxWorkers (${maxWorkers})`, minWorkers);
+  }
   const workers = options.workers ?? maxWorkers;
-  if (!isPositiveInteger(workers) || workers < minWorkers || workers > maxWorkers) {
-    throw new RangeError(
-      'options.workers must be an integer between options.minWorkers and options.maxWorkers',
+  if (workers < minWorkers || workers > maxWorkers) {
+    throw configError(
+      `${field}.workers`,
+      `must be between minWorkers (${minWorkers}) and maxWorkers (${maxWorkers})`,
+      workers,
     );
   }
-  const maxQueue = options.maxQueue ?? d.maxQueue;
-  if (maxQueue !== Number.POSITIVE_INFINITY && !isPositiveInteger(maxQueue)) {
-    throw new TypeError('options.maxQueue must be a positive integer or Infinity');
-  }
-  const idleTimeoutMillis = options.idleTimeoutMillis ?? d.idleTimeoutMillis;
-  if (!isNonNegativeInteger(idleTimeoutMillis)) {
-    throw new TypeError('options.idleTimeoutMillis must be a non-negative integer');
-  }
   return Object.freeze({
-    name,
+    name: options.name ?? d.name,
     maxWorkers,
     minWorkers,
     workers,
-    mode: checkMode(options.mode ?? d.mode, 'options.mode'),
-    chunkSize: checkChunkSize(options.chunkSize ?? d.chunkSize, 'options.chunkSize'),
-    maxQueue,
-    taskTimeoutMillis: checkTimeout(
-      options.taskTimeoutMillis ?? d.taskTimeoutMillis,
-      'options.taskTimeoutMillis',
-    ),
-    idleTimeoutMillis,
+    mode: options.mode ?? d.mode,
+    chunkSize: options.chunkSize ?? d.chunkSize,
+    maxQueue: options.maxQueue ?? d.maxQueue,
+    taskTimeoutMillis: options.taskTimeoutMillis ?? d.taskTimeoutMillis,
+    idleTimeoutMillis: options.idleTimeoutMillis ?? d.idleTimeoutMillis,
   });
 }

@@ -1,6 +1,6 @@
 import { ConfigError } from '../core/errors.js';
-import { expectOneOf, expectPositiveMillis } from '../core/validate.js';
-import type { ResolvedSdkConfig } from './options.js';
+import { expectPositiveMillis } from '../core/validate.js';
+import type { OtlpOptions, ResolvedSdkConfig } from './options.js';
 
 /*
  * The OpenTelemetry SDK environment variables (specification: "SDK environment variables" and
@@ -73,34 +73,23 @@ export function readOtlpEnv(env: Env): OtlpEnv {
 
 /** Protocol, compression, request timeout, temporality: option > `OTEL_EXPORTER_OTLP_METRICS_*` > `OTEL_EXPORTER_OTLP_*` > default. */
 export function resolveOtlpTransport(
-  options: Record<string, unknown>,
+  options: Pick<OtlpOptions, 'protocol' | 'compression' | 'requestTimeoutMillis' | 'temporalityPreference'>,
   env: Env,
 ): Pick<
   Exclude<ResolvedSdkConfig['otlp'], false>,
   'protocol' | 'compression' | 'requestTimeoutMillis' | 'temporalityPreference'
 > {
+  // The options were checked by the SDK's schema; the variables are parsed here.
   const fromEnv = readOtlpEnv(env);
   return {
-    protocol:
-      options.protocol !== undefined
-        ? expectOneOf(options.protocol, OTLP_PROTOCOLS, 'options.otlp.protocol')
-        : (fromEnv.protocol ?? OTLP_ENV_DEFAULTS.protocol),
-    compression:
-      options.compression !== undefined
-        ? expectOneOf(options.compression, ['gzip', 'none'] as const, 'options.otlp.compression')
-        : (fromEnv.compression ?? OTLP_ENV_DEFAULTS.compression),
+    protocol: options.protocol ?? fromEnv.protocol ?? OTLP_ENV_DEFAULTS.protocol,
+    compression: options.compression ?? fromEnv.compression ?? OTLP_ENV_DEFAULTS.compression,
     requestTimeoutMillis:
-      options.requestTimeoutMillis !== undefined
-        ? expectPositiveMillis(options.requestTimeoutMillis, 'options.otlp.requestTimeoutMillis')
-        : (fromEnv.requestTimeoutMillis ?? OTLP_ENV_DEFAULTS.requestTimeoutMillis),
+      options.requestTimeoutMillis ?? fromEnv.requestTimeoutMillis ?? OTLP_ENV_DEFAULTS.requestTimeoutMillis,
     temporalityPreference:
-      options.temporalityPreference !== undefined
-        ? expectOneOf(
-            options.temporalityPreference,
-            ['cumulative', 'delta', 'lowmemory'] as const,
-            'options.otlp.temporalityPreference',
-          )
-        : (fromEnv.temporalityPreference ?? OTLP_ENV_DEFAULTS.temporalityPreference),
+      options.temporalityPreference ??
+      fromEnv.temporalityPreference ??
+      OTLP_ENV_DEFAULTS.temporalityPreference,
   };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/core/errors.js';
 import {
   DEFAULT_PROCESSOR_OPTIONS,
   ParallelProcessor,
@@ -25,34 +26,49 @@ describe('processor options', () => {
   });
 
   it.each<[ProcessorOptions, string]>([
-    [{ name: '' }, 'options.name must be a non-empty string'],
-    [{ maxWorkers: 0 }, 'options.maxWorkers must be a positive integer'],
-    [{ maxWorkers: 1.5 }, 'options.maxWorkers must be a positive integer'],
-    [{ minWorkers: -1 }, 'options.minWorkers must be a non-negative integer'],
-    [{ minWorkers: 3, maxWorkers: 2 }, 'options.minWorkers must not exceed options.maxWorkers'],
+    [{ name: '' }, 'options.name must be a non-empty string, got ""'],
+    [{ maxWorkers: 0 }, 'options.maxWorkers must be a positive integer, got 0'],
+    [{ maxWorkers: 1.5 }, 'options.maxWorkers must be a positive integer, got 1.5'],
+    [{ minWorkers: -1 }, 'options.minWorkers must be a non-negative integer, got -1'],
+    [{ minWorkers: 3, maxWorkers: 2 }, 'options.minWorkers must not exceed maxWorkers (2), got 3'],
     [
       { workers: 3, maxWorkers: 2 },
-      'options.workers must be an integer between options.minWorkers and options.maxWorkers',
+      'options.workers must be between minWorkers (1) and maxWorkers (2), got 3',
     ],
-    [{ mode: 'fiber' as 'thread' }, "options.mode must be 'thread' or 'process'"],
-    [{ chunkSize: 0 }, "options.chunkSize must be 'auto' or a positive integer"],
-    [{ maxQueue: -5 }, 'options.maxQueue must be a positive integer or Infinity'],
-    [{ taskTimeoutMillis: -1 }, 'options.taskTimeoutMillis must be a non-negative integer (0 = no timeout)'],
-    [{ idleTimeoutMillis: 1.5 }, 'options.idleTimeoutMillis must be a non-negative integer'],
+    [{ mode: 'fiber' as 'thread' }, `options.mode must be one of 'thread', 'process', got "fiber"`],
+    [{ chunkSize: 0 }, "options.chunkSize must be 'auto' or a positive integer, got 0"],
+    [{ maxQueue: -5 }, 'options.maxQueue must be a positive integer or Infinity, got -5'],
+    [{ taskTimeoutMillis: -1 }, 'options.taskTimeoutMillis must be a non-negative integer, got -1'],
+    [{ idleTimeoutMillis: 1.5 }, 'options.idleTimeoutMillis must be a non-negative integer, got 1.5'],
+    [
+      { meterProvider: 1 as never },
+      'options.meterProvider must be a MeterProvider (an object with getMeter()), got 1',
+    ],
+    [
+      { maxWorker: 2 } as ProcessorOptions,
+      "options.maxWorker is not a known option (did you mean 'maxWorkers'?)",
+    ],
   ])('rejects %j: %s', (options, message) => {
+    expect(() => new ParallelProcessor(options)).toThrow(ConfigError);
     expect(() => new ParallelProcessor(options)).toThrow(message);
   });
 
   it('rejects a non-object', () => {
     expect(() => new ParallelProcessor(null as unknown as ProcessorOptions)).toThrow(
-      'options must be an object',
+      'options must be an object, got null',
+    );
+  });
+
+  it('prefixes the path the SDK passes in: options.parallel.*', () => {
+    expect(() => resolveProcessorOptions({ maxWorkers: 0 }, 'options.parallel')).toThrow(
+      'options.parallel.maxWorkers must be a positive integer, got 0',
     );
   });
 
   describe('per-call options reject (never throw synchronously)', () => {
     const p = new ParallelProcessor({ maxWorkers: 1 });
     it.each<[object, string]>([
-      [{ mode: 'x' }, "ParallelProcessor.map: options.mode must be 'thread' or 'process'"],
+      [{ mode: 'x' }, `ParallelProcessor.map: options.mode must be one of 'thread', 'process', got "x"`],
       [{ chunkSize: -1 }, "ParallelProcessor.map: options.chunkSize must be 'auto' or a positive integer"],
       [
         { timeoutMillis: 'soon' },
