@@ -2,7 +2,7 @@ import { aggregate, increase, type Where } from '../core/query.js';
 import { histogramQuantile, windowedHistogram } from '../core/query-histogram.js';
 import { parseDuration } from './duration.js';
 import { AlertConfigError } from './errors.js';
-import { FRIENDLY_METRICS, isFriendlyMetric } from './friendly.js';
+import { evaluateFriendly, FRIENDLY_METRICS, isFriendlyMetric } from './friendly.js';
 import type { AlertAction, AlertRule, AlertRuleInput, ComparisonOp, Severity } from './types.js';
 import type { EvalContext } from './window.js';
 
@@ -148,7 +148,7 @@ export function normalizeRule(input: AlertRuleInput, field = 'rule'): AlertRule[
 export function evaluateRuleValue(rule: AlertRule, ctx: EvalContext): number | undefined {
   let value: number | undefined;
   if (isFriendlyMetric(rule.metric)) {
-    value = FRIENDLY_METRICS[rule.metric].evaluate(ctx);
+    value = evaluateFriendly(rule.metric, ctx);
   } else {
     value = selectionValue(
       ctx,
