@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { CollectionResult } from '@opentelemetry/sdk-metrics';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -174,5 +175,14 @@ describe('the derived-metric table', () => {
     }
     expect(isDerivedMetric('queue_size')).toBe(true);
     expect(isDerivedMetric('toString')).toBe(false);
+  });
+
+  it('is documented row by row in docs/derived-metrics.md, PromQL included', () => {
+    const doc = readFileSync(new URL('../../docs/derived-metrics.md', import.meta.url), 'utf8');
+    for (const name of NAMES) {
+      const m = DERIVED_METRICS[name];
+      expect(doc, name).toContain(`| \`${name}\` | \`${m.field}\` | ${m.unit} | ${m.description} |`);
+      expect(doc, name).toContain(`\`${m.promql()}\``);
+    }
   });
 });
