@@ -19,7 +19,7 @@ import { aggregate, increase, type Where } from '../core/query.js';
 import { histogramQuantile, windowedHistogram } from '../core/query-histogram.js';
 import { parseDuration } from './duration.js';
 import { AlertConfigError } from './errors.js';
-import { FRIENDLY_METRICS, isFriendlyMetric } from './friendly.js';
+import { evaluateFriendly, FRIENDLY_METRICS, isFriendlyMetric } from './friendly.js';
 import type {
   ActionFunction,
   AlertAction,
@@ -147,7 +147,7 @@ export function normalizeRule(raw: AlertRuleInput, field = 'rule'): AlertRule[] 
 export function evaluateRuleValue(rule: AlertRule, ctx: EvalContext): number | undefined {
   let value: number | undefined;
   if (isFriendlyMetric(rule.metric)) {
-    value = FRIENDLY_METRICS[rule.metric].evaluate(ctx);
+    value = evaluateFriendly(rule.metric, ctx);
   } else {
     value = selectionValue(
       ctx,
