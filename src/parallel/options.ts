@@ -1,8 +1,17 @@
 import { availableParallelism } from 'node:os';
 import type { MeterProvider } from '@opentelemetry/api';
 
-/** Where tasks run: worker threads, or child processes (tinypool's `child_process` runtime). */
-export type ProcessorMode = 'thread' | 'process';
+/**
+ * Where tasks run: worker threads, child processes (tinypool's `child_process` runtime), or `'async'`:
+ * on the calling thread, a bounded number of items in flight at once (for I/O-bound tasks).
+ */
+export type ProcessorMode = 'thread' | 'process' | 'async';
+
+/** The modes that run tasks in workers. */
+export type WorkerMode = Exclude<ProcessorMode, 'async'>;
+
+/** Items in flight at once: a fixed number, or `'auto'` (adapted to how much of an item's time is CPU). */
+export type Concurrency = number | 'auto';
 
 /** Options of {@link ParallelProcessor}. */
 export interface ProcessorOptions {
@@ -31,11 +40,30 @@ export interface ProcessorOptions {
    */
   workers?: number;
   /**
-   * Default mode of `map`, `run` and `mapStream`: `'thread'` (worker_threads) or `'process'` (child processes).
+   * Default mode of `map`, `run` and `mapStream`: `'thread'` (worker_threads), `'process'` (child
+   * processes) or `'async'` (the calling thread, `concurrency` items at once; see `asyncMap`).
    * @default 'thread'
    * @example new ParallelProcessor({ mode: 'process' })
    */
   mode?: ProcessorMode;
+  /**
+   * Items one worker runs at once (thread and process modes), so async tasks overlap their waits inside
+   * each worker; in `'async'` mode, items in flight per call on the calling thread. `'auto'`: each worker
+   * starts at 1 and raises the figure while its event loop sits mostly idle with items waiting (the
+   * items mostly wait on I/O), up to `maxConcurrency`, and drops back to what it really used once it is
+   * busy (CPU-bound items get one at a time per worker, as without this option). In `'async'` mode
+   * `'auto'` means `maxConcurrency`. Per call: `map(task, items, { concurrency })`.
+   * @default 'auto'
+   * @example new ParallelProcessor({ concurrency: 16 })
+   */
+  concurrency?: Concurrency;
+  /**
+   * Cap of `concurrency: 'auto'`, in items in flight per worker (and the `'async'` mode's
+   * `'auto'` figure).
+   * @default 64
+   * @example new ParallelProcessor({ maxConcurrency: 256 })
+   */
+  maxConcurrency?: number;
   /**
    * Items per dispatch: `'auto'` sizes chunks from the measured time per item (a few ms of work per
    * chunk, finer at the tail), a number fixes it.
@@ -77,6 +105,8 @@ export const DEFAULT_PROCESSOR_OPTIONS = Object.freeze({
   maxWorkers: availableParallelism(),
   minWorkers: 1,
   mode: 'thread' as ProcessorMode,
+  concurrency: 'auto' as Concurrency,
+  maxConcurrency: 64,
   chunkSize: 'auto' as 'auto' | number,
   maxQueue: Number.POSITIVE_INFINITY,
   taskTimeoutMillis: 0,
@@ -90,6 +120,8 @@ export interface ResolvedProcessorOptions {
   readonly minWorkers: number;
   readonly workers: number;
   readonly mode: ProcessorMode;
+  readonly concurrency: Concurrency;
+  readonly maxConcurrency: number;
   readonly chunkSize: 'auto' | number;
   readonly maxQueue: number;
   readonly taskTimeoutMillis: number;
@@ -100,8 +132,14 @@ const isPositiveInteger = (v: unknown): v is number => Number.isSafeInteger(v) &
 const isNonNegativeInteger = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 export function checkMode(value: unknown, field: string): ProcessorMode {
-  if (value !== 'thread' && value !== 'process')
-    throw new TypeError(`${field} must be 'thread' or 'process'`);
+  if (value !== 'thread' && value !== 'process' && value !== 'async')
+    throw new TypeError(`${field} must be 'thread', 'process' or 'async'`);
+  return value;
+}
+
+export function checkConcurrency(value: unknown, field: string): Concurrency {
+  if (value !== 'auto' && !isPositiveInteger(value))
+    throw new TypeError(`${field} must be 'auto' or a positive integer (items in flight at once)`);
   return value;
 }
 
@@ -144,12 +182,18 @@ export function resolveProcessorOptions(options: ProcessorOptions): ResolvedProc
   if (!isNonNegativeInteger(idleTimeoutMillis)) {
     throw new TypeError('options.idleTimeoutMillis must be a non-negative integer');
   }
+  const maxConcurrency = options.maxConcurrency ?? d.maxConcurrency;
+  if (!isPositiveInteger(maxConcurrency)) {
+    throw new TypeError('options.maxConcurrency must be a positive integer (items in flight per worker)');
+  }
   return Object.freeze({
     name,
     maxWorkers,
     minWorkers,
     workers,
     mode: checkMode(options.mode ?? d.mode, 'options.mode'),
+    concurrency: checkConcurrency(options.concurrency ?? d.concurrency, 'options.concurrency'),
+    maxConcurrency,
     chunkSize: checkChunkSize(options.chunkSize ?? d.chunkSize, 'options.chunkSize'),
     maxQueue,
     taskTimeoutMillis: checkTimeout(

@@ -34,7 +34,7 @@ describe('processor options', () => {
       { workers: 3, maxWorkers: 2 },
       'options.workers must be an integer between options.minWorkers and options.maxWorkers',
     ],
-    [{ mode: 'fiber' as 'thread' }, "options.mode must be 'thread' or 'process'"],
+    [{ mode: 'fiber' as 'thread' }, "options.mode must be 'thread', 'process' or 'async'"],
     [{ chunkSize: 0 }, "options.chunkSize must be 'auto' or a positive integer"],
     [{ maxQueue: -5 }, 'options.maxQueue must be a positive integer or Infinity'],
     [{ taskTimeoutMillis: -1 }, 'options.taskTimeoutMillis must be a non-negative integer (0 = no timeout)'],
@@ -52,7 +52,7 @@ describe('processor options', () => {
   describe('per-call options reject (never throw synchronously)', () => {
     const p = new ParallelProcessor({ maxWorkers: 1 });
     it.each<[object, string]>([
-      [{ mode: 'x' }, "ParallelProcessor.map: options.mode must be 'thread' or 'process'"],
+      [{ mode: 'x' }, "ParallelProcessor.map: options.mode must be 'thread', 'process' or 'async'"],
       [{ chunkSize: -1 }, "ParallelProcessor.map: options.chunkSize must be 'auto' or a positive integer"],
       [
         { timeoutMillis: 'soon' },
