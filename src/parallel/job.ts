@@ -39,6 +39,8 @@ export abstract class Job {
   finished = false;
   /** Items at once, per worker (thread, process) or for this call (async); set before submit. */
   concurrency: Concurrency = 1;
+  /** A worker reported items that returned a promise (they can overlap). */
+  sawAsync = false;
   /** Async mode: this call's items running now. */
   running = 0;
 

@@ -176,7 +176,12 @@ export class Lane implements JobOwner, Scheduler {
     if (job.chunkSize !== 'auto') return job.chunkSize;
     const count = job.estimator.size(job.available(), this.#size);
     const k = job.concurrency === 'auto' ? Math.round(this.concurrency) : job.concurrency;
-    return k > 1 ? Math.max(count, Math.min(k, Math.ceil(job.available() / this.#size))) : count;
+    // a child process holds one chunk at a time: for async items send two slots' worth, so it is never
+    // starved between chunks, and so 'auto' sees items waiting for a slot and may raise the figure
+    const perWorker = this.mode === 'process' && job.sawAsync ? 2 * k : k;
+    return perWorker > 1
+      ? Math.max(count, Math.min(perWorker, Math.ceil(job.available() / this.#size)))
+      : count;
   }
 
   #getPool(): Tinypool {
@@ -306,6 +311,7 @@ export class Lane implements JobOwner, Scheduler {
     }
     counts.ok += count - failed;
     this.#limits.set(response.id, response.k);
+    if (response.a === 1) job.sawAsync = true;
     const perItem = response.d / count;
     // chunk sizing follows the wall time per item: with items overlapping it is below the task time
     job.estimator.update(response.w / count);

@@ -48,4 +48,6 @@ export interface ChunkResponse {
   readonly k: number;
   /** The worker: thread id, or pid in a child process. */
   readonly id: number;
+  /** 1 when an item returned a promise. */
+  readonly a?: 1;
 }

@@ -155,6 +155,7 @@ export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
     w: (wallEnd - wallStart) / 1000,
     k: limit.limit,
     id: WORKER_ID,
+    ...(pending.length > 0 ? { a: 1 as const } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ describe('processor options', () => {
       workers: DEFAULT_PROCESSOR_OPTIONS.maxWorkers,
       minWorkers: 1,
       maxQueue: Number.POSITIVE_INFINITY,
+      concurrency: 'auto',
+      maxConcurrency: 64,
       taskTimeoutMillis: 0,
       idleTimeoutMillis: 30_000,
     });
@@ -38,6 +40,18 @@ describe('processor options', () => {
     [{ chunkSize: 0 }, "options.chunkSize must be 'auto' or a positive integer"],
     [{ maxQueue: -5 }, 'options.maxQueue must be a positive integer or Infinity'],
     [{ taskTimeoutMillis: -1 }, 'options.taskTimeoutMillis must be a non-negative integer (0 = no timeout)'],
+    [
+      { concurrency: 0 },
+      "options.concurrency must be 'auto' or a positive integer (items in flight at once)",
+    ],
+    [
+      { concurrency: 'max' as 'auto' },
+      "options.concurrency must be 'auto' or a positive integer (items in flight at once)",
+    ],
+    [
+      { maxConcurrency: 0.5 },
+      'options.maxConcurrency must be a positive integer (items in flight per worker)',
+    ],
     [{ idleTimeoutMillis: 1.5 }, 'options.idleTimeoutMillis must be a non-negative integer'],
   ])('rejects %j: %s', (options, message) => {
     expect(() => new ParallelProcessor(options)).toThrow(message);
@@ -60,6 +74,10 @@ describe('processor options', () => {
       ],
       [{ signal: {} }, 'ParallelProcessor.map: options.signal must be an AbortSignal'],
       [{ onProgress: 3 }, 'ParallelProcessor.map: options.onProgress must be a function'],
+      [
+        { concurrency: -2 },
+        "ParallelProcessor.map: options.concurrency must be 'auto' or a positive integer (items in flight at once)",
+      ],
     ])('%j', async (options, message) => {
       const result = p.map(tasks.double, [1], options as never);
       await expect(result).rejects.toThrow(message);
@@ -70,5 +88,29 @@ describe('processor options', () => {
         'ParallelProcessor.map: items must be an array or an iterable',
       );
     });
+  });
+});
+
+describe('options of asyncMap and mapStream', () => {
+  const p = new ParallelProcessor({ maxWorkers: 1 });
+
+  it('asyncMap rejects a bad concurrency and a non-object options, naming the method and field', async () => {
+    await expect(p.asyncMap((x) => x, [1], { concurrency: 0 })).rejects.toThrow(
+      "ParallelProcessor.asyncMap: options.concurrency must be 'auto' or a positive integer (items in flight at once)",
+    );
+    await expect(p.asyncMap((x) => x, [1], null as never)).rejects.toThrow(
+      'ParallelProcessor.asyncMap: options must be an object',
+    );
+    await expect(p.asyncMap(42 as never, [1])).rejects.toThrow(
+      'ParallelProcessor.asyncMap: task must be created with defineTask(moduleUrl, exportName)',
+    );
+  });
+
+  it('mapStream rejects a bad maxPending', async () => {
+    const stream = p.mapStream((x: number) => x, [1], { mode: 'async', maxPending: 0 });
+    await expect(stream.next()).rejects.toThrow(
+      'ParallelProcessor.mapStream: options.maxPending must be a positive integer',
+    );
+    await p.close();
   });
 });
