@@ -1,11 +1,12 @@
 import type Tinypool from 'tinypool';
 import { type Deadline, type StartChannel, startDeadline } from './deadline.js';
-import { ProcessorClosedError, TaskError, TaskTimeoutError } from './errors.js';
+import { crashError, deliverChunk } from './delivery.js';
+import { ProcessorClosedError, TaskTimeoutError } from './errors.js';
 import type { Chunk, Job, JobOwner } from './job.js';
 import type { LaneSnapshot, PoolMetrics } from './metrics.js';
 import type { WorkerMode } from './options.js';
 import { createPool, limitPool, type PoolConfig, THREAD_PIPELINE, watchThreadExits } from './pool.js';
-import { type ChunkRequest, type ChunkResponse, ITEM_TIMEOUT_CODE } from './protocol.js';
+import type { ChunkRequest, ChunkResponse } from './protocol.js';
 import type { Scheduler } from './scheduler.js';
 import { Utilization } from './utilization.js';
 
@@ -287,37 +288,8 @@ export class Lane implements JobOwner, Scheduler {
   }
 
   #deliver(job: Job, chunk: Chunk, response: ChunkResponse): void {
-    const count = chunk.items.length;
-    const errors = response.e;
-    const counts = job.metrics.counts;
-    let failed = 0;
-    if (errors === null) {
-      for (let i = 0; i < count; i++) job.onValue(chunk.start + i, response.v[i]);
-    } else {
-      for (let i = 0; i < count; i++) {
-        const info = errors[i];
-        const index = chunk.start + i;
-        if (info === null || info === undefined) job.onValue(index, response.v[i]);
-        else if (info.code === ITEM_TIMEOUT_CODE) {
-          failed++;
-          counts.timeout++;
-          job.onError(index, new TaskTimeoutError(job.task.name, index, job.timeoutMillis));
-        } else {
-          failed++;
-          counts.error++;
-          job.onError(index, new TaskError(job.task.name, index, info));
-        }
-      }
-    }
-    counts.ok += count - failed;
     this.#limits.set(response.id, response.k);
-    if (response.a === 1) job.sawAsync = true;
-    const perItem = response.d / count;
-    // chunk sizing follows the wall time per item: with items overlapping it is below the task time
-    job.estimator.update(response.w / count);
-    const wait = Math.max(0, (response.s - chunk.enqueuedAt) / 1000);
-    this.#metrics.recordDispatch(job.metrics, perItem, wait, failed > 0 ? 'error' : 'ok');
-    job.afterChunk();
+    deliverChunk(job, chunk, response, this.#metrics);
   }
 
   #failed(job: Job, chunk: Chunk, error: unknown, timedOut: boolean, innocent: boolean): void {
@@ -350,23 +322,7 @@ export class Lane implements JobOwner, Scheduler {
       job.onError(chunk.start, new TaskTimeoutError(job.task.name, chunk.start, job.timeoutMillis));
     } else {
       counts.error++;
-      const info =
-        error instanceof Error
-          ? {
-              name: error.name,
-              message: error.message,
-              ...(error.stack === undefined ? {} : { stack: error.stack }),
-            }
-          : { name: 'Error', message: String(error) };
-      job.onError(
-        chunk.start,
-        new TaskError(
-          job.task.name,
-          chunk.start,
-          info,
-          `task "${job.task.name}" failed on item ${chunk.start}: its worker crashed (${info.message})`,
-        ),
-      );
+      job.onError(chunk.start, crashError(job.task.name, chunk.start, error));
     }
     job.afterChunk();
   }

@@ -14,6 +14,7 @@ import {
 } from './options.js';
 import { resolveWorkerFile } from './pool.js';
 import type { Scheduler } from './scheduler.js';
+import { aggregateStats } from './stats.js';
 import { runStream, StreamJob } from './stream.js';
 import type { AsyncTaskFunction, TaskDefinition } from './task.js';
 import type { MapOptions, PoolScaler, ProcessorStats, Settled, StreamOptions } from './types.js';
@@ -202,46 +203,7 @@ export class ParallelProcessor implements PoolScaler {
   }
 
   stats(): ProcessorStats {
-    let workers = 0;
-    let busy = 0;
-    let queueSize = 0;
-    let utilization = 0;
-    let inFlight = 0;
-    const concurrency: Partial<Record<ProcessorMode, number>> = {};
-    for (const lane of this.#lanes.values()) {
-      const snapshot = lane.snapshot();
-      queueSize += snapshot.queued;
-      inFlight += snapshot.inFlight;
-      concurrency[lane.mode] = snapshot.concurrency;
-      if (lane.mode === 'async') continue; // items, not workers
-      workers += snapshot.workers;
-      busy += snapshot.busy;
-      utilization = Math.max(utilization, snapshot.utilization);
-    }
-    let completed = 0;
-    let failed = 0;
-    let cancelled = 0;
-    for (const counts of this.#metrics.allCounts()) {
-      completed += counts.ok;
-      failed += counts.error + counts.timeout;
-      cancelled += counts.cancelled;
-    }
-    return {
-      name: this.options.name,
-      size: this.#size,
-      minWorkers: this.options.minWorkers,
-      maxWorkers: this.options.maxWorkers,
-      workers,
-      busy,
-      idle: Math.max(0, workers - busy),
-      queueSize,
-      completed,
-      failed,
-      cancelled,
-      utilization,
-      inFlight,
-      concurrency,
-    };
+    return aggregateStats(this.options, this.#size, [...this.#lanes.values()], this.#metrics.allCounts());
   }
 
   /** Thread ids (thread mode) or pids (process mode) of the live workers. */
