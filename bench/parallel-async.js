@@ -83,6 +83,7 @@ console.log(`node ${process.version}, ${CORES} cores/workers, burn(${n2ms}) ≈ 
 const waits = Array.from({ length: ITEMS }, () => WAIT_MILLIS);
 const mixed = Array.from({ length: ITEMS }, () => ({ waitMillis: WAIT_MILLIS, burn: n2ms }));
 const heavy = Array.from({ length: 200 }, () => n10ms);
+const cpuParts = Array.from({ length: ITEMS }, () => n2ms);
 const sleepFn = (ms) => sleep(ms).then(() => ms);
 
 const processor = new ParallelProcessor({ name: 'bench-async', maxWorkers: CORES, minWorkers: CORES });
@@ -116,6 +117,8 @@ const c = await rounds(`(c) ${ITEMS} × (${WAIT_MILLIS} ms wait + 2 ms CPU)`, {
     processor.asyncMap(mixedTask, mixed, { concurrency: LIMIT }),
   [`piscina, concurrentTasksPerWorker ${PISCINA_PER_WORKER}`]: () =>
     Promise.all(mixed.map((item) => piscina.run(item, { name: 'waitThenBurn' }))),
+  // reference, not a contender: the same CPU with no waits, i.e. what the cores give us right now
+  'reference: the 2 ms CPU parts alone through the pool': () => processor.map(cpuTask, cpuParts),
 });
 const d = await rounds('(d) 200 × 10 ms CPU-bound', {
   "map, concurrency 'auto'": () => processor.map(cpuTask, heavy),
@@ -129,6 +132,7 @@ const inFlightLimit = CORES * processor.options.maxConcurrency;
 const bound = Math.max(cpuMillis / CORES, (ITEMS * WAIT_MILLIS) / inFlightLimit);
 const loop = a[`concurrency-limited Promise.all loop (${LIMIT})`];
 const cOurs = c["map, mode 'thread', concurrency 'auto'"];
+const cpuFloor = c['reference: the 2 ms CPU parts alone through the pool'];
 console.log('\nsummary (ratio, target)');
 console.log(
   `  (a) asyncMap / limited Promise.all:            ${ratio(a[`asyncMap, concurrency ${LIMIT}`], loop)}×  (target ≤ 1.10)`,
@@ -141,6 +145,9 @@ console.log(
 );
 console.log(
   `  (c) ours / bound ${fmt(bound)}:                       ${ratio(cOurs, bound)}×  (target ≤ 1.3); asyncMap / ours ${ratio(c[`asyncMap on the main thread, concurrency ${LIMIT}`], cOurs)}×, piscina / ours ${ratio(c[`piscina, concurrentTasksPerWorker ${PISCINA_PER_WORKER}`], cOurs)}× (target: both ≥ 1)`,
+);
+console.log(
+  `  (c) ours / the CPU parts alone (measured floor): ${ratio(cOurs, cpuFloor)}×  (the bound above assumes ${CORES} idle cores)`,
 );
 console.log(
   `  (d) 'auto' / concurrency 1, CPU-bound:          ${ratio(d["map, concurrency 'auto'"], d['map, concurrency 1 (before this change)'])}×  (target ≤ 1.05; items at once per worker after it: ${concurrencyAfterCpu})`,
