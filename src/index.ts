@@ -37,35 +37,14 @@ export {
   COUNT_BUCKETS,
   DURATION_SECONDS_BUCKETS,
   FAST_SECONDS_BUCKETS,
-} from './instrumentation/buckets.js';
-export { DEFAULT_SDK_OPTIONS } from './instrumentation/config.js';
-export type { CurrentMetrics } from './instrumentation/current-metrics.js';
-export { ConfigError, PortInUseError } from './instrumentation/errors.js';
+} from './core/buckets.js';
+export { ConfigError } from './core/errors.js';
 export type {
   HostMetricsHandle,
   HostMetricsOptions as StartHostMetricsOptions,
   HostMetricViewsOptions,
 } from './instrumentation/host.js';
 export { hostMetricViews, startHostMetrics } from './instrumentation/host.js';
-export type { MonitorStartOptions } from './instrumentation/monitor.js';
-export { PerformanceMonitor } from './instrumentation/monitor.js';
-export type {
-  HostMetricsOptions,
-  MonitorOptions,
-  OtlpOptions,
-  PerformanceSdkOptions,
-  PrometheusOptions,
-  ResolvedSdkConfig,
-  RuntimeMetricsOptions,
-} from './instrumentation/options.js';
-export type { Preset, PresetName } from './instrumentation/presets.js';
-export { PRESETS } from './instrumentation/presets.js';
-export type { PerformanceMetricsComponents, PerformanceSdk } from './instrumentation/sdk.js';
-export {
-  attachPerformanceSdk,
-  createPerformanceMetricsComponents,
-  startPerformanceSdk,
-} from './instrumentation/sdk.js';
 export type { EndTimer, TaskOutcome } from './instrumentation/tasks.js';
 export { registerQueue, startTimer, trackTask } from './instrumentation/tasks.js';
 // Memory manager (src/memory)
@@ -119,3 +98,25 @@ export {
   TaskError,
   TaskTimeoutError,
 } from './parallel/index.js';
+export { DEFAULT_SDK_OPTIONS } from './sdk/config.js';
+export type { CurrentMetrics } from './sdk/current-metrics.js';
+export { PortInUseError } from './sdk/errors.js';
+export type { MonitorStartOptions } from './sdk/monitor.js';
+export { PerformanceMonitor } from './sdk/monitor.js';
+export type {
+  HostMetricsOptions,
+  MonitorOptions,
+  OtlpOptions,
+  PerformanceSdkOptions,
+  PrometheusOptions,
+  ResolvedSdkConfig,
+  RuntimeMetricsOptions,
+} from './sdk/options.js';
+export type { Preset, PresetName } from './sdk/presets.js';
+export { PRESETS } from './sdk/presets.js';
+export type { PerformanceMetricsComponents, PerformanceSdk } from './sdk/start.js';
+export {
+  attachPerformanceSdk,
+  createPerformanceMetricsComponents,
+  startPerformanceSdk,
+} from './sdk/start.js';

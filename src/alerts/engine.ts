@@ -1,5 +1,5 @@
 import { type MeterProvider, metrics } from '@opentelemetry/api';
-import { flattenMetrics, type MetricSnapshot } from '../instrumentation/query.js';
+import { flattenMetrics, type MetricSnapshot } from '../core/query.js';
 import { runActions } from './actions.js';
 import { type AlertsStatus, buildAlert, renderLabels } from './alert.js';
 import { DEFAULT_ALERT_RULES } from './defaults.js';

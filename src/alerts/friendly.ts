@@ -1,5 +1,5 @@
-import { aggregate, increase, type Where } from '../instrumentation/query.js';
-import { histogramQuantile, windowedHistogram } from '../instrumentation/query-histogram.js';
+import { aggregate, increase, type Where } from '../core/query.js';
+import { histogramQuantile, windowedHistogram } from '../core/query-histogram.js';
 import type { FriendlyMetric } from './types.js';
 import type { EvalContext } from './window.js';
 

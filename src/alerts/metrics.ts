@@ -6,7 +6,7 @@ import type {
   ObservableCallback,
   ObservableGauge,
 } from '@opentelemetry/api';
-import { FAST_SECONDS_BUCKETS } from '../instrumentation/buckets.js';
+import { FAST_SECONDS_BUCKETS } from '../core/buckets.js';
 import type { DeliveryOutcome } from './delivery.js';
 import type { AlertState, Severity } from './types.js';
 

@@ -1,5 +1,5 @@
-import { aggregate, increase, type Where } from '../instrumentation/query.js';
-import { histogramQuantile, windowedHistogram } from '../instrumentation/query-histogram.js';
+import { aggregate, increase, type Where } from '../core/query.js';
+import { histogramQuantile, windowedHistogram } from '../core/query-histogram.js';
 import { parseDuration } from './duration.js';
 import { AlertConfigError } from './errors.js';
 import { FRIENDLY_METRICS, isFriendlyMetric } from './friendly.js';

@@ -1,5 +1,5 @@
-import type { MetricSnapshot, Sample, Series } from '../instrumentation/query.js';
-import { samplesOf } from '../instrumentation/query.js';
+import type { MetricSnapshot, Sample, Series } from '../core/query.js';
+import { samplesOf } from '../core/query.js';
 
 /** Samples kept per range; the baseline is accurate to `rangeMillis / RESOLUTION`. */
 const RESOLUTION = 10;

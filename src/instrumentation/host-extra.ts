@@ -1,5 +1,5 @@
 import { type Attributes, type BatchObservableResult, diag, type MeterProvider } from '@opentelemetry/api';
-import { ReadingCache } from './host-cache.js';
+import { ReadingCache } from '../core/reading-cache.js';
 import {
   type CpuObservation,
   type CpuStat,

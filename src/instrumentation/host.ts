@@ -1,17 +1,17 @@
 import { type MeterProvider, metrics } from '@opentelemetry/api';
 import { HostMetrics } from '@opentelemetry/host-metrics';
 import { createAllowListAttributesProcessor, type ViewOptions } from '@opentelemetry/sdk-metrics';
-import { ConfigError } from './errors.js';
-import { CachingMeterAdapter } from './host-cache.js';
-import { HOST_METER, startExtraHostMetrics } from './host-extra.js';
-import { type ReadText, readTextSync } from './host-proc.js';
+import { ConfigError } from '../core/errors.js';
+import { CachingMeterAdapter } from '../core/reading-cache.js';
 import {
   describe,
   expectBoolean,
   expectObject,
   expectPositiveMillis,
   rejectUnknownKeys,
-} from './validate.js';
+} from '../core/validate.js';
+import { HOST_METER, startExtraHostMetrics } from './host-extra.js';
+import { type ReadText, readTextSync } from './host-proc.js';
 
 export { HOST_METER };
 

@@ -1,6 +1,6 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
-import { ReplayingMeterProvider } from './replay.js';
+import { ReplayingMeterProvider } from '../core/replaying-meter-provider.js';
 
 export interface RuntimeMetricsHandle {
   shutdown(): void;

@@ -6,7 +6,7 @@ import {
   metrics,
   type ObservableResult,
 } from '@opentelemetry/api';
-import { DURATION_SECONDS_BUCKETS } from './buckets.js';
+import { DURATION_SECONDS_BUCKETS } from '../core/buckets.js';
 
 export const TASK_METER_NAME = 'aiva-performance/tasks';
 

@@ -5,7 +5,7 @@ import type {
   Meter,
   MeterProvider,
 } from '@opentelemetry/api';
-import { BYTES_BUCKETS } from '../instrumentation/buckets.js';
+import { BYTES_BUCKETS } from '../core/buckets.js';
 import type { Books } from './books.js';
 import { MEMORY_KINDS } from './types.js';
 

@@ -7,7 +7,7 @@ import type {
   ObservableCounter,
   ObservableGauge,
 } from '@opentelemetry/api';
-import { COUNT_BUCKETS, DURATION_SECONDS_BUCKETS } from '../instrumentation/buckets.js';
+import { COUNT_BUCKETS, DURATION_SECONDS_BUCKETS } from '../core/buckets.js';
 import type { ProcessorMode } from './options.js';
 
 export const PARALLEL_METER_NAME = 'aiva-performance/parallel';

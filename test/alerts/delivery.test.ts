@@ -154,7 +154,7 @@ describe('notifiers inside the engine', () => {
     engine.addRule({ name: 'Q', metric: 'queue_size', threshold: 10 });
     await engine.evaluate();
     await vi.advanceTimersByTimeAsync(0);
-    const { flattenMetrics } = await import('../../src/instrumentation/query.js');
+    const { flattenMetrics } = await import('../../src/core/query.js');
     const snap = flattenMetrics(await reader.collect());
     expect(snap.select('aiva.alerts.notifications').map((s) => [s.attributes, s.value])).toEqual([
       [{ notifier: 'throws', outcome: 'failure' }, 1],

@@ -1,7 +1,7 @@
 import { MetricReader } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../src/alerts/types.js';
-import { flattenMetrics } from '../../src/instrumentation/query.js';
+import { flattenMetrics } from '../../src/core/query.js';
 import { GAUGES_DELTA, harness } from './helpers.js';
 
 beforeEach(() => {

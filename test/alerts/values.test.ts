@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateRuleValue, normalizeRule } from '../../src/alerts/rules.js';
 import type { AlertRuleInput } from '../../src/alerts/types.js';
 import { RangeMemory } from '../../src/alerts/window.js';
-import { flattenMetrics, MetricSnapshot, type Series } from '../../src/instrumentation/query.js';
+import { flattenMetrics, MetricSnapshot, type Series } from '../../src/core/query.js';
 import { testProvider } from './helpers.js';
 
 const compile = (input: Partial<AlertRuleInput>) =>

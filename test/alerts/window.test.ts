@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RangeMemory } from '../../src/alerts/window.js';
-import type { Series } from '../../src/instrumentation/query.js';
+import type { Series } from '../../src/core/query.js';
 
 const s = (value: number): Series => ({
   name: 'c',

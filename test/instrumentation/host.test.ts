@@ -1,6 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/instrumentation/errors.js';
+import { ConfigError } from '../../src/core/errors.js';
 import {
   DEFAULT_HOST_METRICS_OPTIONS,
   HOST_METER,

@@ -1,8 +1,8 @@
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { flattenMetrics, type MetricSnapshot } from '../../src/instrumentation/query.js';
-import { InProcessMetricReader } from '../../src/instrumentation/reader.js';
+import { flattenMetrics, type MetricSnapshot } from '../../src/core/query.js';
 import { registerQueue, TaskRecorder } from '../../src/instrumentation/tasks.js';
+import { InProcessMetricReader } from '../../src/sdk/in-process-reader.js';
 
 let reader: InProcessMetricReader;
 let provider: MeterProvider;

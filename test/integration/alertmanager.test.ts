@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertEngine } from '../../src/alerts/engine.js';
-import { flattenMetrics } from '../../src/instrumentation/query.js';
+import { flattenMetrics } from '../../src/core/query.js';
 import { fakeLogger, testProvider } from '../alerts/helpers.js';
 import { requireBinary } from '../helpers/binaries.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PerformanceSdk, startPerformanceSdk } from '../../src/instrumentation/sdk.js';
+import { type PerformanceSdk, startPerformanceSdk } from '../../src/sdk/start.js';
 import { requireBinary } from '../helpers/binaries.js';
 import { HOST_METRICS } from '../helpers/expected-metrics.js';
 import { type RunningPrometheus, startPrometheus } from '../helpers/prometheus.js';

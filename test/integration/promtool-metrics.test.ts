@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PerformanceSdk, startPerformanceSdk } from '../../src/instrumentation/sdk.js';
+import { type PerformanceSdk, startPerformanceSdk } from '../../src/sdk/start.js';
 import { requireBinary } from '../helpers/binaries.js';
 
 const promtool = requireBinary('promtool', 'prometheus');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReadingCache } from '../../src/instrumentation/host-cache.js';
+import { ReadingCache } from '../../src/core/reading-cache.js';
 
 describe('ReadingCache', () => {
   it('shares one reading among concurrent callers', async () => {

@@ -3,15 +3,15 @@ import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import type { AlertEngine } from '../alerts/engine.js';
 import type { ConfiguredAlert, SetAlertOptions } from '../alerts/facade.js';
 import type { AlertIntervals, AlertRule } from '../alerts/types.js';
+import { ConfigError } from '../core/errors.js';
+import { flattenMetrics } from '../core/query.js';
+import { expectObject, expectPositiveMillis, rejectUnknownKeys } from '../core/validate.js';
 import {
   type CurrentMetrics,
   computeCurrentMetrics,
   formatCurrentMetrics,
   type PreviousSamples,
 } from './current-metrics.js';
-import { ConfigError } from './errors.js';
-import { flattenMetrics } from './query.js';
-import { expectObject, expectPositiveMillis, rejectUnknownKeys } from './validate.js';
 
 /** The alert methods of the original monitor, provided by the alert engine when alerts are on. */
 export type MonitorAlertMethods = Pick<AlertEngine, 'setAlert' | 'configureAlerts' | 'setIntervals'>;

@@ -1,8 +1,8 @@
 import { metrics } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/instrumentation/errors.js';
-import { attachPerformanceSdk, createPerformanceMetricsComponents } from '../../src/instrumentation/sdk.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { attachPerformanceSdk, createPerformanceMetricsComponents } from '../../src/sdk/start.js';
 
 describe('with the OpenTelemetry NodeSDK', () => {
   it('serves /metrics and the monitor from readers and views handed to NodeSDK', async () => {

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from './errors.js';
-import type { ResolvedSdkConfig } from './options.js';
-import { PRESET_NAMES, PRESETS, type PresetName } from './presets.js';
+import { ConfigError } from '../core/errors.js';
 import {
   expectBoolean,
   expectInteger,
@@ -12,7 +10,9 @@ import {
   expectString,
   expectStringRecord,
   rejectUnknownKeys,
-} from './validate.js';
+} from '../core/validate.js';
+import type { ResolvedSdkConfig } from './options.js';
+import { PRESET_NAMES, PRESETS, type PresetName } from './presets.js';
 
 export const DEFAULT_SDK_OPTIONS = Object.freeze({
   preset: 'production' as PresetName,

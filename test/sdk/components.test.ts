@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/instrumentation/errors.js';
-import { type PerformanceSdk, startPerformanceSdk } from '../../src/instrumentation/sdk.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { ProcessorClosedError } from '../../src/parallel/index.js';
+import { type PerformanceSdk, startPerformanceSdk } from '../../src/sdk/start.js';
 import { freePort } from '../helpers/prometheus.js';
 
 const base = { hostMetrics: false, runtimeMetrics: false } as const;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SDK_OPTIONS, resolveConfig } from '../../src/instrumentation/config.js';
-import { ConfigError } from '../../src/instrumentation/errors.js';
-import { PRESETS } from '../../src/instrumentation/presets.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { DEFAULT_SDK_OPTIONS, resolveConfig } from '../../src/sdk/config.js';
+import { PRESETS } from '../../src/sdk/presets.js';
 
 const noEnv = {};
 

@@ -1,9 +1,9 @@
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../src/instrumentation/errors.js';
-import { PerformanceMonitor } from '../../src/instrumentation/monitor.js';
-import { InProcessMetricReader } from '../../src/instrumentation/reader.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { TaskRecorder } from '../../src/instrumentation/tasks.js';
+import { InProcessMetricReader } from '../../src/sdk/in-process-reader.js';
+import { PerformanceMonitor } from '../../src/sdk/monitor.js';
 
 const MB = 1024 * 1024;
 let provider: MeterProvider;

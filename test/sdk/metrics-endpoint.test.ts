@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PerformanceSdk, startPerformanceSdk } from '../../src/instrumentation/sdk.js';
+import { type PerformanceSdk, startPerformanceSdk } from '../../src/sdk/start.js';
 import {
   ALL_FOUNDATION_METRICS,
   metricNames,

@@ -1,5 +1,12 @@
-import { aggregate, increase, type MetricSnapshot, type Sample, samplesOf, type Where } from './query.js';
-import { histogramQuantile, windowedHistogram } from './query-histogram.js';
+import {
+  aggregate,
+  increase,
+  type MetricSnapshot,
+  type Sample,
+  samplesOf,
+  type Where,
+} from '../core/query.js';
+import { histogramQuantile, windowedHistogram } from '../core/query-histogram.js';
 
 const MB = 1024 * 1024;
 

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:net';
 import { metrics } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, PortInUseError } from '../../src/instrumentation/errors.js';
-import { type PerformanceSdk, startPerformanceSdk } from '../../src/instrumentation/sdk.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { PortInUseError } from '../../src/sdk/errors.js';
+import { type PerformanceSdk, startPerformanceSdk } from '../../src/sdk/start.js';
 
 const quiet = {
   hostMetrics: false,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startPerformanceSdk } from '../../src/instrumentation/sdk.js';
+import { startPerformanceSdk } from '../../src/sdk/start.js';
 
 interface Received {
   path: string | undefined;

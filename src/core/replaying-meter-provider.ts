@@ -9,7 +9,7 @@ import {
   type ObservableCallback,
   type ObservableResult,
 } from '@opentelemetry/api';
-import { ReadingCache } from './host-cache.js';
+import { ReadingCache } from './reading-cache.js';
 
 const EMPTY_READING = new Error('empty reading');
 

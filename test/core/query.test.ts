@@ -8,14 +8,14 @@ import {
   ratio,
   type Series,
   samplesOf,
-} from '../../src/instrumentation/query.js';
+} from '../../src/core/query.js';
 import {
   histogramDelta,
   histogramQuantile,
   mergeHistograms,
   windowedHistogram,
-} from '../../src/instrumentation/query-histogram.js';
-import { testProvider } from './helpers.js';
+} from '../../src/core/query-histogram.js';
+import { testProvider } from '../alerts/helpers.js';
 
 const h = (boundaries: number[], counts: number[]) => ({
   boundaries,

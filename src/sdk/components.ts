@@ -1,15 +1,15 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import { AlertEngine } from '../alerts/engine.js';
 import type { AlertActionTargets, AlertsOptions } from '../alerts/index.js';
+import { ConfigError } from '../core/errors.js';
+import { registerQueue } from '../instrumentation/tasks.js';
 import { type MemoryOptions, UnifiedMemoryManager } from '../memory/index.js';
 import { ParallelProcessor, ProcessorClosedError, type ProcessorOptions } from '../parallel/index.js';
 import { resolveProcessorOptions } from '../parallel/options.js';
-import { ConfigError } from './errors.js';
+import type { InProcessMetricReader } from './in-process-reader.js';
 import type { ResolvedSdkConfig } from './options.js';
-import type { InProcessMetricReader } from './reader.js';
 import type { MetricsServer } from './server.js';
 import { sendJson } from './server.js';
-import { registerQueue } from './tasks.js';
 
 /** The original module's components, wired to the SDK: memory manager, worker pool, alert engine. */
 export interface Components {

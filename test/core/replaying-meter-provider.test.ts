@@ -1,8 +1,8 @@
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flattenMetrics } from '../../src/instrumentation/query.js';
-import { InProcessMetricReader } from '../../src/instrumentation/reader.js';
-import { ReplayingMeterProvider } from '../../src/instrumentation/replay.js';
+import { flattenMetrics } from '../../src/core/query.js';
+import { ReplayingMeterProvider } from '../../src/core/replaying-meter-provider.js';
+import { InProcessMetricReader } from '../../src/sdk/in-process-reader.js';
 
 class SecondReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}

@@ -8,19 +8,24 @@ import {
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
 import type { AlertEngine } from '../alerts/engine.js';
+import { ConfigError } from '../core/errors.js';
+import { hostMetricViews, startHostMetrics } from '../instrumentation/host.js';
+import { startRuntimeMetrics } from '../instrumentation/runtime.js';
+import {
+  type EndTimer,
+  registerQueue,
+  type TaskRecorder,
+  taskRecorderFor,
+} from '../instrumentation/tasks.js';
 import type { UnifiedMemoryManager } from '../memory/index.js';
 import type { ParallelProcessor } from '../parallel/index.js';
 import { type Cleanup, startComponents } from './components.js';
 import { resolveConfig } from './config.js';
-import { ConfigError } from './errors.js';
-import { hostMetricViews, startHostMetrics } from './host.js';
+import { InProcessMetricReader } from './in-process-reader.js';
 import { PerformanceMonitor } from './monitor.js';
 import type { PerformanceSdkOptions, ResolvedSdkConfig } from './options.js';
-import { InProcessMetricReader } from './reader.js';
 import { buildResource } from './resource.js';
-import { startRuntimeMetrics } from './runtime.js';
 import { type MetricsServer, startMetricsServer } from './server.js';
-import { type EndTimer, registerQueue, type TaskRecorder, taskRecorderFor } from './tasks.js';
 
 export const SDK_METER_NAME = 'aiva-performance';
 
