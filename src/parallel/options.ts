@@ -13,8 +13,17 @@ import {
   v,
 } from '../core/options-schema.js';
 
-/** Where tasks run: worker threads, or child processes (tinypool's `child_process` runtime). */
-export type ProcessorMode = 'thread' | 'process';
+/**
+ * Where tasks run: worker threads, child processes (tinypool's `child_process` runtime), or `'async'`:
+ * on the calling thread, a bounded number of items in flight at once (for I/O-bound tasks).
+ */
+export type ProcessorMode = 'thread' | 'process' | 'async';
+
+/** The modes that run tasks in workers. */
+export type WorkerMode = Exclude<ProcessorMode, 'async'>;
+
+/** Items in flight at once: a fixed number, or `'auto'` (adapted to how much of an item's time is CPU). */
+export type Concurrency = number | 'auto';
 
 /** Options of {@link ParallelProcessor}. */
 export interface ProcessorOptions {
@@ -43,11 +52,30 @@ export interface ProcessorOptions {
    */
   workers?: number;
   /**
-   * Default mode of `map`, `run` and `mapStream`: `'thread'` (worker_threads) or `'process'` (child processes).
+   * Default mode of `map`, `run` and `mapStream`: `'thread'` (worker_threads), `'process'` (child
+   * processes) or `'async'` (the calling thread, `concurrency` items at once; see `asyncMap`).
    * @default 'thread'
    * @example new ParallelProcessor({ mode: 'process' })
    */
   mode?: ProcessorMode;
+  /**
+   * Items one worker runs at once (thread and process modes), so async tasks overlap their waits inside
+   * each worker; in `'async'` mode, items in flight per call on the calling thread. `'auto'`: each worker
+   * starts at 1 and raises the figure while its event loop sits mostly idle with items waiting (the
+   * items mostly wait on I/O), up to `maxConcurrency`, and drops back to what it really used once it is
+   * busy (CPU-bound items get one at a time per worker, as without this option). In `'async'` mode
+   * `'auto'` means `maxConcurrency`. Per call: `map(task, items, { concurrency })`.
+   * @default 'auto'
+   * @example new ParallelProcessor({ concurrency: 16 })
+   */
+  concurrency?: Concurrency;
+  /**
+   * Cap of `concurrency: 'auto'`, in items in flight per worker (and the `'async'` mode's
+   * `'auto'` figure).
+   * @default 64
+   * @example new ParallelProcessor({ maxConcurrency: 256 })
+   */
+  maxConcurrency?: number;
   /**
    * Items per dispatch: `'auto'` sizes chunks from the measured time per item (a few ms of work per
    * chunk, finer at the tail), a number fixes it.
@@ -89,6 +117,8 @@ export const DEFAULT_PROCESSOR_OPTIONS = Object.freeze({
   maxWorkers: availableParallelism(),
   minWorkers: 1,
   mode: 'thread' as ProcessorMode,
+  concurrency: 'auto' as Concurrency,
+  maxConcurrency: 64,
   chunkSize: 'auto' as 'auto' | number,
   maxQueue: Number.POSITIVE_INFINITY,
   taskTimeoutMillis: 0,
@@ -102,6 +132,8 @@ export interface ResolvedProcessorOptions {
   readonly minWorkers: number;
   readonly workers: number;
   readonly mode: ProcessorMode;
+  readonly concurrency: Concurrency;
+  readonly maxConcurrency: number;
   readonly chunkSize: 'auto' | number;
   readonly maxQueue: number;
   readonly taskTimeoutMillis: number;
@@ -110,7 +142,11 @@ export interface ResolvedProcessorOptions {
 
 const optional = v.optional;
 const isPositiveInteger = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) > 0;
-const MODE = oneOf(['thread', 'process']);
+const MODE = oneOf(['thread', 'process', 'async']);
+const CONCURRENCY = satisfies<Concurrency>(
+  (x) => x === 'auto' || isPositiveInteger(x),
+  "must be 'auto' or a positive integer (items in flight at once)",
+);
 const CHUNK_SIZE = satisfies<'auto' | number>(
   (x) => x === 'auto' || isPositiveInteger(x),
   "must be 'auto' or a positive integer",
@@ -124,6 +160,8 @@ export const PROCESSOR_OPTIONS_SCHEMA = options({
   minWorkers: optional(integer(0)),
   workers: optional(integer(1)),
   mode: optional(MODE),
+  concurrency: optional(CONCURRENCY),
+  maxConcurrency: optional(integer(1)),
   chunkSize: optional(CHUNK_SIZE),
   maxQueue: optional(
     satisfies<number>(
@@ -149,6 +187,11 @@ export type ProcessorOptionsMatchSchema = Assert<
 /** A per-call `mode`; `field` names the call (`ParallelProcessor.map: options.mode`). Throws ConfigError. */
 export function checkMode(value: unknown, field: string): ProcessorMode {
   return parseOptions(MODE, value, field);
+}
+
+/** A per-call or per-processor `concurrency`. Throws ConfigError. */
+export function checkConcurrency(value: unknown, field: string): Concurrency {
+  return parseOptions(CONCURRENCY, value, field);
 }
 
 export function checkChunkSize(value: unknown, field: string): 'auto' | number {
@@ -188,6 +231,8 @@ export function resolveProcessorOptions(
     minWorkers,
     workers,
     mode: options.mode ?? d.mode,
+    concurrency: options.concurrency ?? d.concurrency,
+    maxConcurrency: options.maxConcurrency ?? d.maxConcurrency,
     chunkSize: options.chunkSize ?? d.chunkSize,
     maxQueue: options.maxQueue ?? d.maxQueue,
     taskTimeoutMillis: options.taskTimeoutMillis ?? d.taskTimeoutMillis,
