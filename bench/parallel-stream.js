@@ -1,6 +1,6 @@
 // mapStream memory bound, against the build:
 //   npx tsc -p tsconfig.json && node --expose-gc bench/parallel-stream.js [items=10000000]
-// Streams N trivial items from an async generator through processor.mapStream (concurrency 1024) and samples
+// Streams N trivial items from an async generator through processor.mapStream (maxPending 1024) and samples
 // the heap; beside it, processor.map over a materialized array of N/10 items, the obvious alternative,
 // whose memory grows with N.
 import { performance } from 'node:perf_hooks';
@@ -24,7 +24,7 @@ let peak = base;
 let count = 0;
 let checksum = 0;
 const t = performance.now();
-for await (const value of processor.mapStream(trivial, source(N), { concurrency: 1024 })) {
+for await (const value of processor.mapStream(trivial, source(N), { maxPending: 1024 })) {
   checksum += value;
   if (++count % 500_000 === 0) {
     global.gc?.(); // live memory, not garbage waiting for a collection

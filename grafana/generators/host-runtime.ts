@@ -1,5 +1,5 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { ATTRIBUTE as A, INSTRUMENT as I, series } from '../../src/core/instrument-names.js';
+import { ATTR as A, METRIC as I, series } from '../../src/core/metric-names.js';
 import { board } from './board.js';
 import { RATE, sel } from './layout.js';
 import { timeSeries } from './panels.js';
@@ -16,7 +16,7 @@ export function hostRuntimeDashboard(): dashboard.Dashboard {
   const diskDirection = label(A.diskDirection);
   const netDevice = label(A.networkDevice);
   const netDirection = label(A.networkDirection);
-  const usedBytes = `sum ${BY} (${sel(series.gauge(I.systemMemoryLimit))}) - sum ${BY} (${sel(series.gauge(I.systemMemoryLinuxAvailable))})`;
+  const usedBytes = `sum ${BY} (${sel(series.gauge(I.memoryLimit))}) - sum ${BY} (${sel(series.gauge(I.memoryAvailable))})`;
   return board({
     uid: 'aiva-host-runtime',
     title: 'aiva / Host & runtime',
@@ -32,7 +32,7 @@ export function hostRuntimeDashboard(): dashboard.Dashboard {
             unit: 'percentunit',
             targets: [
               {
-                expr: `avg ${by(cpuState)} (${sel(series.gauge(I.systemCpuUtilization), `${cpuState}!="idle"`)})`,
+                expr: `avg ${by(cpuState)} (${sel(series.gauge(I.cpuUtilization), `${cpuState}!="idle"`)})`,
                 legend: `{{${cpuState}}}`,
               },
             ],
@@ -48,10 +48,10 @@ export function hostRuntimeDashboard(): dashboard.Dashboard {
           description: 'Load average over 1, 5 and 15 minutes beside the number of logical CPUs.',
           unit: 'short',
           targets: [
-            { expr: `max ${BY} (${sel(series.gauge(I.systemCpuLoadAverage1m))})`, legend: '1m {{instance}}' },
-            { expr: `max ${BY} (${sel(series.gauge(I.systemCpuLoadAverage5m))})`, legend: '5m {{instance}}' },
+            { expr: `max ${BY} (${sel(series.gauge(I.loadAverage1m))})`, legend: '1m {{instance}}' },
+            { expr: `max ${BY} (${sel(series.gauge(I.loadAverage5m))})`, legend: '5m {{instance}}' },
             {
-              expr: `max ${BY} (${sel(series.gauge(I.systemCpuLoadAverage15m))})`,
+              expr: `max ${BY} (${sel(series.gauge(I.loadAverage15m))})`,
               legend: '15m {{instance}}',
             },
             {
@@ -73,16 +73,16 @@ export function hostRuntimeDashboard(): dashboard.Dashboard {
           targets: [
             { expr: usedBytes, legend: 'used {{instance}}' },
             {
-              expr: `sum ${BY} (${sel(series.gauge(I.systemMemoryUsage), `${label(A.memoryState)}="used"`)}) - (${usedBytes})`,
+              expr: `sum ${BY} (${sel(series.gauge(I.memoryUsage), `${label(A.memoryState)}="used"`)}) - (${usedBytes})`,
               legend: 'cache and buffers {{instance}}',
             },
             {
-              expr: `sum ${BY} (${sel(series.gauge(I.systemMemoryLinuxAvailable))})`,
+              expr: `sum ${BY} (${sel(series.gauge(I.memoryAvailable))})`,
               legend: 'available {{instance}}',
             },
-            { expr: `sum ${BY} (${sel(series.gauge(I.systemMemoryLimit))})`, legend: 'total {{instance}}' },
+            { expr: `sum ${BY} (${sel(series.gauge(I.memoryLimit))})`, legend: 'total {{instance}}' },
             {
-              expr: `sum ${BY} (${sel(series.gauge(I.systemPagingUsage), `${label(A.pagingState)}="used"`)})`,
+              expr: `sum ${BY} (${sel(series.gauge(I.pagingUsage), `${label(A.pagingState)}="used"`)})`,
               legend: 'swap used {{instance}}',
             },
           ],
@@ -98,7 +98,7 @@ export function hostRuntimeDashboard(): dashboard.Dashboard {
           unit: 'Bps',
           targets: [
             {
-              expr: `sum ${by(device, diskDirection)} (${rate(I.systemDiskIo)})`,
+              expr: `sum ${by(device, diskDirection)} (${rate(I.diskIo)})`,
               legend: `{{${device}}} {{${diskDirection}}}`,
             },
           ],
@@ -113,7 +113,7 @@ export function hostRuntimeDashboard(): dashboard.Dashboard {
           unit: 'iops',
           targets: [
             {
-              expr: `sum ${by(device, diskDirection)} (${rate(I.systemDiskOperations)})`,
+              expr: `sum ${by(device, diskDirection)} (${rate(I.diskOperations)})`,
               legend: `{{${device}}} {{${diskDirection}}}`,
             },
           ],
@@ -128,7 +128,7 @@ export function hostRuntimeDashboard(): dashboard.Dashboard {
           unit: 'Bps',
           targets: [
             {
-              expr: `sum ${by(netDevice, netDirection)} (${rate(I.systemNetworkIo)})`,
+              expr: `sum ${by(netDevice, netDirection)} (${rate(I.networkIo)})`,
               legend: `{{${netDevice}}} {{${netDirection}}}`,
             },
           ],
@@ -143,11 +143,11 @@ export function hostRuntimeDashboard(): dashboard.Dashboard {
           unit: 'pps',
           targets: [
             {
-              expr: `sum ${by(netDevice, netDirection)} (${rate(I.systemNetworkErrors)})`,
+              expr: `sum ${by(netDevice, netDirection)} (${rate(I.networkErrors)})`,
               legend: `errors {{${netDevice}}} {{${netDirection}}}`,
             },
             {
-              expr: `sum ${by(netDevice, netDirection)} (${rate(I.systemNetworkDropped)})`,
+              expr: `sum ${by(netDevice, netDirection)} (${rate(I.networkDropped)})`,
               legend: `dropped {{${netDevice}}} {{${netDirection}}}`,
             },
           ],

@@ -1,5 +1,5 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { ATTRIBUTE as A, INSTRUMENT as I, series } from '../../src/core/instrument-names.js';
+import { ATTR as A, METRIC as I, series } from '../../src/core/metric-names.js';
 import { board } from './board.js';
 import { labelVariable, RATE, sel } from './layout.js';
 import { heatmapPanel, stateTimeline, tablePanel, timeSeries } from './panels.js';
@@ -11,8 +11,8 @@ const rate = (counter: string, ...matchers: string[]) =>
 
 /** The budgeted memory manager: usage against its limit, allocation traffic, evictions, leaks. */
 export function memoryDashboard(): dashboard.Dashboard {
-  const KIND = label(A.memoryKind);
-  const POOL = label(A.memoryPool);
+  const KIND = label(A.memoryManagerKind);
+  const POOL = label(A.memoryManagerPool);
   const kindScope = `${KIND}=~"$kind"`;
   return board({
     uid: 'aiva-memory',
@@ -23,7 +23,7 @@ export function memoryDashboard(): dashboard.Dashboard {
       labelVariable(
         'kind',
         'Kind',
-        `label_values(${series.gauge(I.memoryUsed)}{job=~"$job",instance=~"$instance"}, ${KIND})`,
+        `label_values(${series.gauge(I.memoryManagerUsed)}{job=~"$job",instance=~"$instance"}, ${KIND})`,
         'Kind of managed memory (vector, model, cache, scratch).',
       ),
     ],
@@ -37,10 +37,13 @@ export function memoryDashboard(): dashboard.Dashboard {
             unit: 'bytes',
             targets: [
               {
-                expr: `sum ${by(KIND)} (${sel(series.gauge(I.memoryUsed), kindScope)})`,
+                expr: `sum ${by(KIND)} (${sel(series.gauge(I.memoryManagerUsed), kindScope)})`,
                 legend: `{{${KIND}}}`,
               },
-              { expr: `sum ${by(POOL)} (${sel(series.gauge(I.memoryLimit))})`, legend: 'limit {{pool}}' },
+              {
+                expr: `sum ${by(POOL)} (${sel(series.gauge(I.memoryManagerLimit))})`,
+                legend: 'limit {{pool}}',
+              },
             ],
           },
           { min: 0 },
@@ -54,7 +57,10 @@ export function memoryDashboard(): dashboard.Dashboard {
           description: 'Used share of the budget; the manager starts cleaning up above its gcThreshold.',
           unit: 'percentunit',
           targets: [
-            { expr: `max ${by(POOL)} (${sel(series.gauge(I.memoryUtilization))})`, legend: `{{${POOL}}}` },
+            {
+              expr: `max ${by(POOL)} (${sel(series.gauge(I.memoryManagerUtilization))})`,
+              legend: `{{${POOL}}}`,
+            },
           ],
         }).max(1),
         12,
@@ -68,11 +74,11 @@ export function memoryDashboard(): dashboard.Dashboard {
           unit: 'ops',
           targets: [
             {
-              expr: `sum ${by(KIND, label(A.memoryOutcome))} (${rate(I.memoryAllocations, kindScope)})`,
-              legend: `{{${KIND}}} {{${label(A.memoryOutcome)}}}`,
+              expr: `sum ${by(KIND, label(A.memoryManagerOutcome))} (${rate(I.memoryManagerAllocations, kindScope)})`,
+              legend: `{{${KIND}}} {{${label(A.memoryManagerOutcome)}}}`,
             },
             {
-              expr: `sum ${by(KIND)} (${rate(I.memoryReleases, kindScope)})`,
+              expr: `sum ${by(KIND)} (${rate(I.memoryManagerReleases, kindScope)})`,
               legend: `{{${KIND}}} released`,
             },
           ],
@@ -87,7 +93,7 @@ export function memoryDashboard(): dashboard.Dashboard {
           unit: 'ops',
           targets: [
             {
-              expr: `sum ${by(KIND)} (${rate(I.memoryAllocations, kindScope, `${label(A.memoryOutcome)}="rejected"`)})`,
+              expr: `sum ${by(KIND)} (${rate(I.memoryManagerAllocations, kindScope, `${label(A.memoryManagerOutcome)}="rejected"`)})`,
               legend: `{{${KIND}}}`,
             },
           ],
@@ -102,7 +108,7 @@ export function memoryDashboard(): dashboard.Dashboard {
           unit: 'bytes',
           targets: [
             {
-              expr: `sum by (le) (rate(${sel(series.bucket(I.memoryAllocationSize), kindScope)}[${RATE}]))`,
+              expr: `sum by (le) (rate(${sel(series.bucket(I.memoryManagerAllocationSize), kindScope)}[${RATE}]))`,
               legend: '{{le}}',
             },
           ],
@@ -116,7 +122,7 @@ export function memoryDashboard(): dashboard.Dashboard {
           description: 'Cache entries evicted per second to stay within the budget.',
           unit: 'ops',
           targets: [
-            { expr: `sum ${by(KIND)} (${rate(I.memoryEvictions, kindScope)})`, legend: `{{${KIND}}}` },
+            { expr: `sum ${by(KIND)} (${rate(I.memoryManagerEvictions, kindScope)})`, legend: `{{${KIND}}}` },
           ],
         }),
         6,
@@ -128,7 +134,10 @@ export function memoryDashboard(): dashboard.Dashboard {
           description: 'Released buffers kept in the size-class pool for reuse.',
           unit: 'bytes',
           targets: [
-            { expr: `sum ${by(POOL)} (${sel(series.gauge(I.memoryPoolFree))})`, legend: `{{${POOL}}}` },
+            {
+              expr: `sum ${by(POOL)} (${sel(series.gauge(I.memoryManagerPoolFree))})`,
+              legend: `{{${POOL}}}`,
+            },
           ],
         }),
         6,
@@ -141,7 +150,7 @@ export function memoryDashboard(): dashboard.Dashboard {
           unit: 'bytes',
           targets: [
             {
-              expr: `sum ${by(KIND)} (${sel(series.gauge(I.memoryCompressionSaved), kindScope)})`,
+              expr: `sum ${by(KIND)} (${sel(series.gauge(I.memoryManagerCompressionSaved), kindScope)})`,
               legend: `{{${KIND}}}`,
             },
           ],
@@ -155,7 +164,10 @@ export function memoryDashboard(): dashboard.Dashboard {
           description: 'Live allocations older than the leak-detection age.',
           unit: 'short',
           targets: [
-            { expr: `sum ${by(POOL)} (${sel(series.gauge(I.memoryLeaksSuspected))})`, legend: `{{${POOL}}}` },
+            {
+              expr: `sum ${by(POOL)} (${sel(series.gauge(I.memoryManagerLeaksSuspected))})`,
+              legend: `{{${POOL}}}`,
+            },
           ],
         }),
         6,

@@ -1,5 +1,5 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { INSTRUMENT, prometheusName } from '../../src/core/instrument-names.js';
+import { METRIC as INSTRUMENT, promName as prometheusName } from '../../src/core/metric-names.js';
 
 /**
  * "Which dashboard charts this metric": for every instrument, the dashboards whose queries read

@@ -1,19 +1,18 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { DEFAULT_ALERT_RULES } from '../../src/alerts/defaults.js';
-import { FRIENDLY_METRICS } from '../../src/alerts/friendly.js';
-import type { FriendlyMetric } from '../../src/alerts/types.js';
-import { ATTRIBUTE as A, INSTRUMENT as I, series } from '../../src/core/instrument-names.js';
+import { DERIVED_METRICS, type DerivedMetricName } from '../../src/core/derived-metrics.js';
+import { ATTR as A, METRIC as I, series } from '../../src/core/metric-names.js';
 import { board } from './board.js';
-import { RATE, sel } from './layout.js';
+import { RATE, SCOPE, sel } from './layout.js';
 import { levels, statPanel, tablePanel, timeSeries, timeSeriesWithLevels } from './panels.js';
 import { BY, firingAlerts, label, OUTCOME, TASK, taskQuantile, taskThroughput } from './queries.js';
-import { scoped } from './scope.js';
 
 /** A friendly metric's PromQL from the one table the alert rules and the rule export use. */
-export const friendly = (metric: FriendlyMetric): string => scoped(FRIENDLY_METRICS[metric].promql(RATE));
+export const friendly = (metric: DerivedMetricName): string =>
+  DERIVED_METRICS[metric].promql({ matchers: SCOPE, range: RATE });
 
 /** The warning/critical levels of the default rule on `metric`, never retyped. */
-export function defaultLevels(metric: FriendlyMetric): { warning: number; critical: number } {
+export function defaultLevels(metric: DerivedMetricName): { warning: number; critical: number } {
   const rule = DEFAULT_ALERT_RULES.find((r) => r.metric === metric);
   const threshold = rule?.threshold;
   if (!threshold || typeof threshold !== 'object') throw new Error(`no leveled default rule on ${metric}`);
@@ -23,7 +22,7 @@ export function defaultLevels(metric: FriendlyMetric): { warning: number; critic
   return { warning, critical };
 }
 
-const thresholdsOf = (metric: FriendlyMetric) => {
+const thresholdsOf = (metric: DerivedMetricName) => {
   const { warning, critical } = defaultLevels(metric);
   return levels(warning, critical);
 };
@@ -57,7 +56,7 @@ export function overviewDashboard(): dashboard.Dashboard {
           unit: 'short',
           targets: [
             {
-              expr: `max ${BY} (${sel(series.gauge(I.systemCpuLoadAverage1m))}) / max ${BY} (${sel(series.gauge(I.hostCpuLogical))})`,
+              expr: `max ${BY} (${sel(series.gauge(I.loadAverage1m))}) / max ${BY} (${sel(series.gauge(I.hostCpuLogical))})`,
               legend: '{{instance}}',
             },
           ],
@@ -182,11 +181,12 @@ export function overviewDashboard(): dashboard.Dashboard {
       add.panel(
         timeSeries({
           title: 'Error rate by task',
-          description: 'Share of each task’s completions that failed (error or timeout).',
+          description:
+            'Share of each task’s completions that ended in error (as error_rate counts; timeouts show in throughput by outcome).',
           unit: 'percentunit',
           targets: [
             {
-              expr: `sum by (job, instance, ${TASK}) (rate(${sel(series.count(I.taskDuration), `${OUTCOME}=~"error|timeout"`)}[${RATE}])) / sum by (job, instance, ${TASK}) (rate(${sel(series.count(I.taskDuration))}[${RATE}]))`,
+              expr: `sum by (job, instance, ${TASK}) (rate(${sel(series.count(I.taskDuration), `${OUTCOME}="error"`)}[${RATE}])) / sum by (job, instance, ${TASK}) (rate(${sel(series.count(I.taskDuration))}[${RATE}]))`,
               legend: `{{${TASK}}}`,
             },
           ],

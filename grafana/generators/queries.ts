@@ -1,4 +1,4 @@
-import { ATTRIBUTE as A, INSTRUMENT as I, prometheusName, series } from '../../src/core/instrument-names.js';
+import { ATTR as A, METRIC as I, promName as prometheusName, series } from '../../src/core/metric-names.js';
 import { RATE, sel } from './layout.js';
 
 /**
@@ -13,10 +13,6 @@ export const OUTCOME = label(A.taskOutcome);
 
 /** Completed tasks per second (every outcome), from the duration histogram's count. */
 export const taskThroughput = (by = BY) => `sum ${by} (rate(${sel(series.count(I.taskDuration))}[${RATE}]))`;
-
-/** Failed share of completed tasks (error + timeout; cancelled is the caller's choice, not a fault). */
-export const taskErrorRatio = (by = BY) =>
-  `sum ${by} (rate(${sel(series.count(I.taskDuration), `${OUTCOME}=~"error|timeout"`)}[${RATE}])) / sum ${by} (rate(${sel(series.count(I.taskDuration))}[${RATE}]))`;
 
 /** Task duration quantile from the classic buckets, per process or per `by`. */
 export const taskQuantile = (q: number, by = BY) =>

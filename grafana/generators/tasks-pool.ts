@@ -1,5 +1,5 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { ATTRIBUTE as A, INSTRUMENT as I, series } from '../../src/core/instrument-names.js';
+import { ATTR as A, METRIC as I, series } from '../../src/core/metric-names.js';
 import { board } from './board.js';
 import { labelVariable, RATE, sel } from './layout.js';
 import { heatmapPanel, timeSeries } from './panels.js';
@@ -49,11 +49,12 @@ export function tasksPoolDashboard(): dashboard.Dashboard {
       add.panel(
         timeSeries({
           title: 'Error rate by task',
-          description: 'Share of each task’s completions that ended in error or timeout.',
+          description:
+            'Share of each task’s completions that ended in error (as error_rate counts; timeouts show in throughput by outcome).',
           unit: 'percentunit',
           targets: [
             {
-              expr: `sum ${by(TASK)} (${count(`${OUTCOME}=~"error|timeout"`)}) / sum ${by(TASK)} (${count()})`,
+              expr: `sum ${by(TASK)} (${count(`${OUTCOME}="error"`)}) / sum ${by(TASK)} (${count()})`,
               legend: `{{${TASK}}}`,
             },
           ],
@@ -233,6 +234,41 @@ export function tasksPoolDashboard(): dashboard.Dashboard {
           ],
         }),
         8,
+        8,
+      );
+      add.panel(
+        timeSeries({
+          title: 'Items in flight and concurrency',
+          description:
+            "Items running now, and items at once per worker (concurrency: 'auto' raises it while items wait on I/O).",
+          unit: 'short',
+          targets: [
+            {
+              expr: `sum ${by(POOL, MODE)} (${sel(series.gauge(I.poolInFlight), poolScope)})`,
+              legend: `in flight {{${POOL}}} {{${MODE}}}`,
+            },
+            {
+              expr: `max ${by(POOL, MODE)} (${sel(series.gauge(I.poolConcurrency), poolScope)})`,
+              legend: `per worker {{${POOL}}} {{${MODE}}}`,
+            },
+          ],
+        }),
+        12,
+        8,
+      );
+      add.panel(
+        timeSeries({
+          title: 'Pool queue',
+          description: 'Items waiting for a worker in the pool, by mode.',
+          unit: 'short',
+          targets: [
+            {
+              expr: `sum ${by(POOL, MODE)} (${sel(series.gauge(I.poolQueueSize), poolScope)})`,
+              legend: `{{${POOL}}} {{${MODE}}}`,
+            },
+          ],
+        }),
+        12,
         8,
       );
     },

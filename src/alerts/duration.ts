@@ -19,7 +19,8 @@ export function parseDuration(value: Duration | undefined, field: string): numbe
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0)
       throw new AlertConfigError(
-        `${field} must be a non-negative number of milliseconds or a duration like '30s'`,
+        field,
+        `must be a non-negative number of milliseconds or a duration like '30s'`,
       );
     return value;
   }
@@ -33,9 +34,7 @@ export function parseDuration(value: Duration | undefined, field: string): numbe
       if (PART.lastIndex === value.length) return total;
     }
   }
-  throw new AlertConfigError(
-    `${field} must be a non-negative number of milliseconds or a duration like '30s'`,
-  );
+  throw new AlertConfigError(field, `must be a non-negative number of milliseconds or a duration like '30s'`);
 }
 
 /** Formats milliseconds as a Prometheus duration (`90000` → `'1m30s'`, `0` → `'0s'`). */

@@ -4,7 +4,7 @@ import { runActions } from './actions.js';
 import { type AlertsStatus, buildAlert, renderLabels } from './alert.js';
 import { DEFAULT_ALERT_RULES } from './defaults.js';
 import { Dispatcher } from './dispatch.js';
-import { AlertConfigError, AlertEngineClosedError, DuplicateAlertRuleError } from './errors.js';
+import { AlertEngineClosedError, DuplicateAlertRuleError } from './errors.js';
 import {
   type ConfiguredAlert,
   ruleFromSetAlert,
@@ -14,6 +14,7 @@ import {
 import { AlertMetrics } from './metrics.js';
 import { AlertmanagerNotifier, LogNotifier, WebhookNotifier } from './notifiers.js';
 import {
+  ALERT_ENGINE_OPTIONS_SCHEMA,
   type AlertEngineOptions,
   checkIntervals,
   type ResolvedAlertsOptions,
@@ -78,18 +79,7 @@ export class AlertEngine {
   private lastEvaluatedMs: number | undefined;
 
   constructor(options: AlertEngineOptions) {
-    if (typeof options !== 'object' || options === null)
-      throw new AlertConfigError('options must be an object');
-    if (typeof options.source?.collect !== 'function') {
-      throw new AlertConfigError('options.source must have a collect() method (a MetricReader)');
-    }
-    if (
-      options.serviceName !== undefined &&
-      (typeof options.serviceName !== 'string' || options.serviceName === '')
-    ) {
-      throw new AlertConfigError('options.serviceName must be a non-empty string');
-    }
-    this.options = resolveAlertsOptions(options);
+    this.options = resolveAlertsOptions(options, 'options', ALERT_ENGINE_OPTIONS_SCHEMA);
     this.intervals = { ...this.options.intervals };
     this.scheduler = new SeverityScheduler(this.intervals, (due) => this.tick(due));
     this.source = options.source;
@@ -108,11 +98,6 @@ export class AlertEngine {
     for (const [input, field] of inputs) this.add(normalizeRule(input, field));
 
     const notifiers = [...(options.notifiers ?? [])];
-    for (const n of notifiers) {
-      if (typeof n?.send !== 'function' || typeof n.name !== 'string') {
-        throw new AlertConfigError('options.notifiers entries must have a name and a send() method');
-      }
-    }
     if (this.options.log) notifiers.unshift(new LogNotifier(this.logger));
     if (options.alertmanager) notifiers.push(new AlertmanagerNotifier(options.alertmanager));
     if (options.webhook) notifiers.push(new WebhookNotifier(options.webhook));

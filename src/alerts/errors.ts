@@ -1,6 +1,11 @@
-/** A rule or an engine option is invalid; the message names the field. */
-export class AlertConfigError extends Error {
-  override readonly name = 'AlertConfigError';
+import { ConfigError } from '../core/errors.js';
+
+/**
+ * A rule or an engine option is invalid. A {@link ConfigError} (catch either): `field` is the full path
+ * (`options.rules[2].threshold`, `options.alerts.rules[2].threshold` when the SDK builds the engine).
+ */
+export class AlertConfigError extends ConfigError {
+  override readonly name: string = 'AlertConfigError';
 }
 
 /** A rule with the same name and severity is already registered. */

@@ -34,12 +34,12 @@ const toName = (metric: string, prefix = ''): string => {
 /** Rule for `setAlert`, named `alert_<metric>` (so a second call on the same metric replaces it). */
 export function ruleFromSetAlert(options: SetAlertOptions): AlertRuleInput {
   if (typeof options !== 'object' || options === null)
-    throw new AlertConfigError('setAlert options must be an object');
+    throw new AlertConfigError('setAlert options', 'must be an object');
   if (typeof options.metric !== 'string' || options.metric === '') {
-    throw new AlertConfigError('setAlert options.metric must be a non-empty string');
+    throw new AlertConfigError('setAlert options.metric', 'must be a non-empty string');
   }
   if (options.callback !== undefined && typeof options.callback !== 'function') {
-    throw new AlertConfigError('setAlert options.callback must be a function');
+    throw new AlertConfigError('setAlert options.callback', 'must be a function');
   }
   return {
     name: toName(options.metric, 'alert_'),
@@ -55,10 +55,10 @@ export function ruleFromSetAlert(options: SetAlertOptions): AlertRuleInput {
 /** Rules for `configureAlerts`, one per metric, named after the metric. */
 export function rulesFromConfigure(config: Record<string, ConfiguredAlert>): AlertRuleInput[] {
   if (typeof config !== 'object' || config === null)
-    throw new AlertConfigError('configureAlerts config must be an object');
+    throw new AlertConfigError('configureAlerts config', 'must be an object');
   return Object.entries(config).map(([metric, c]) => {
     if (typeof c !== 'object' || c === null)
-      throw new AlertConfigError(`configureAlerts config.${metric} must be an object`);
+      throw new AlertConfigError(`configureAlerts config.${metric}`, 'must be an object');
     const actions = Array.isArray(c.action) ? c.action : [c.action ?? 'warn'];
     return {
       name: toName(metric),

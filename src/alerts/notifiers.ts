@@ -25,7 +25,7 @@ function checkUrl(url: unknown, field: string): URL {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
     return parsed;
   } catch {
-    throw new AlertConfigError(`${field} must be an http(s) URL`);
+    throw new AlertConfigError(field, 'must be an http(s) URL');
   }
 }
 
@@ -61,7 +61,7 @@ export class AlertmanagerNotifier implements Notifier {
     this.endpoint = new URL('api/v2/alerts', base.href.endsWith('/') ? base.href : `${base.href}/`).href;
     this.resendDelayMillis = options.resendDelayMillis ?? 60_000;
     if (!Number.isFinite(this.resendDelayMillis) || this.resendDelayMillis <= 0) {
-      throw new AlertConfigError('options.alertmanager.resendDelayMillis must be a positive number');
+      throw new AlertConfigError('options.alertmanager.resendDelayMillis', 'must be a positive number');
     }
     if (options.generatorUrl !== undefined)
       checkUrl(options.generatorUrl, 'options.alertmanager.generatorUrl');

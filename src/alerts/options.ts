@@ -1,8 +1,24 @@
 import type { MeterProvider } from '@opentelemetry/api';
+import {
+  type Assert,
+  boolean,
+  httpUrl,
+  integer,
+  isPlainObject,
+  type MatchesSchema,
+  nonEmptyString,
+  options,
+  parseOptions,
+  positive,
+  satisfies,
+  stringRecord,
+  v,
+} from '../core/options-schema.js';
 import { DEFAULT_ALERT_INTERVALS } from './defaults.js';
 import { DEFAULT_DELIVERY_OPTIONS, type DeliveryOptions } from './delivery.js';
 import { AlertConfigError } from './errors.js';
 import type { AlertmanagerOptions, WebhookOptions } from './notifiers.js';
+import { normalizeRule, RULE_INPUT_SCHEMA } from './rules.js';
 import type {
   AlertActionTargets,
   AlertIntervals,
@@ -67,44 +83,112 @@ export interface ResolvedAlertsOptions {
   shutdownTimeoutMillis: number;
 }
 
-const positive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const optional = v.optional;
+const millis = () => positive('milliseconds');
 
+const INTERVALS_SCHEMA = options({
+  critical: optional(millis()),
+  warning: optional(millis()),
+  normal: optional(millis()),
+});
+
+const DELIVERY_SCHEMA = options({
+  maxQueue: optional(integer(1)),
+  maxRetries: optional(integer(0)),
+  backoffMillis: optional(millis()),
+  timeoutMillis: optional(millis()),
+  maxBatch: optional(integer(1)),
+});
+
+const ALERTMANAGER_SCHEMA = options({
+  url: httpUrl(),
+  resendDelayMillis: optional(millis()),
+  generatorUrl: optional(httpUrl()),
+  headers: optional(stringRecord()),
+});
+
+const WEBHOOK_SCHEMA = options({ url: httpUrl(), headers: optional(stringRecord()) });
+
+const NOTIFIER = satisfies<Notifier>(
+  (n) => typeof (n as Notifier | null)?.send === 'function' && typeof (n as Notifier).name === 'string',
+  'must have a name and a send() method',
+);
+
+const ALERTS_ENTRIES = {
+  defaults: optional(boolean()),
+  rules: optional(v.array(RULE_INPUT_SCHEMA, 'must be an array')),
+  intervals: optional(INTERVALS_SCHEMA),
+  alertmanager: optional(ALERTMANAGER_SCHEMA),
+  webhook: optional(WEBHOOK_SCHEMA),
+  notifiers: optional(v.array(NOTIFIER, 'must be an array')),
+  log: optional(boolean()),
+  delivery: optional(DELIVERY_SCHEMA),
+  shutdownTimeoutMillis: optional(millis()),
+};
+
+/** The one declaration of {@link AlertsOptions} (strict; rules are checked key by key too). */
+export const ALERTS_OPTIONS_SCHEMA = options(ALERTS_ENTRIES);
+
+/** {@link AlertEngineOptions}: the startup options plus what the SDK wires in. */
+export const ALERT_ENGINE_OPTIONS_SCHEMA = options({
+  ...ALERTS_ENTRIES,
+  source: satisfies<MetricSource>(
+    (s) => typeof (s as MetricSource | null)?.collect === 'function',
+    'must have a collect() method (a MetricReader)',
+  ),
+  meterProvider: optional(
+    satisfies<MeterProvider>(
+      (p) => typeof (p as MeterProvider | null)?.getMeter === 'function',
+      'must be a MeterProvider (an object with getMeter())',
+    ),
+  ),
+  actions: optional(satisfies<AlertActionTargets>(isPlainObject, 'must be an object')),
+  logger: optional(
+    satisfies<AlertLogger>((l) => typeof (l as AlertLogger | null)?.warn === 'function', 'must be a logger'),
+  ),
+  serviceName: optional(nonEmptyString()),
+});
+
+/** Compile-time only: the interfaces and their schemas accept the same objects. */
+export type AlertsOptionsMatchSchema = Assert<
+  MatchesSchema<AlertsOptions, v.InferInput<typeof ALERTS_OPTIONS_SCHEMA>>
+>;
+export type AlertEngineOptionsMatchSchema = Assert<
+  MatchesSchema<AlertEngineOptions, v.InferInput<typeof ALERT_ENGINE_OPTIONS_SCHEMA>>
+>;
+
+/** Validates `setIntervals()` / `options.intervals`; throws AlertConfigError naming `field`. */
 export function checkIntervals(
   intervals: Partial<AlertIntervals> | undefined,
   field: string,
 ): Partial<AlertIntervals> {
   if (intervals === undefined) return {};
-  if (typeof intervals !== 'object' || intervals === null)
-    throw new AlertConfigError(`${field} must be an object`);
-  for (const [k, v] of Object.entries(intervals)) {
-    if (!['critical', 'warning', 'normal'].includes(k))
-      throw new AlertConfigError(`${field}.${k} is not a severity`);
-    if (!positive(v)) throw new AlertConfigError(`${field}.${k} must be a positive number of milliseconds`);
-  }
-  return intervals;
+  return stripUndefined(parseOptions(INTERVALS_SCHEMA, intervals, field, AlertConfigError));
 }
 
-export function resolveAlertsOptions(options: AlertsOptions): ResolvedAlertsOptions {
+/**
+ * Validates the engine's options once (schema, then every rule's own rules) and applies the defaults.
+ * `field` is `options` standalone, `options.alerts` when the SDK validates its `alerts` option.
+ */
+export function resolveAlertsOptions(
+  input: AlertsOptions | AlertEngineOptions,
+  field = 'options',
+  schema: typeof ALERTS_OPTIONS_SCHEMA | typeof ALERT_ENGINE_OPTIONS_SCHEMA = ALERTS_OPTIONS_SCHEMA,
+): ResolvedAlertsOptions {
   const d = DEFAULT_ALERTS_OPTIONS;
-  if (options.rules !== undefined && !Array.isArray(options.rules))
-    throw new AlertConfigError('options.rules must be an array');
-  const delivery = { ...d.delivery, ...(options.delivery ?? {}) };
-  for (const key of ['maxQueue', 'maxBatch', 'timeoutMillis', 'backoffMillis'] as const) {
-    if (!positive(delivery[key]))
-      throw new AlertConfigError(`options.delivery.${key} must be a positive number`);
-  }
-  if (!Number.isInteger(delivery.maxRetries) || delivery.maxRetries < 0) {
-    throw new AlertConfigError('options.delivery.maxRetries must be a non-negative integer');
-  }
-  const shutdownTimeoutMillis = options.shutdownTimeoutMillis ?? d.shutdownTimeoutMillis;
-  if (!positive(shutdownTimeoutMillis))
-    throw new AlertConfigError('options.shutdownTimeoutMillis must be a positive number');
+  const options = parseOptions(schema, input, field, AlertConfigError);
+  const rules = options.rules ?? d.rules;
+  for (const [i, rule] of rules.entries()) normalizeRule(rule, `${field}.rules[${i}]`);
   return {
     defaults: options.defaults ?? d.defaults,
-    rules: options.rules ?? d.rules,
-    intervals: { ...d.intervals, ...checkIntervals(options.intervals, 'options.intervals') },
+    rules,
+    intervals: { ...d.intervals, ...stripUndefined(options.intervals ?? {}) },
     log: options.log ?? d.log,
-    delivery,
-    shutdownTimeoutMillis,
+    delivery: { ...d.delivery, ...stripUndefined(options.delivery ?? {}) },
+    shutdownTimeoutMillis: options.shutdownTimeoutMillis ?? d.shutdownTimeoutMillis,
   };
+}
+
+function stripUndefined<T extends object>(o: T): { [K in keyof T]-?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as never;
 }

@@ -1,8 +1,9 @@
 import { stringify } from 'yaml';
+import { promName } from '../core/metric-names.js';
 import { DEFAULT_ALERT_INTERVALS } from './defaults.js';
 import { formatDuration } from './duration.js';
 import { PromqlExportError } from './errors.js';
-import { FRIENDLY_METRICS, isFriendlyMetric } from './friendly.js';
+import { friendlyPromql, isFriendlyMetric } from './friendly.js';
 import { normalizeRule, SEVERITIES } from './rules.js';
 import type { AlertIntervals, AlertRule, AlertRuleInput, Severity } from './types.js';
 
@@ -17,12 +18,6 @@ export interface PrometheusRulesOptions {
 }
 
 const BY = 'by (job, instance)';
-
-/** `.` and other characters → `_`, as exporter-prometheus names metrics and labels. */
-export function promName(name: string): string {
-  const out = name.replace(/[^a-zA-Z0-9_:]/g, '_');
-  return /^[0-9]/.test(out) ? `_${out}` : out;
-}
 
 const quote = (v: string): string => JSON.stringify(v);
 const escapeRegex = (v: string): string => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -62,7 +57,7 @@ export function ruleValuePromql(rule: AlertRule): string {
     );
   }
   const range = formatDuration(rule.rangeMillis);
-  if (isFriendlyMetric(rule.metric)) return FRIENDLY_METRICS[rule.metric].promql(range);
+  if (isFriendlyMetric(rule.metric)) return friendlyPromql(rule.metric, range);
   if (rule.aggregate === 'ratio') {
     const num = selection(rule.metric, rule.where, rule.ratioOf, range);
     const den = selection(

@@ -1,145 +1,144 @@
+import type { AttributeValue } from '@opentelemetry/api';
+import {
+  type Assert,
+  finite,
+  fn,
+  isPlainObject,
+  type MatchesSchema,
+  nonEmptyString,
+  oneOf,
+  options,
+  parseOptions,
+  positive,
+  type Schema,
+  satisfies,
+  stringRecord,
+  v,
+} from '../core/options-schema.js';
 import { aggregate, increase, type Where } from '../core/query.js';
 import { histogramQuantile, windowedHistogram } from '../core/query-histogram.js';
 import { parseDuration } from './duration.js';
 import { AlertConfigError } from './errors.js';
-import { FRIENDLY_METRICS, isFriendlyMetric } from './friendly.js';
-import type { AlertAction, AlertRule, AlertRuleInput, ComparisonOp, Severity } from './types.js';
+import { evaluateFriendly, FRIENDLY_METRICS, isFriendlyMetric } from './friendly.js';
+import type {
+  ActionFunction,
+  AlertAction,
+  AlertRule,
+  AlertRuleInput,
+  ComparisonOp,
+  Duration,
+  Severity,
+} from './types.js';
 import type { EvalContext } from './window.js';
 
 export const SEVERITIES: readonly Severity[] = Object.freeze(['critical', 'warning', 'normal']);
-const OPS: readonly ComparisonOp[] = Object.freeze(['>', '>=', '<', '<=', '==', '!=']);
-const AGGREGATES = Object.freeze([
-  'sum',
-  'avg',
-  'min',
-  'max',
-  'count',
-  'rate',
-  'p50',
-  'p90',
-  'p95',
-  'p99',
-  'ratio',
-]);
-const BUILTIN_ACTIONS = Object.freeze(['clean', 'scale', 'throttle', 'warn', 'critical', 'none']);
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Default window of `rate`, `pNN` and `ratio` (5 min), as the exported `[5m]`. */
 export const DEFAULT_RANGE_MILLIS = 300_000;
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function checkStrings(value: unknown, field: string, keyPattern?: RegExp): Record<string, string> {
-  if (value === undefined) return {};
-  if (!isRecord(value)) throw new AlertConfigError(`${field} must be an object of strings`);
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== 'string') throw new AlertConfigError(`${field}.${k} must be a string`);
-    if (keyPattern && !keyPattern.test(k))
-      throw new AlertConfigError(`${field}.${k} is not a valid label name`);
-  }
-  return { ...(value as Record<string, string>) };
-}
-
-function checkActions(value: unknown, field: string): AlertAction[] {
-  if (value === undefined) return [];
-  const list = Array.isArray(value) ? value : [value];
-  for (const a of list) {
-    if (typeof a !== 'function' && !BUILTIN_ACTIONS.includes(a as string)) {
-      throw new AlertConfigError(`${field} must be one of ${BUILTIN_ACTIONS.join(', ')} or a function`);
+const optional = v.optional;
+const BUILTIN_ACTIONS = ['clean', 'scale', 'throttle', 'warn', 'critical', 'none'] as const;
+const ACTION_MESSAGE = `must be one of ${BUILTIN_ACTIONS.join(', ')} or a function`;
+const action = () =>
+  v.union([v.picklist(BUILTIN_ACTIONS), fn<ActionFunction>()], ACTION_MESSAGE) as Schema<AlertAction>;
+const actions = () => v.union([action(), v.array(action(), ACTION_MESSAGE)], ACTION_MESSAGE);
+const where = () =>
+  satisfies<Record<string, AttributeValue | AttributeValue[]>>(isPlainObject, 'must be an object');
+const duration = () =>
+  satisfies<Duration>((value) => {
+    try {
+      parseDuration(value as Duration, '');
+      return true;
+    } catch {
+      return false;
     }
-  }
-  return list as AlertAction[];
-}
+  }, "must be a non-negative number of milliseconds or a duration like '30s'");
+const perSeverity = <T>(schema: Schema<T>) =>
+  options({ critical: optional(schema), warning: optional(schema), normal: optional(schema) });
+
+/** The one declaration of {@link AlertRuleInput}: strict, so `thresold: 80` is an error, not a no-op. */
+export const RULE_INPUT_SCHEMA = options({
+  name: v.pipe(v.string(`must match ${NAME.source}`), v.regex(NAME, `must match ${NAME.source}`)),
+  metric: v.pipe(
+    v.string(),
+    v.minLength(1, `must be an instrument name or one of ${Object.keys(FRIENDLY_METRICS).join(', ')}`),
+  ),
+  where: optional(where()),
+  aggregate: optional(
+    oneOf(['sum', 'avg', 'min', 'max', 'count', 'rate', 'p50', 'p90', 'p95', 'p99', 'ratio']),
+  ),
+  denominator: optional(options({ metric: optional(nonEmptyString()), where: optional(where()) })),
+  ratioOf: optional(oneOf(['rate', 'sum', 'avg', 'min', 'max', 'count'])),
+  transform: optional(fn<(value: number) => number>()),
+  op: optional(oneOf(['>', '>=', '<', '<=', '==', '!='])),
+  threshold: v.union(
+    [
+      finite(),
+      v.pipe(
+        perSeverity(finite()),
+        v.check((t) => Object.keys(t).length > 0, 'must have keys among critical, warning, normal'),
+      ),
+    ],
+    'must be a finite number or { warning, critical, normal }',
+  ),
+  for: optional(duration()),
+  keepFiringFor: optional(duration()),
+  severity: optional(oneOf(['critical', 'warning', 'normal'])),
+  action: optional(v.union([actions(), perSeverity(actions())], ACTION_MESSAGE)),
+  labels: optional(stringRecord(LABEL, 'is not a valid label name')),
+  annotations: optional(stringRecord(LABEL, 'is not a valid label name')),
+  noData: optional(oneOf(['nodata', 'alerting'])),
+  rangeMillis: optional(positive('milliseconds')),
+  promql: optional(nonEmptyString()),
+});
+
+/** Compile-time only: {@link AlertRuleInput} and its schema accept the same objects. */
+export type AlertRuleInputMatchesSchema = Assert<
+  MatchesSchema<AlertRuleInput, v.InferInput<typeof RULE_INPUT_SCHEMA>>
+>;
 
 /**
  * Validates a rule and expands per-severity thresholds into one rule per
  * severity. Throws {@link AlertConfigError} naming the field (`field` is the
- * prefix, e.g. `rules[2]`).
+ * prefix, e.g. `options.rules[2]`).
  */
-export function normalizeRule(input: AlertRuleInput, field = 'rule'): AlertRule[] {
-  if (!isRecord(input)) throw new AlertConfigError(`${field} must be an object`);
-  if (typeof input.name !== 'string' || !NAME.test(input.name)) {
-    throw new AlertConfigError(`${field}.name must match ${NAME.source}`);
-  }
-  if (typeof input.metric !== 'string' || input.metric.length === 0) {
-    throw new AlertConfigError(
-      `${field}.metric must be an instrument name or one of ${Object.keys(FRIENDLY_METRICS).join(', ')}`,
-    );
-  }
-  const aggregateName = input.aggregate ?? 'avg';
-  if (!AGGREGATES.includes(aggregateName))
-    throw new AlertConfigError(`${field}.aggregate must be one of ${AGGREGATES.join(', ')}`);
-  const op = input.op ?? '>';
-  if (!OPS.includes(op)) throw new AlertConfigError(`${field}.op must be one of ${OPS.join(' ')}`);
-  if (input.where !== undefined && !isRecord(input.where))
-    throw new AlertConfigError(`${field}.where must be an object`);
-  if (input.transform !== undefined && typeof input.transform !== 'function') {
-    throw new AlertConfigError(`${field}.transform must be a function`);
-  }
-  if (input.noData !== undefined && input.noData !== 'nodata' && input.noData !== 'alerting') {
-    throw new AlertConfigError(`${field}.noData must be 'nodata' or 'alerting'`);
-  }
-  const ratioOf = input.ratioOf ?? 'rate';
-  if (!['rate', 'sum', 'avg', 'min', 'max', 'count'].includes(ratioOf)) {
-    throw new AlertConfigError(`${field}.ratioOf must be one of rate, sum, avg, min, max, count`);
-  }
-  const rangeMillis = input.rangeMillis ?? DEFAULT_RANGE_MILLIS;
-  if (!Number.isFinite(rangeMillis) || rangeMillis <= 0)
-    throw new AlertConfigError(`${field}.rangeMillis must be a positive number`);
-  if (input.promql !== undefined && (typeof input.promql !== 'string' || input.promql.trim() === '')) {
-    throw new AlertConfigError(`${field}.promql must be a non-empty string`);
-  }
+export function normalizeRule(raw: AlertRuleInput, field = 'rule'): AlertRule[] {
+  const input = parseOptions(RULE_INPUT_SCHEMA, raw, field, AlertConfigError);
+  const thresholds: [Severity, number][] =
+    typeof input.threshold === 'number'
+      ? [[input.severity ?? 'warning', input.threshold]]
+      : // the user's key order (the schema's output is in declaration order)
+        Object.entries(raw.threshold).filter((entry): entry is [Severity, number] => entry[1] !== undefined);
+  const perSeverityActions = isPlainObject(input.action);
+  const actionsOf = (severity: Severity): AlertAction[] => {
+    const value = perSeverityActions
+      ? (input.action as Partial<Record<Severity, AlertAction | AlertAction[]>>)[severity]
+      : (input.action as AlertAction | AlertAction[] | undefined);
+    return value === undefined ? [] : Array.isArray(value) ? [...value] : [value];
+  };
   const forMillis = parseDuration(input.for, `${field}.for`);
   const keepFiringForMillis = parseDuration(input.keepFiringFor, `${field}.keepFiringFor`);
-  const labels = checkStrings(input.labels, `${field}.labels`, LABEL);
-  const annotations = checkStrings(input.annotations, `${field}.annotations`, LABEL);
-
-  let thresholds: [Severity, number][];
-  if (typeof input.threshold === 'number') {
-    const severity = input.severity ?? 'warning';
-    if (!SEVERITIES.includes(severity))
-      throw new AlertConfigError(`${field}.severity must be one of ${SEVERITIES.join(', ')}`);
-    thresholds = [[severity, input.threshold]];
-  } else if (isRecord(input.threshold)) {
-    thresholds = Object.entries(input.threshold) as [Severity, number][];
-    if (thresholds.length === 0 || thresholds.some(([s]) => !SEVERITIES.includes(s))) {
-      throw new AlertConfigError(`${field}.threshold must have keys among ${SEVERITIES.join(', ')}`);
-    }
-  } else {
-    throw new AlertConfigError(`${field}.threshold must be a finite number or { warning, critical, normal }`);
-  }
-  for (const [severity, t] of thresholds) {
-    if (typeof t !== 'number' || !Number.isFinite(t)) {
-      throw new AlertConfigError(
-        `${field}.threshold${typeof input.threshold === 'number' ? '' : `.${severity}`} must be a finite number`,
-      );
-    }
-  }
-  const perSeverityActions =
-    isRecord(input.action) && typeof input.action !== 'function' && !Array.isArray(input.action);
 
   return thresholds.map(([severity, threshold]) => ({
     id: `${input.name}/${severity}`,
     name: input.name,
     metric: input.metric,
     where: input.where ? { ...input.where } : undefined,
-    aggregate: aggregateName,
+    aggregate: input.aggregate ?? 'avg',
     denominator: input.denominator,
-    ratioOf,
+    ratioOf: input.ratioOf ?? 'rate',
     transform: input.transform,
-    op,
+    op: input.op ?? '>',
     threshold,
     forMillis,
     keepFiringForMillis,
     severity,
-    actions: perSeverityActions
-      ? checkActions((input.action as Record<string, unknown>)[severity], `${field}.action.${severity}`)
-      : checkActions(input.action, `${field}.action`),
-    labels,
-    annotations,
+    actions: actionsOf(severity),
+    labels: { ...input.labels },
+    annotations: { ...input.annotations },
     noData: input.noData ?? 'nodata',
-    rangeMillis,
+    rangeMillis: input.rangeMillis ?? DEFAULT_RANGE_MILLIS,
     promql: input.promql,
   }));
 }
@@ -148,7 +147,7 @@ export function normalizeRule(input: AlertRuleInput, field = 'rule'): AlertRule[
 export function evaluateRuleValue(rule: AlertRule, ctx: EvalContext): number | undefined {
   let value: number | undefined;
   if (isFriendlyMetric(rule.metric)) {
-    value = FRIENDLY_METRICS[rule.metric].evaluate(ctx);
+    value = evaluateFriendly(rule.metric, ctx);
   } else {
     value = selectionValue(
       ctx,

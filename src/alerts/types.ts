@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@opentelemetry/api';
 import type { CollectionResult } from '@opentelemetry/sdk-metrics';
+import type { DerivedMetricName } from '../core/derived-metrics.js';
 
 /** Where the engine reads metrics from: exactly `MetricReader.collect()`. */
 export interface MetricSource {
@@ -37,16 +38,11 @@ export type ActionFunction = (alert: Alert) => unknown;
 
 export type AlertAction = BuiltinAction | ActionFunction;
 
-/** Friendly metric names from the original module. */
-export type FriendlyMetric =
-  | 'cpu_percent'
-  | 'memory_percent'
-  | 'memory_used_mb'
-  | 'swap_percent'
-  | 'load_average_1m'
-  | 'queue_size'
-  | 'response_time'
-  | 'error_rate';
+/**
+ * Friendly metric names (`cpu_percent`, `memory_percent`, `queue_size`, `response_time`,
+ * `error_rate`, …): the keys of the derived-metric table, see docs/derived-metrics.md.
+ */
+export type FriendlyMetric = DerivedMetricName;
 
 /** What a rule does when its metric is missing. */
 export type NoDataMode = 'nodata' | 'alerting';

@@ -7,9 +7,9 @@ import {
   type Meter,
   type MeterOptions,
   type MeterProvider,
-  type MetricOptions,
   type Observable,
-  type ObservableGauge,
+  type ObservableCallback,
+  type ObservableResult,
 } from '@opentelemetry/api';
 
 /**
@@ -58,146 +58,163 @@ export class ReadingCache<T> {
   }
 }
 
-interface Observation {
-  instrument: Observable;
-  value: number;
-  attributes: Attributes | undefined;
+/** One value an observable callback observed, kept to be replayed to every reader. */
+export interface CachedObservation {
+  /** Name of the instrument observed. */
+  readonly name: string;
+  /** The real instrument (for batch callbacks); `undefined` for a single-instrument callback. */
+  readonly instrument: Observable | undefined;
+  readonly value: number;
+  readonly attributes: Attributes | undefined;
 }
 
-const CPU_TIME = 'system.cpu.time';
-const CPU_UTILIZATION = 'system.cpu.utilization';
-const CPU_STATE = 'system.cpu.state';
-
-export interface CachingAdapterOptions {
+/** Options of {@link CachingMeterProvider}. */
+export interface CachingMeterProviderOptions {
+  /** How long one reading is replayed, in milliseconds, counted from the start of the reading. */
   maxAgeMillis: number;
-  now: () => number;
-  /** false: sum `system.cpu.time` over CPUs. */
-  perCpu: boolean;
+  /** Clock in milliseconds. Default `performance.now`. */
+  now?: () => number;
+  /** Observable instruments, by name, that are never registered: created on a no-op meter, their observations dropped. */
+  omit?: readonly string[];
+  /** Rewrites each fresh reading of a batch callback before it is kept (e.g. sums per-CPU series). */
+  reduce?: (observations: CachedObservation[]) => CachedObservation[];
 }
+
+const EMPTY_READING = new Error('empty reading');
 
 /**
- * A MeterProvider to hand to `@opentelemetry/host-metrics`. Its instruments
- * are the real meter's, but its one batch callback is wrapped: the library's
- * callback runs at most once per `maxAgeMillis` (recording into a buffer),
- * and every collect replays the buffer. The library's
- * `system.cpu.utilization` is never registered: it divides by wall time
- * since the previous call (module load, for the first), so a scrape right
- * after start reads above 1, and per-CPU it cannot be averaged by a View (a
- * View dropping an attribute on a gauge keeps the last value). host-extra.ts
- * registers one from /proc/stat instead. With `perCpu: false`,
- * `system.cpu.time` is summed per state here, before the SDK sees it.
+ * A MeterProvider to hand to an instrumentation library whose observable callbacks are costly
+ * (host metrics read /proc) or consume state (runtime metrics reset their event-loop histogram
+ * and utilization baseline on every call). Observable callbacks run on *every* reader's collect;
+ * here each one really runs at most once per `maxAgeMillis`, concurrent collects share the reading
+ * in flight, and every reader gets that reading replayed, so all readers agree and none gets a
+ * sliver. Synchronous instruments pass straight through. An empty reading is not kept (the
+ * event-loop collector observes nothing until it has samples; keeping that would hide the metric
+ * for a whole interval after start). A failed reading is logged at debug and replays nothing.
  */
-export class CachingMeterAdapter implements MeterProvider {
-  readonly #real: Meter;
-  readonly #options: CachingAdapterOptions;
-  readonly #swallowed = new Set<Observable>();
-  readonly #registered: { wrapped: BatchObservableCallback; observables: Observable[] }[] = [];
-  readonly #caches: ReadingCache<Observation[]>[] = [];
-  #cpuTime: Observable | undefined;
+export class CachingMeterProvider implements MeterProvider {
+  readonly #real: Pick<MeterProvider, 'getMeter'>;
+  readonly #maxAgeMillis: number;
+  readonly #now: () => number;
+  readonly #omit: ReadonlySet<string>;
+  readonly #reduce: ((observations: CachedObservation[]) => CachedObservation[]) | undefined;
+  /** Wrapped instrument handed out → the real one and its name. */
+  readonly #instruments = new WeakMap<Observable, { real: Observable; name: string }>();
+  readonly #omitted = new WeakSet<Observable>();
+  readonly #caches: ReadingCache<CachedObservation[]>[] = [];
+  readonly #removals: (() => void)[] = [];
 
-  constructor(realMeter: Meter, options: CachingAdapterOptions) {
-    this.#real = realMeter;
-    this.#options = options;
+  constructor(real: Pick<MeterProvider, 'getMeter'>, options: CachingMeterProviderOptions) {
+    this.#real = real;
+    this.#maxAgeMillis = options.maxAgeMillis;
+    this.#now = options.now ?? (() => performance.now());
+    this.#omit = new Set(options.omit ?? []);
+    this.#reduce = options.reduce;
   }
 
-  /** Real readings taken by the library so far. */
+  /** Real readings taken so far, over all callbacks (tests and benchmarks assert on it). */
   get reads(): number {
     return this.#caches.reduce((n, c) => n + c.reads, 0);
   }
 
-  getMeter(_name: string, _version?: string, _options?: MeterOptions): Meter {
-    const real = this.#real;
+  getMeter(name: string, version?: string, options?: MeterOptions): Meter {
+    const real = this.#real.getMeter(name, version, options);
     const noop = createNoopMeter();
+    const observable = <T extends Observable>(n: string, create: (meter: Meter) => T): T => {
+      if (this.#omit.has(n)) {
+        const dummy = create(noop);
+        this.#omitted.add(dummy);
+        return dummy;
+      }
+      return this.#replaying(create(real), n);
+    };
     return {
       createGauge: (n, o) => real.createGauge(n, o),
       createHistogram: (n, o) => real.createHistogram(n, o),
       createCounter: (n, o) => real.createCounter(n, o),
       createUpDownCounter: (n, o) => real.createUpDownCounter(n, o),
-      createObservableUpDownCounter: (n, o) => real.createObservableUpDownCounter(n, o),
-      createObservableCounter: (n: string, o?: MetricOptions) => {
-        const instrument = real.createObservableCounter(n, o);
-        if (n === CPU_TIME) this.#cpuTime = instrument;
-        return instrument;
-      },
-      createObservableGauge: (n: string, o?: MetricOptions): ObservableGauge => {
-        if (n === CPU_UTILIZATION) {
-          const dummy = noop.createObservableGauge(n, o);
-          this.#swallowed.add(dummy);
-          return dummy;
-        }
-        return real.createObservableGauge(n, o);
-      },
-      addBatchObservableCallback: (callback, observables) => this.#addBatch(callback, observables),
+      createObservableGauge: (n, o) => observable(n, (m) => m.createObservableGauge(n, o)),
+      createObservableCounter: (n, o) => observable(n, (m) => m.createObservableCounter(n, o)),
+      createObservableUpDownCounter: (n, o) => observable(n, (m) => m.createObservableUpDownCounter(n, o)),
+      addBatchObservableCallback: (callback, observables) => this.#addBatch(real, callback, observables),
       removeBatchObservableCallback: () => {
-        // The library never removes its callback; shutdown() does it for all.
+        // Libraries remove on disable(); shutdown() removes every wrapped callback.
       },
     };
   }
 
-  #addBatch(callback: BatchObservableCallback, observables: Observable[]): void {
-    const cache = new ReadingCache(
-      () => this.#record(callback),
-      this.#options.maxAgeMillis,
-      this.#options.now,
-    );
-    this.#caches.push(cache);
-    const wrapped: BatchObservableCallback = async (result) => {
-      try {
-        for (const o of await cache.get()) result.observe(o.instrument, o.value, o.attributes);
-      } catch (err) {
-        diag.debug('aiva-performance/host: host-metrics reading failed', err);
-      }
-    };
-    const kept = observables.filter((o) => !this.#swallowed.has(o));
-    this.#real.addBatchObservableCallback(wrapped, kept);
-    this.#registered.push({ wrapped, observables: kept });
-  }
-
-  async #record(callback: BatchObservableCallback): Promise<Observation[]> {
-    const buffer: Observation[] = [];
-    const recorder: BatchObservableResult = {
-      observe: (instrument, value, attributes) => {
-        if (!this.#swallowed.has(instrument)) buffer.push({ instrument, value, attributes });
-      },
-    };
-    await callback(recorder);
-    return this.#options.perCpu ? buffer : this.#foldCpuTime(buffer);
-  }
-
-  /** Sums `system.cpu.time` over logical CPUs, one series per `system.cpu.state`. */
-  #foldCpuTime(buffer: Observation[]): Observation[] {
-    const cpuTime = this.#cpuTime;
-    if (cpuTime === undefined) return buffer;
-    const sums = new Map<string, number>();
-    const out: Observation[] = [];
-    for (const o of buffer) {
-      if (o.instrument !== cpuTime) {
-        out.push(o);
-        continue;
-      }
-      const state = String(o.attributes?.[CPU_STATE] ?? 'unknown');
-      sums.set(state, (sums.get(state) ?? 0) + o.value);
-    }
-    for (const [state, value] of sums) {
-      out.push({ instrument: cpuTime, value, attributes: stateAttributes(state) });
-    }
-    return out;
-  }
-
-  /** Removes every callback registered on the real meter. */
+  /** Removes every callback registered through this provider. */
   shutdown(): void {
-    for (const { wrapped, observables } of this.#registered.splice(0)) {
-      this.#real.removeBatchObservableCallback(wrapped, observables);
+    for (const remove of this.#removals.splice(0)) remove();
+  }
+
+  /** The instrument with `addCallback` wrapped; everything else is the real instrument's. */
+  #replaying<T extends Observable>(instrument: T, name: string): T {
+    const addCallback = (callback: ObservableCallback) => {
+      const cache = this.#cache(async () => {
+        const buffer: CachedObservation[] = [];
+        const recorder: ObservableResult = {
+          observe: (value, attributes) => buffer.push({ name, instrument: undefined, value, attributes }),
+        };
+        await callback(recorder);
+        return buffer;
+      });
+      const wrapped: ObservableCallback = async (result) => {
+        for (const o of await this.#read(cache)) result.observe(o.value, o.attributes);
+      };
+      instrument.addCallback(wrapped);
+      this.#removals.push(() => instrument.removeCallback(wrapped));
+    };
+    const proxy = new Proxy(instrument, {
+      get: (target, property, receiver) =>
+        property === 'addCallback' ? addCallback : Reflect.get(target, property, receiver),
+    });
+    this.#instruments.set(proxy, { real: instrument, name });
+    return proxy;
+  }
+
+  #addBatch(real: Meter, callback: BatchObservableCallback, observables: Observable[]): void {
+    const cache = this.#cache(async () => {
+      const buffer: CachedObservation[] = [];
+      const recorder: BatchObservableResult = {
+        observe: (instrument, value, attributes) => {
+          const known = this.#instruments.get(instrument);
+          if (known) buffer.push({ name: known.name, instrument: known.real, value, attributes });
+          else if (!this.#omitted.has(instrument)) buffer.push({ name: '', instrument, value, attributes }); // not created here: pass through
+        },
+      };
+      await callback(recorder);
+      return this.#reduce ? this.#reduce(buffer) : buffer;
+    });
+    const wrapped: BatchObservableCallback = async (result) => {
+      for (const o of await this.#read(cache)) {
+        if (o.instrument) result.observe(o.instrument, o.value, o.attributes);
+      }
+    };
+    const kept = observables
+      .filter((o) => !this.#omitted.has(o))
+      .map((o) => this.#instruments.get(o)?.real ?? o);
+    real.addBatchObservableCallback(wrapped, kept);
+    this.#removals.push(() => real.removeBatchObservableCallback(wrapped, kept));
+  }
+
+  #cache(load: () => Promise<CachedObservation[]>): ReadingCache<CachedObservation[]> {
+    const loadNonEmpty = async () => {
+      const observations = await load();
+      if (observations.length === 0) throw EMPTY_READING;
+      return observations;
+    };
+    const cache = new ReadingCache(loadNonEmpty, this.#maxAgeMillis, this.#now);
+    this.#caches.push(cache);
+    return cache;
+  }
+
+  async #read(cache: ReadingCache<CachedObservation[]>): Promise<CachedObservation[]> {
+    try {
+      return await cache.get();
+    } catch (error) {
+      if (error !== EMPTY_READING) diag.debug('aiva-performance: a cached observable callback failed', error);
+      return [];
     }
   }
-}
-
-const stateAttributeCache = new Map<string, Attributes>();
-function stateAttributes(state: string): Attributes {
-  let attrs = stateAttributeCache.get(state);
-  if (attrs === undefined) {
-    attrs = Object.freeze({ [CPU_STATE]: state });
-    stateAttributeCache.set(state, attrs);
-  }
-  return attrs;
 }

@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import type { Attributes } from '@opentelemetry/api';
+import type { CachedObservation } from '../core/reading-cache.js';
 
 /** Cumulative CPU time per state, in seconds. */
 export interface CpuTimes {
@@ -208,4 +209,36 @@ export class CpuUtilizationTracker {
     }
     return a;
   }
+}
+
+const CPU_TIME = 'system.cpu.time';
+const CPU_STATE = 'system.cpu.state';
+const stateAttributeCache = new Map<string, Attributes>();
+
+/**
+ * Sums host-metrics' `system.cpu.time` over logical CPUs, one series per `system.cpu.state`,
+ * before the SDK sees it (`perCpu: false`); other observations pass through unchanged.
+ */
+export function sumCpuTimeOverCpus(observations: CachedObservation[]): CachedObservation[] {
+  const sums = new Map<string, number>();
+  let instrument: CachedObservation['instrument'];
+  const out: CachedObservation[] = [];
+  for (const o of observations) {
+    if (o.name !== CPU_TIME) {
+      out.push(o);
+      continue;
+    }
+    instrument = o.instrument;
+    const state = String(o.attributes?.[CPU_STATE] ?? 'unknown');
+    sums.set(state, (sums.get(state) ?? 0) + o.value);
+  }
+  for (const [state, value] of sums) {
+    let attributes = stateAttributeCache.get(state);
+    if (attributes === undefined) {
+      attributes = Object.freeze({ [CPU_STATE]: state });
+      stateAttributeCache.set(state, attributes);
+    }
+    out.push({ name: CPU_TIME, instrument, value, attributes });
+  }
+  return out;
 }

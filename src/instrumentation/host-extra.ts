@@ -1,5 +1,6 @@
 import { availableParallelism, cpus } from 'node:os';
 import { type Attributes, type BatchObservableResult, diag, type MeterProvider } from '@opentelemetry/api';
+import { ATTR, METRIC } from '../core/metric-names.js';
 import { ReadingCache } from '../core/reading-cache.js';
 import {
   type CpuObservation,
@@ -66,38 +67,39 @@ export function startExtraHostMetrics(
     deps.now,
   );
 
-  const cpuUtil = meter.createObservableGauge('system.cpu.utilization', {
+  const cpuUtil = meter.createObservableGauge(METRIC.cpuUtilization, {
     description: 'CPU utilization per state (0-1) since the previous reading, from /proc/stat',
     unit: '1',
   });
+  const loadNames = { '1m': METRIC.loadAverage1m, '5m': METRIC.loadAverage5m, '15m': METRIC.loadAverage15m };
   const load = (['1m', '5m', '15m'] as const).map((w) =>
-    meter.createObservableGauge(`system.cpu.load_average.${w}`, {
+    meter.createObservableGauge(loadNames[w], {
       description: `System load average over ${w.replace('m', ' minute(s)')}`,
       unit: '{thread}',
     }),
   );
   // Dashboards divide the load average by it ("load per core"). Not semconv's system.cpu.logical.count:
   // in Prometheus that ends in `_count`, which promtool rejects for anything but a histogram/summary.
-  const logicalCpus = meter.createObservableUpDownCounter('aiva.host.cpu.logical', {
+  const logicalCpus = meter.createObservableUpDownCounter(METRIC.hostCpuLogical, {
     description: 'Logical CPUs available to the system',
     unit: '{cpu}',
   });
   // Machine-wide, like the load average (availableParallelism is this process's affinity); read once.
   const logicalCpuCount = cpus().length || availableParallelism();
-  const memLimit = meter.createObservableUpDownCounter('system.memory.limit', {
+  const memLimit = meter.createObservableUpDownCounter(METRIC.memoryLimit, {
     description: 'Total memory available to the system',
     unit: 'By',
   });
-  const memAvailable = meter.createObservableUpDownCounter('system.memory.linux.available', {
+  const memAvailable = meter.createObservableUpDownCounter(METRIC.memoryAvailable, {
     description:
       'Memory available for new work without swapping (MemAvailable; excludes reclaimable page cache)',
     unit: 'By',
   });
-  const paging = meter.createObservableUpDownCounter('system.paging.usage', {
+  const paging = meter.createObservableUpDownCounter(METRIC.pagingUsage, {
     description: 'Swap space used and free',
     unit: 'By',
   });
-  const diskIo = meter.createObservableCounter('system.disk.io', {
+  const diskIo = meter.createObservableCounter(METRIC.diskIo, {
     description: 'Bytes read from and written to whole disks (sectors x 512)',
     unit: 'By',
   });
@@ -109,7 +111,7 @@ export function startExtraHostMetrics(
   // Same names, types and attributes as @opentelemetry/host-metrics 0.39, plus units.
   const network = deps.procNetwork
     ? {
-        io: meter.createObservableCounter('system.network.io', {
+        io: meter.createObservableCounter(METRIC.networkIo, {
           description: 'Bytes received and transmitted per network interface (all but lo)',
           unit: 'By',
         }),
@@ -124,15 +126,15 @@ export function startExtraHostMetrics(
       }
     : undefined;
 
-  const pagingUsed = Object.freeze({ 'system.paging.state': 'used' });
-  const pagingFree = Object.freeze({ 'system.paging.state': 'free' });
+  const pagingUsed = Object.freeze({ [ATTR.pagingState]: 'used' });
+  const pagingFree = Object.freeze({ [ATTR.pagingState]: 'free' });
   const diskAttrs = new Map<string, { read: Attributes; write: Attributes }>();
   const attrsFor = (device: string) => {
     let a = diskAttrs.get(device);
     if (a === undefined) {
       a = {
-        read: Object.freeze({ 'system.device': device, 'disk.io.direction': 'read' }),
-        write: Object.freeze({ 'system.device': device, 'disk.io.direction': 'write' }),
+        read: Object.freeze({ 'system.device': device, [ATTR.diskDirection]: 'read' }),
+        write: Object.freeze({ 'system.device': device, [ATTR.diskDirection]: 'write' }),
       };
       diskAttrs.set(device, a);
     }
@@ -144,8 +146,8 @@ export function startExtraHostMetrics(
     let a = netAttrs.get(device);
     if (a === undefined) {
       a = {
-        receive: Object.freeze({ 'system.device': device, 'network.io.direction': 'receive' }),
-        transmit: Object.freeze({ 'system.device': device, 'network.io.direction': 'transmit' }),
+        receive: Object.freeze({ 'system.device': device, [ATTR.networkDirection]: 'receive' }),
+        transmit: Object.freeze({ 'system.device': device, [ATTR.networkDirection]: 'transmit' }),
       };
       netAttrs.set(device, a);
     }

@@ -2,7 +2,7 @@ import { type MeterProvider, metrics } from '@opentelemetry/api';
 import { HostMetrics } from '@opentelemetry/host-metrics';
 import { createAllowListAttributesProcessor, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { ConfigError } from '../core/errors.js';
-import { CachingMeterAdapter } from '../core/reading-cache.js';
+import { CachingMeterProvider } from '../core/reading-cache.js';
 import {
   describe,
   expectBoolean,
@@ -10,6 +10,7 @@ import {
   expectPositiveMillis,
   rejectUnknownKeys,
 } from '../core/validate.js';
+import { sumCpuTimeOverCpus } from './host-cpu.js';
 import { HOST_METER, startExtraHostMetrics } from './host-extra.js';
 import { type ReadText, readTextSync } from './host-proc.js';
 
@@ -162,8 +163,19 @@ export function startHostMetricsWith(
   // (a sandbox may hide it: host-metrics keeps the network then).
   const procNetwork = linux && isReadable(readText, '/proc/net/dev');
 
-  const libraryMeter = resolved.meterProvider.getMeter(HOST_METRICS_LIBRARY_METER);
-  const adapter = new CachingMeterAdapter(libraryMeter, { maxAgeMillis, now, perCpu: resolved.perCpu });
+  // The library's callback runs at most once per interval, replayed to every reader. Its meter is
+  // taken without the library's version, so the scope (otel_scope_name) stays as it always was.
+  const library: MeterProvider = { getMeter: (name) => resolved.meterProvider.getMeter(name) };
+  const adapter = new CachingMeterProvider(library, {
+    maxAgeMillis,
+    now,
+    // The library's utilization divides by wall time since its previous call (module load, for the
+    // first), so a scrape right after start reads above 1, and per CPU it cannot be averaged by a
+    // View (a View dropping an attribute on a gauge keeps the last value): host-extra.ts registers
+    // one from /proc/stat instead.
+    omit: ['system.cpu.utilization'],
+    ...(resolved.perCpu ? {} : { reduce: sumCpuTimeOverCpus }),
+  });
   new HostMetrics({
     meterProvider: adapter,
     name: HOST_METRICS_LIBRARY_METER,

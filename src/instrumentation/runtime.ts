@@ -1,6 +1,6 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
-import { ReplayingMeterProvider } from '../core/replaying-meter-provider.js';
+import { CachingMeterProvider } from '../core/reading-cache.js';
 
 export interface RuntimeMetricsHandle {
   shutdown(): void;
@@ -16,7 +16,7 @@ export function startRuntimeMetrics(
 ): RuntimeMetricsHandle {
   // Its callbacks reset state (event-loop delay histogram, utilization baseline) on each call, so
   // one reading per interval is replayed to every reader instead of each reader getting a sliver.
-  const replaying = new ReplayingMeterProvider(meterProvider, options.readingIntervalMillis);
+  const replaying = new CachingMeterProvider(meterProvider, { maxAgeMillis: options.readingIntervalMillis });
   // Constructed disabled: enabling in the constructor would start the event-loop
   // histogram before the provider is set, recording into the no-op meter first.
   const instrumentation = new RuntimeNodeInstrumentation({

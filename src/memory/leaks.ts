@@ -27,7 +27,7 @@ function stackOf(site: { stack?: string }): string | undefined {
  * Netty-style leak detection: a FinalizationRegistry reports tracked
  * allocations that were garbage-collected without release (the manager then
  * reclaims their bytes), and tracked `scratch` allocations older than
- * `leakAgeMs` are suspected. Tracking captures the allocate() stack.
+ * `leakAgeMillis` are suspected. Tracking captures the allocate() stack.
  * FinalizationRegistry callbacks may come late or never: nothing depends on them
  * for correctness.
  */

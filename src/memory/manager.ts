@@ -54,7 +54,7 @@ export class UnifiedMemoryManager implements AllocationOwner {
     this.#o = o;
     this.#onLeak = options.onLeak;
     this.#pool = new BufferPool(o.poolMaxFreeBytes, o.poolMaxBufferBytes);
-    this.#leaks = new LeakTracker(o.leakDetection, o.leakSampleInterval, o.leakAgeMs, (rec, report) =>
+    this.#leaks = new LeakTracker(o.leakDetection, o.leakSampleInterval, o.leakAgeMillis, (rec, report) =>
       this.#reclaim(rec, report),
     );
     this.cache = new MemoryCache(
@@ -263,7 +263,7 @@ export class UnifiedMemoryManager implements AllocationOwner {
     if (timerChanged) this.#armCleanupTimer();
   }
 
-  /** Suspected leaks: allocations collected without release, and tracked scratch allocations over leakAgeMs. */
+  /** Suspected leaks: allocations collected without release, and tracked scratch allocations over leakAgeMillis. */
   findLeaks(): LeakReport[] {
     return this.#leaks.findLeaks();
   }

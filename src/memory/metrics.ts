@@ -87,7 +87,7 @@ export class MemoryMetrics {
     });
     const leaks = meter.createObservableGauge('aiva.memory.leaks.suspected', {
       description:
-        'Allocations garbage-collected without release plus tracked scratch allocations over leakAgeMs.',
+        'Allocations garbage-collected without release plus tracked scratch allocations over leakAgeMillis.',
       unit: '{allocation}',
     });
     this.#observables = [used, limit, utilization, poolFree, allocations, releases, evictions, saved, leaks];

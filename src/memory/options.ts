@@ -1,4 +1,19 @@
 import type { MeterProvider } from '@opentelemetry/api';
+import {
+  type Assert,
+  boolean,
+  fn,
+  fraction,
+  integer,
+  type MatchesSchema,
+  nonEmptyString,
+  nonNegative,
+  oneOf,
+  options,
+  positive,
+  satisfies,
+  v,
+} from '../core/options-schema.js';
 import type { LeakReport, MemoryKind } from './types.js';
 
 /** Leak detection level, after Netty's: off, a sample of allocations, or all of them. */
@@ -93,9 +108,9 @@ export interface MemoryOptions {
    * Tracked `scratch` allocations live longer than this (milliseconds) are suspected
    * leaks. 0 disables the age rule.
    * @default 300000
-   * @example { leakAgeMs: 60_000 }
+   * @example { leakAgeMillis: 60_000 }
    */
-  leakAgeMs?: number;
+  leakAgeMillis?: number;
   /**
    * Debug: fill released buffers with 0xDE so a use after release shows.
    * @default false
@@ -122,12 +137,6 @@ export interface MemoryOptions {
    * @example { processSampleIntervalMillis: 5000 }
    */
   processSampleIntervalMillis?: number;
-  /**
-   * Accepted for the presets' sake; swapping to disk is not implemented, so only
-   * `false` is valid.
-   * @default false
-   */
-  enableSwap?: boolean;
   /**
    * Where metrics go. Default: the global provider (`metrics.getMeterProvider()`),
    * read at construction.
@@ -157,12 +166,67 @@ export const DEFAULT_MEMORY_OPTIONS = Object.freeze({
   poolMaxBufferBytes: 8 * 1024 * 1024,
   leakDetection: 'sampled' as LeakDetectionLevel,
   leakSampleInterval: 128,
-  leakAgeMs: 300_000,
+  leakAgeMillis: 300_000,
   poisonReleased: false,
   processHeadroomMb: 128,
   processSampleIntervalMillis: 1000,
-  enableSwap: false,
 });
+
+const optional = v.optional;
+const isMeterProvider = (value: unknown): boolean =>
+  typeof (value as MeterProvider | null)?.getMeter === 'function';
+
+/**
+ * The one declaration of {@link MemoryOptions}: validates them (strict: unknown keys are refused) and,
+ * through the check below, must accept exactly the interface's shape. Cross-field rules (sizes within
+ * `maxMemoryMb`) are in resolve.ts, where the defaults are known.
+ */
+export const MEMORY_OPTIONS_SCHEMA = options({
+  name: optional(nonEmptyString()),
+  maxMemoryMb: optional(positive('MiB')),
+  gcThreshold: optional(fraction()),
+  enableAutoCleanup: optional(boolean()),
+  cleanupIntervalMillis: optional(integer(0)),
+  cacheSizeMb: optional(positive('MiB')),
+  enableCompression: optional(boolean()),
+  compressIdleMillis: optional(integer(0)),
+  kindLimitsMb: optional(
+    options({
+      vector: optional(positive('MiB')),
+      model: optional(positive('MiB')),
+      cache: optional(positive('MiB')),
+      scratch: optional(positive('MiB')),
+    }),
+  ),
+  poolMaxFreeMb: optional(nonNegative('MiB')),
+  poolMaxBufferBytes: optional(integer(0)),
+  leakDetection: optional(oneOf(['off', 'sampled', 'full'])),
+  leakSampleInterval: optional(integer(1)),
+  leakAgeMillis: optional(integer(0)),
+  poisonReleased: optional(boolean()),
+  processHeadroomMb: optional(nonNegative('MiB')),
+  processRssLimitMb: optional(positive('MiB')),
+  processSampleIntervalMillis: optional(integer(0)),
+  meterProvider: optional(
+    satisfies<MeterProvider>(isMeterProvider, 'must be a MeterProvider (an object with getMeter())'),
+  ),
+  onLeak: optional(fn<(leak: LeakReport) => void>()),
+});
+/** Compile-time only: `MemoryOptions` and the schema accept the same objects. */
+export type MemoryOptionsMatchSchema = Assert<
+  MatchesSchema<MemoryOptions, v.InferInput<typeof MEMORY_OPTIONS_SCHEMA>>
+>;
+
+/** `configure()` takes a subset, with the same rules. */
+export const MEMORY_CONFIGURE_SCHEMA = options({
+  gcThreshold: optional(fraction()),
+  cacheSizeMb: optional(positive('MiB')),
+  enableCompression: optional(boolean()),
+  enableAutoCleanup: optional(boolean()),
+});
+export type MemoryConfigureMatchSchema = Assert<
+  MatchesSchema<MemoryConfigureOptions, v.InferInput<typeof MEMORY_CONFIGURE_SCHEMA>>
+>;
 
 /** Options after defaults and validation; sizes converted to bytes. */
 export interface ResolvedMemoryOptions {
@@ -180,7 +244,7 @@ export interface ResolvedMemoryOptions {
   poolMaxBufferBytes: number;
   leakDetection: LeakDetectionLevel;
   leakSampleInterval: number;
-  leakAgeMs: number;
+  leakAgeMillis: number;
   poisonReleased: boolean;
   processHeadroomBytes: number;
   processRssLimitBytes: number | undefined;

@@ -119,7 +119,7 @@ export interface LeakReport {
   bytes: number;
   /** Age at detection (gc) or now (age), in milliseconds. */
   ageMs: number;
-  /** `gc`: garbage-collected without release. `age`: live longer than `leakAgeMs`. */
+  /** `gc`: garbage-collected without release. `age`: live longer than `leakAgeMillis`. */
   reason: 'gc' | 'age';
   /** Stack of the allocate() call, when captured (`full`, or a sampled allocation). */
   stack?: string;

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { ChunkEstimator } from './chunker.js';
 import type { TaskMetrics, TaskOutcome } from './metrics.js';
+import type { Concurrency } from './options.js';
 import type { TaskDefinition } from './task.js';
 
 /** Items dispatched together; always a contiguous run of input positions. */
@@ -36,6 +37,12 @@ export abstract class Job {
   readonly estimator = new ChunkEstimator();
   owner: JobOwner | undefined;
   finished = false;
+  /** Items at once, per worker (thread, process) or for this call (async); set before submit. */
+  concurrency: Concurrency = 1;
+  /** A worker reported items that returned a promise (they can overlap). */
+  sawAsync = false;
+  /** Async mode: this call's items running now. */
+  running = 0;
 
   constructor(
     readonly task: TaskDefinition,

@@ -1,17 +1,28 @@
-import { performance } from 'node:perf_hooks';
 import type Tinypool from 'tinypool';
 import { type Deadline, type StartChannel, startDeadline } from './deadline.js';
-import { ProcessorClosedError, TaskError, TaskTimeoutError } from './errors.js';
+import { crashError, deliverChunk } from './delivery.js';
+import { ProcessorClosedError, TaskTimeoutError } from './errors.js';
 import type { Chunk, Job, JobOwner } from './job.js';
 import type { LaneSnapshot, PoolMetrics } from './metrics.js';
-import type { ProcessorMode } from './options.js';
+import type { WorkerMode } from './options.js';
 import { createPool, limitPool, type PoolConfig, THREAD_PIPELINE, watchThreadExits } from './pool.js';
 import type { ChunkRequest, ChunkResponse } from './protocol.js';
+import type { Scheduler } from './scheduler.js';
+import { Utilization } from './utilization.js';
 
 /** How one lane's pool is built. */
 export interface LaneConfig extends PoolConfig {
   readonly size: number;
+  /** Cap of `concurrency: 'auto'`, items per worker. */
+  readonly maxConcurrency: number;
 }
+
+/**
+ * Extra time the main thread's deadline allows past an item's limit: within
+ * it the worker's own timer aborts the item's signal and answers; the main
+ * thread terminates the worker only for a task that blocks its event loop.
+ */
+const WORKER_TIMER_GRACE_MILLIS = 250;
 
 /**
  * Chunks per worker handed to tinypool at once. Worker threads hold both
@@ -23,17 +34,14 @@ const PREFETCH = THREAD_PIPELINE;
 /** A chunk lost this many times with workers that crashed on other chunks is failed as a crash (e.g. a worker that cannot boot). */
 const MAX_UNSTARTED_RESENDS = 3;
 
-/** Utilization is measured over a window of 1–2 s, rotated lazily (no timer). */
-const UTILIZATION_WINDOW_MILLIS = 1000;
-
 /**
  * One mode's scheduler: a tinypool (created on first use) and the jobs
  * waiting for it. The lane, not tinypool, holds the queue: at most `size`
  * chunks are in tinypool at once, so queue wait, fairness between calls,
  * chunking and `resize` are ours, and tinypool's own queue stays empty.
  */
-export class Lane implements JobOwner {
-  readonly mode: ProcessorMode;
+export class Lane implements JobOwner, Scheduler {
+  readonly mode: WorkerMode;
   #size: number;
   #pool: Tinypool | undefined;
   #closed = false;
@@ -50,12 +58,11 @@ export class Lane implements JobOwner {
   /** Of those, chunks that can be aborted (signal or timeout). */
   #abortableInFlight = 0;
   #queued = 0;
-  // utilization integrals, in worker-milliseconds
-  #last = performance.now();
-  #busyIntegral = 0;
-  #capacityIntegral = 0;
-  #older = { at: this.#last, busy: 0, capacity: 0 };
-  #newer = { at: this.#last, busy: 0, capacity: 0 };
+  /** Items in the chunks handed to tinypool. */
+  #inFlightItems = 0;
+  /** Each worker's items-at-once figure, as it last reported it. */
+  readonly #limits = new Map<number, number>();
+  readonly #utilization = new Utilization();
 
   constructor(config: LaneConfig, metrics: PoolMetrics) {
     this.mode = config.mode;
@@ -126,18 +133,30 @@ export class Lane implements JobOwner {
       busy: this.busy,
       workers: this.workers,
       utilization: this.utilization(),
+      inFlight: this.#inFlightItems,
+      concurrency: this.concurrency,
     };
   }
 
   /** Busy share of capacity over the last 1–2 s. */
   utilization(): number {
-    this.#integrate();
-    if (this.#last - this.#newer.at >= UTILIZATION_WINDOW_MILLIS) {
-      this.#older = this.#newer;
-      this.#newer = { at: this.#last, busy: this.#busyIntegral, capacity: this.#capacityIntegral };
+    return this.#utilization.read(this.busy, this.#size);
+  }
+
+  /** Items a worker runs at once: the live workers' last reported figures, averaged (1 before any report). */
+  get concurrency(): number {
+    if (this.#limits.size === 0) return 1;
+    const live = new Set(this.workerIds);
+    let sum = 0;
+    let n = 0;
+    for (const [id, k] of this.#limits) {
+      if (!live.has(id)) this.#limits.delete(id);
+      else {
+        sum += k;
+        n++;
+      }
     }
-    const capacity = this.#capacityIntegral - this.#older.capacity;
-    return capacity > 0 ? Math.min(1, (this.#busyIntegral - this.#older.busy) / capacity) : 0;
+    return n === 0 ? 1 : sum / n;
   }
 
   /** Rejects every job with ProcessorClosedError and terminates the workers. */
@@ -150,11 +169,20 @@ export class Lane implements JobOwner {
   }
 
   #integrate(): void {
-    const now = performance.now();
-    const elapsed = now - this.#last;
-    this.#busyIntegral += this.busy * elapsed;
-    this.#capacityIntegral += this.#size * elapsed;
-    this.#last = now;
+    this.#utilization.integrate(this.busy, this.#size);
+  }
+
+  /** Items for the next chunk: enough to keep the worker's items-at-once figure busy. */
+  #chunkCount(job: Job): number {
+    if (job.chunkSize !== 'auto') return job.chunkSize;
+    const count = job.estimator.size(job.available(), this.#size);
+    const k = job.concurrency === 'auto' ? Math.round(this.concurrency) : job.concurrency;
+    // a child process holds one chunk at a time: for async items send two slots' worth, so it is never
+    // starved between chunks, and so 'auto' sees items waiting for a slot and may raise the figure
+    const perWorker = this.mode === 'process' && job.sawAsync ? 2 * k : k;
+    return perWorker > 1
+      ? Math.max(count, Math.min(perWorker, Math.ceil(job.available() / this.#size)))
+      : count;
   }
 
   #getPool(): Tinypool {
@@ -174,9 +202,7 @@ export class Lane implements JobOwner {
         }
         this.#next++;
         if (!this.#fits(job)) continue;
-        const count =
-          job.chunkSize === 'auto' ? job.estimator.size(job.available(), this.#size) : job.chunkSize;
-        const chunk = job.next(count);
+        const chunk = job.next(this.#chunkCount(job));
         this.#queued -= chunk.items.length;
         this.#dispatch(job, chunk);
         dispatched = true;
@@ -203,13 +229,23 @@ export class Lane implements JobOwner {
     const pool = this.#getPool();
     this.#integrate();
     this.#inFlight++;
+    this.#inFlightItems += chunk.items.length;
     let controller: AbortController | undefined;
     let deadline: Deadline | undefined;
     const abortable = job.signal !== undefined || job.timeoutMillis > 0;
     // Threads: every chunk carries start/end stamps, so a chunk lost with a worker that crashed on
     // another chunk (pipelined behind it, or finished but not yet read) is sent again instead of failing.
     const slot = this.mode === 'thread' ? new Float64Array(new SharedArrayBuffer(16)) : undefined;
-    let request: ChunkRequest = { m: job.task.moduleUrl, e: job.task.exportName, i: chunk.items, t: slot };
+    let request: ChunkRequest = {
+      m: job.task.moduleUrl,
+      e: job.task.exportName,
+      i: chunk.items,
+      t: slot,
+      k: job.concurrency === 'auto' ? 0 : job.concurrency,
+      x: this.#config.maxConcurrency,
+      o: chunk.start,
+      to: job.timeoutMillis,
+    };
     let runOptions: { signal: AbortSignal; channel?: StartChannel } | undefined;
     if (abortable) {
       const c = new AbortController();
@@ -217,7 +253,8 @@ export class Lane implements JobOwner {
       job.controllers.add(c);
       runOptions = { signal: c.signal };
       if (job.timeoutMillis > 0) {
-        deadline = startDeadline(this.mode, job.timeoutMillis * chunk.items.length, request, () => c.abort());
+        const limit = job.timeoutMillis * chunk.items.length + WORKER_TIMER_GRACE_MILLIS;
+        deadline = startDeadline(this.mode, limit, request, () => c.abort());
         request = deadline.request;
         if (deadline.channel !== undefined) runOptions.channel = deadline.channel;
       }
@@ -226,6 +263,7 @@ export class Lane implements JobOwner {
     const settled = (): void => {
       this.#integrate();
       this.#inFlight--;
+      this.#inFlightItems -= chunk.items.length;
       if (abortable) this.#abortableInFlight--;
       deadline?.cancel();
       if (controller !== undefined) job.controllers.delete(controller);
@@ -250,29 +288,8 @@ export class Lane implements JobOwner {
   }
 
   #deliver(job: Job, chunk: Chunk, response: ChunkResponse): void {
-    const count = chunk.items.length;
-    const errors = response.e;
-    let failed = 0;
-    if (errors === null) {
-      for (let i = 0; i < count; i++) job.onValue(chunk.start + i, response.v[i]);
-    } else {
-      for (let i = 0; i < count; i++) {
-        const info = errors[i];
-        if (info === null || info === undefined) job.onValue(chunk.start + i, response.v[i]);
-        else {
-          failed++;
-          job.onError(chunk.start + i, new TaskError(job.task.name, chunk.start + i, info));
-        }
-      }
-    }
-    const counts = job.metrics.counts;
-    counts.ok += count - failed;
-    counts.error += failed;
-    const perItem = response.d / count;
-    job.estimator.update(perItem);
-    const wait = Math.max(0, (response.s - chunk.enqueuedAt) / 1000);
-    this.#metrics.recordDispatch(job.metrics, perItem, wait, failed > 0 ? 'error' : 'ok');
-    job.afterChunk();
+    this.#limits.set(response.id, response.k);
+    deliverChunk(job, chunk, response, this.#metrics);
   }
 
   #failed(job: Job, chunk: Chunk, error: unknown, timedOut: boolean, innocent: boolean): void {
@@ -305,23 +322,7 @@ export class Lane implements JobOwner {
       job.onError(chunk.start, new TaskTimeoutError(job.task.name, chunk.start, job.timeoutMillis));
     } else {
       counts.error++;
-      const info =
-        error instanceof Error
-          ? {
-              name: error.name,
-              message: error.message,
-              ...(error.stack === undefined ? {} : { stack: error.stack }),
-            }
-          : { name: 'Error', message: String(error) };
-      job.onError(
-        chunk.start,
-        new TaskError(
-          job.task.name,
-          chunk.start,
-          info,
-          `task "${job.task.name}" failed on item ${chunk.start}: its worker crashed (${info.message})`,
-        ),
-      );
+      job.onError(chunk.start, crashError(job.task.name, chunk.start, error));
     }
     job.afterChunk();
   }

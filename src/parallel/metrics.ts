@@ -30,6 +30,10 @@ export interface LaneSnapshot {
   readonly busy: number;
   readonly workers: number;
   readonly utilization: number;
+  /** Items running or handed to workers. */
+  readonly inFlight: number;
+  /** Items one worker runs at once (async mode: the running calls' limits, summed). */
+  readonly concurrency: number;
 }
 
 interface LaneAttributes {
@@ -55,6 +59,8 @@ export class PoolMetrics {
   readonly #queue: ObservableGauge;
   readonly #workers: ObservableGauge;
   readonly #utilization: ObservableGauge;
+  readonly #inFlight: ObservableGauge;
+  readonly #concurrency: ObservableGauge;
   readonly #duration: Histogram;
   readonly #wait: Histogram;
   readonly #mapDuration: Histogram;
@@ -103,6 +109,15 @@ export class PoolMetrics {
       description: 'Busy share of the worker capacity over the last 1-2 seconds (0..1).',
       unit: '1',
     });
+    this.#inFlight = m.createObservableGauge('aiva.pool.in_flight', {
+      description: 'Items running or handed to workers.',
+      unit: '{item}',
+    });
+    this.#concurrency = m.createObservableGauge('aiva.pool.concurrency', {
+      description:
+        "Items one worker runs at once (the figure concurrency: 'auto' adapts); mode async: the running calls' limits.",
+      unit: '{item}',
+    });
     this.#observe = (result) => {
       for (const task of this.#tasks.values()) {
         for (const outcome of OUTCOMES) {
@@ -113,6 +128,9 @@ export class PoolMetrics {
       for (const lane of snapshot()) {
         const attributes = this.#laneAttributes(lane.mode);
         result.observe(this.#queue, lane.queued, attributes.base);
+        result.observe(this.#inFlight, lane.inFlight, attributes.base);
+        result.observe(this.#concurrency, lane.concurrency, attributes.base);
+        if (lane.mode === 'async') continue; // no workers on the calling thread
         result.observe(this.#workers, lane.busy, attributes.busy);
         result.observe(this.#workers, Math.max(0, lane.workers - lane.busy), attributes.idle);
         result.observe(this.#utilization, lane.utilization, attributes.base);
@@ -123,6 +141,8 @@ export class PoolMetrics {
       this.#queue,
       this.#workers,
       this.#utilization,
+      this.#inFlight,
+      this.#concurrency,
     ]);
   }
 
@@ -191,6 +211,8 @@ export class PoolMetrics {
       this.#queue,
       this.#workers,
       this.#utilization,
+      this.#inFlight,
+      this.#concurrency,
     ]);
   }
 }

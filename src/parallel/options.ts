@@ -1,8 +1,29 @@
 import { availableParallelism } from 'node:os';
 import type { MeterProvider } from '@opentelemetry/api';
+import {
+  type Assert,
+  configError,
+  integer,
+  type MatchesSchema,
+  nonEmptyString,
+  oneOf,
+  options,
+  parseOptions,
+  satisfies,
+  v,
+} from '../core/options-schema.js';
 
-/** Where tasks run: worker threads, or child processes (tinypool's `child_process` runtime). */
-export type ProcessorMode = 'thread' | 'process';
+/**
+ * Where tasks run: worker threads, child processes (tinypool's `child_process` runtime), or `'async'`:
+ * on the calling thread, a bounded number of items in flight at once (for I/O-bound tasks).
+ */
+export type ProcessorMode = 'thread' | 'process' | 'async';
+
+/** The modes that run tasks in workers. */
+export type WorkerMode = Exclude<ProcessorMode, 'async'>;
+
+/** Items in flight at once: a fixed number, or `'auto'` (adapted to how much of an item's time is CPU). */
+export type Concurrency = number | 'auto';
 
 /** Options of {@link ParallelProcessor}. */
 export interface ProcessorOptions {
@@ -31,11 +52,30 @@ export interface ProcessorOptions {
    */
   workers?: number;
   /**
-   * Default mode of `map`, `run` and `mapStream`: `'thread'` (worker_threads) or `'process'` (child processes).
+   * Default mode of `map`, `run` and `mapStream`: `'thread'` (worker_threads), `'process'` (child
+   * processes) or `'async'` (the calling thread, `concurrency` items at once; see `asyncMap`).
    * @default 'thread'
    * @example new ParallelProcessor({ mode: 'process' })
    */
   mode?: ProcessorMode;
+  /**
+   * Items one worker runs at once (thread and process modes), so async tasks overlap their waits inside
+   * each worker; in `'async'` mode, items in flight per call on the calling thread. `'auto'`: each worker
+   * starts at 1 and raises the figure while its event loop sits mostly idle with items waiting (the
+   * items mostly wait on I/O), up to `maxConcurrency`, and drops back to what it really used once it is
+   * busy (CPU-bound items get one at a time per worker, as without this option). In `'async'` mode
+   * `'auto'` means `maxConcurrency`. Per call: `map(task, items, { concurrency })`.
+   * @default 'auto'
+   * @example new ParallelProcessor({ concurrency: 16 })
+   */
+  concurrency?: Concurrency;
+  /**
+   * Cap of `concurrency: 'auto'`, in items in flight per worker (and the `'async'` mode's
+   * `'auto'` figure).
+   * @default 64
+   * @example new ParallelProcessor({ maxConcurrency: 256 })
+   */
+  maxConcurrency?: number;
   /**
    * Items per dispatch: `'auto'` sizes chunks from the measured time per item (a few ms of work per
    * chunk, finer at the tail), a number fixes it.
@@ -77,6 +117,8 @@ export const DEFAULT_PROCESSOR_OPTIONS = Object.freeze({
   maxWorkers: availableParallelism(),
   minWorkers: 1,
   mode: 'thread' as ProcessorMode,
+  concurrency: 'auto' as Concurrency,
+  maxConcurrency: 64,
   chunkSize: 'auto' as 'auto' | number,
   maxQueue: Number.POSITIVE_INFINITY,
   taskTimeoutMillis: 0,
@@ -90,72 +132,110 @@ export interface ResolvedProcessorOptions {
   readonly minWorkers: number;
   readonly workers: number;
   readonly mode: ProcessorMode;
+  readonly concurrency: Concurrency;
+  readonly maxConcurrency: number;
   readonly chunkSize: 'auto' | number;
   readonly maxQueue: number;
   readonly taskTimeoutMillis: number;
   readonly idleTimeoutMillis: number;
 }
 
-const isPositiveInteger = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
-const isNonNegativeInteger = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const optional = v.optional;
+const isPositiveInteger = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) > 0;
+const MODE = oneOf(['thread', 'process', 'async']);
+const CONCURRENCY = satisfies<Concurrency>(
+  (x) => x === 'auto' || isPositiveInteger(x),
+  "must be 'auto' or a positive integer (items in flight at once)",
+);
+const CHUNK_SIZE = satisfies<'auto' | number>(
+  (x) => x === 'auto' || isPositiveInteger(x),
+  "must be 'auto' or a positive integer",
+);
+const TIMEOUT = integer(0);
 
+/** The one declaration of {@link ProcessorOptions} (strict). Relations between fields are checked below. */
+export const PROCESSOR_OPTIONS_SCHEMA = options({
+  name: optional(nonEmptyString()),
+  maxWorkers: optional(integer(1)),
+  minWorkers: optional(integer(0)),
+  workers: optional(integer(1)),
+  mode: optional(MODE),
+  concurrency: optional(CONCURRENCY),
+  maxConcurrency: optional(integer(1)),
+  chunkSize: optional(CHUNK_SIZE),
+  maxQueue: optional(
+    satisfies<number>(
+      (x) => x === Number.POSITIVE_INFINITY || isPositiveInteger(x),
+      'must be a positive integer or Infinity',
+    ),
+  ),
+  taskTimeoutMillis: optional(TIMEOUT),
+  idleTimeoutMillis: optional(integer(0)),
+  meterProvider: optional(
+    satisfies<MeterProvider>(
+      (p) => typeof (p as MeterProvider | null)?.getMeter === 'function',
+      'must be a MeterProvider (an object with getMeter())',
+    ),
+  ),
+});
+
+/** Compile-time only: {@link ProcessorOptions} and its schema accept the same objects. */
+export type ProcessorOptionsMatchSchema = Assert<
+  MatchesSchema<ProcessorOptions, v.InferInput<typeof PROCESSOR_OPTIONS_SCHEMA>>
+>;
+
+/** A per-call `mode`; `field` names the call (`ParallelProcessor.map: options.mode`). Throws ConfigError. */
 export function checkMode(value: unknown, field: string): ProcessorMode {
-  if (value !== 'thread' && value !== 'process')
-    throw new TypeError(`${field} must be 'thread' or 'process'`);
-  return value;
+  return parseOptions(MODE, value, field);
+}
+
+/** A per-call or per-processor `concurrency`. Throws ConfigError. */
+export function checkConcurrency(value: unknown, field: string): Concurrency {
+  return parseOptions(CONCURRENCY, value, field);
 }
 
 export function checkChunkSize(value: unknown, field: string): 'auto' | number {
-  if (value !== 'auto' && !isPositiveInteger(value))
-    throw new TypeError(`${field} must be 'auto' or a positive integer`);
-  return value;
+  return parseOptions(CHUNK_SIZE, value, field);
 }
 
 export function checkTimeout(value: unknown, field: string): number {
-  if (!isNonNegativeInteger(value))
-    throw new TypeError(`${field} must be a non-negative integer (0 = no timeout)`);
-  return value;
+  return parseOptions(TIMEOUT, value, field);
 }
 
-/** Applies defaults and validates; throws a TypeError/RangeError naming the field. */
-export function resolveProcessorOptions(options: ProcessorOptions): ResolvedProcessorOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+/**
+ * Applies defaults and validates; throws a ConfigError naming `field` + the key: `options.maxWorkers`
+ * standalone, `options.parallel.maxWorkers` when the SDK passes `field = 'options.parallel'`.
+ */
+export function resolveProcessorOptions(
+  input: ProcessorOptions,
+  field = 'options',
+): ResolvedProcessorOptions {
+  const options = parseOptions(PROCESSOR_OPTIONS_SCHEMA, input, field);
   const d = DEFAULT_PROCESSOR_OPTIONS;
-  const name = options.name ?? d.name;
-  if (typeof name !== 'string' || name.length === 0)
-    throw new TypeError('options.name must be a non-empty string');
   const maxWorkers = options.maxWorkers ?? d.maxWorkers;
-  if (!isPositiveInteger(maxWorkers)) throw new TypeError('options.maxWorkers must be a positive integer');
   const minWorkers = options.minWorkers ?? Math.min(d.minWorkers, maxWorkers);
-  if (!isNonNegativeInteger(minWorkers))
-    throw new TypeError('options.minWorkers must be a non-negative integer');
-  if (minWorkers > maxWorkers) throw new RangeError('options.minWorkers must not exceed options.maxWorkers');
+  if (minWorkers > maxWorkers) {
+    throw configError(`${field}.minWorkers`, `must not exceed maxWorkers (${maxWorkers})`, minWorkers);
+  }
   const workers = options.workers ?? maxWorkers;
-  if (!isPositiveInteger(workers) || workers < minWorkers || workers > maxWorkers) {
-    throw new RangeError(
-      'options.workers must be an integer between options.minWorkers and options.maxWorkers',
+  if (workers < minWorkers || workers > maxWorkers) {
+    throw configError(
+      `${field}.workers`,
+      `must be between minWorkers (${minWorkers}) and maxWorkers (${maxWorkers})`,
+      workers,
     );
   }
-  const maxQueue = options.maxQueue ?? d.maxQueue;
-  if (maxQueue !== Number.POSITIVE_INFINITY && !isPositiveInteger(maxQueue)) {
-    throw new TypeError('options.maxQueue must be a positive integer or Infinity');
-  }
-  const idleTimeoutMillis = options.idleTimeoutMillis ?? d.idleTimeoutMillis;
-  if (!isNonNegativeInteger(idleTimeoutMillis)) {
-    throw new TypeError('options.idleTimeoutMillis must be a non-negative integer');
-  }
   return Object.freeze({
-    name,
+    name: options.name ?? d.name,
     maxWorkers,
     minWorkers,
     workers,
-    mode: checkMode(options.mode ?? d.mode, 'options.mode'),
-    chunkSize: checkChunkSize(options.chunkSize ?? d.chunkSize, 'options.chunkSize'),
-    maxQueue,
-    taskTimeoutMillis: checkTimeout(
-      options.taskTimeoutMillis ?? d.taskTimeoutMillis,
-      'options.taskTimeoutMillis',
-    ),
-    idleTimeoutMillis,
+    mode: options.mode ?? d.mode,
+    concurrency: options.concurrency ?? d.concurrency,
+    maxConcurrency: options.maxConcurrency ?? d.maxConcurrency,
+    chunkSize: options.chunkSize ?? d.chunkSize,
+    maxQueue: options.maxQueue ?? d.maxQueue,
+    taskTimeoutMillis: options.taskTimeoutMillis ?? d.taskTimeoutMillis,
+    idleTimeoutMillis: options.idleTimeoutMillis ?? d.idleTimeoutMillis,
   });
 }

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Tinypool from 'tinypool';
-import type { ProcessorMode } from './options.js';
+import type { WorkerMode } from './options.js';
 
 /** How one mode's tinypool is built. */
 export interface PoolConfig {
-  readonly mode: ProcessorMode;
+  readonly mode: WorkerMode;
   readonly workerFile: string;
   readonly minWorkers: number;
   readonly maxWorkers: number;

@@ -1,24 +1,29 @@
 import { performance } from 'node:perf_hooks';
 import { type MeterProvider, metrics } from '@opentelemetry/api';
+import { ConfigError } from '../core/errors.js';
+import { AsyncLane } from './async-lane.js';
+import { type CallSettings, resolveCall, resolveTask } from './call-options.js';
 import { AbortError, ProcessorClosedError, QueueOverflowError } from './errors.js';
 import { ArrayJob, type Job } from './job.js';
 import { Lane } from './lane.js';
 import { PoolMetrics, type TaskOutcome } from './metrics.js';
 import {
-  checkChunkSize,
-  checkMode,
-  checkTimeout,
   type ProcessorMode,
   type ProcessorOptions,
   type ResolvedProcessorOptions,
   resolveProcessorOptions,
 } from './options.js';
 import { resolveWorkerFile } from './pool.js';
+import type { Scheduler } from './scheduler.js';
+import { aggregateStats } from './stats.js';
 import { runStream, StreamJob } from './stream.js';
-import { isTaskDefinition, notATaskError, type TaskDefinition } from './task.js';
+import type { AsyncTaskFunction, TaskDefinition } from './task.js';
 import type { MapOptions, PoolScaler, ProcessorStats, Settled, StreamOptions } from './types.js';
 
-const DEFAULT_STREAM_CONCURRENCY = 1024;
+const DEFAULT_STREAM_MAX_PENDING = 1024;
+
+/** A task as `map` and `mapStream` accept it: plain functions only in `'async'` mode. */
+type AnyTask<In, Out> = TaskDefinition<In, Out> | AsyncTaskFunction<In, Out>;
 
 /**
  * A metered worker pool over tinypool: `map`, `run` and `mapStream` run a
@@ -34,7 +39,7 @@ const DEFAULT_STREAM_CONCURRENCY = 1024;
 export class ParallelProcessor implements PoolScaler {
   readonly options: ResolvedProcessorOptions;
   readonly #metrics: PoolMetrics;
-  readonly #lanes = new Map<ProcessorMode, Lane>();
+  readonly #lanes = new Map<ProcessorMode, Scheduler>();
   #size: number;
   #closing: Promise<void> | undefined;
 
@@ -47,25 +52,67 @@ export class ParallelProcessor implements PoolScaler {
     );
   }
 
-  /** Runs `task` on every item; resolves to the results in input order. */
+  /**
+   * Runs `task` on every item; resolves to the results in input order. In `'async'` mode `task` may
+   * also be a plain function `(item, { signal, index }) => result`.
+   */
   map<In, Out>(
-    task: TaskDefinition<In, Out>,
+    task: AnyTask<In, Out>,
     items: Iterable<In>,
     options: MapOptions & { settle: true },
   ): Promise<Settled<Out>[]>;
-  map<In, Out>(task: TaskDefinition<In, Out>, items: Iterable<In>, options?: MapOptions): Promise<Out[]>;
-  map(task: TaskDefinition, items: Iterable<unknown>, options: MapOptions = {}): Promise<unknown[]> {
+  map<In, Out>(task: AnyTask<In, Out>, items: Iterable<In>, options?: MapOptions): Promise<Out[]>;
+  map(
+    task: AnyTask<unknown, unknown>,
+    items: Iterable<unknown>,
+    options: MapOptions = {},
+  ): Promise<unknown[]> {
+    return this.#map(task, items, options, 'ParallelProcessor.map');
+  }
+
+  /**
+   * The original's `async_map`: `map` in `'async'` mode. Runs `task` (a plain function or a
+   * `defineTask` task, imported in-process) on the calling thread with at most `concurrency` items in
+   * flight (default `maxConcurrency`, 64) — for I/O-bound work. Each item gets an AbortSignal
+   * (`timeoutMillis`, `signal`, `close()` abort it).
+   *
+   * @example
+   * const pages = await processor.asyncMap((url, { signal }) => fetch(url, { signal }).then((r) => r.text()), urls, { concurrency: 100 });
+   */
+  asyncMap<In, Out>(
+    task: AnyTask<In, Out>,
+    items: Iterable<In>,
+    options: Omit<MapOptions, 'mode' | 'chunkSize'> & { settle: true },
+  ): Promise<Settled<Out>[]>;
+  asyncMap<In, Out>(
+    task: AnyTask<In, Out>,
+    items: Iterable<In>,
+    options?: Omit<MapOptions, 'mode' | 'chunkSize'>,
+  ): Promise<Out[]>;
+  asyncMap(
+    task: AnyTask<unknown, unknown>,
+    items: Iterable<unknown>,
+    options: Omit<MapOptions, 'mode' | 'chunkSize'> = {},
+  ): Promise<unknown[]> {
+    if (typeof options !== 'object' || options === null) {
+      return Promise.reject(new ConfigError('ParallelProcessor.asyncMap: options', 'must be an object'));
+    }
+    return this.#map(task, items, { ...options, mode: 'async' }, 'ParallelProcessor.asyncMap');
+  }
+
+  #map(
+    task: AnyTask<unknown, unknown>,
+    items: Iterable<unknown>,
+    options: MapOptions,
+    method: string,
+  ): Promise<unknown[]> {
     try {
-      if (!isTaskDefinition(task)) throw notATaskError('ParallelProcessor.map', task);
+      const call = resolveCall(options, this.options, method);
+      const resolved = resolveTask(task, call.mode, method);
       if (items === null || typeof items !== 'object' || !(Symbol.iterator in items)) {
-        throw new TypeError('ParallelProcessor.map: items must be an array or an iterable');
+        throw new TypeError(`${method}: items must be an array or an iterable`);
       }
-      return this.#submitArray(
-        task,
-        Array.isArray(items) ? items : [...items],
-        options,
-        'ParallelProcessor.map',
-      );
+      return this.#submitArray(resolved, Array.isArray(items) ? items : [...items], options, call, method);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -73,13 +120,12 @@ export class ParallelProcessor implements PoolScaler {
 
   /** Runs `task` on one item. */
   async run<In, Out>(
-    task: TaskDefinition<In, Out>,
+    task: AnyTask<In, Out>,
     item: In,
     options: Omit<MapOptions, 'settle' | 'onProgress'> = {},
   ): Promise<Out> {
-    if (!isTaskDefinition(task)) throw notATaskError('ParallelProcessor.run', task);
-    const [result] = await this.#submitArray(
-      task,
+    const [result] = await this.#map(
+      task as AnyTask<unknown, unknown>,
       [item],
       { ...options, settle: false },
       'ParallelProcessor.run',
@@ -89,25 +135,27 @@ export class ParallelProcessor implements PoolScaler {
 
   /**
    * Runs `task` over a (possibly endless) iterable with a bounded number of
-   * items in flight, yielding results as an async iterable.
+   * items pulled and not yet yielded (`maxPending`), yielding results as an
+   * async iterable. Plain functions are accepted in `'async'` mode.
    */
   mapStream<In, Out>(
-    task: TaskDefinition<In, Out>,
+    task: AnyTask<In, Out>,
     source: AsyncIterable<In> | Iterable<In>,
     options: StreamOptions & { settle: true },
   ): AsyncGenerator<Settled<Out>, void, undefined>;
   mapStream<In, Out>(
-    task: TaskDefinition<In, Out>,
+    task: AnyTask<In, Out>,
     source: AsyncIterable<In> | Iterable<In>,
     options?: StreamOptions,
   ): AsyncGenerator<Out, void, undefined>;
   async *mapStream(
-    task: TaskDefinition,
+    anyTask: AnyTask<unknown, unknown>,
     source: AsyncIterable<unknown> | Iterable<unknown>,
     options: StreamOptions = {},
   ): AsyncGenerator<unknown, void, undefined> {
     const method = 'ParallelProcessor.mapStream';
-    if (!isTaskDefinition(task)) throw notATaskError(method, task);
+    const common = resolveCall(options, this.options, method);
+    const task = resolveTask(anyTask, common.mode, method);
     if (
       source === null ||
       typeof source !== 'object' ||
@@ -115,11 +163,10 @@ export class ParallelProcessor implements PoolScaler {
     ) {
       throw new TypeError(`${method}: source must be an iterable or an async iterable`);
     }
-    const concurrency = options.concurrency ?? DEFAULT_STREAM_CONCURRENCY;
-    if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
-      throw new TypeError(`${method}: options.concurrency must be a positive integer`);
+    const maxPending = options.maxPending ?? DEFAULT_STREAM_MAX_PENDING;
+    if (!Number.isSafeInteger(maxPending) || maxPending < 1) {
+      throw new ConfigError(`${method}: options.maxPending`, 'must be a positive integer');
     }
-    const common = this.#common(options, method);
     if (this.#closing !== undefined) throw new ProcessorClosedError(this.options.name);
     if (options.signal?.aborted === true) throw new AbortError(undefined, { cause: options.signal.reason });
     const lane = this.#lane(common.mode);
@@ -133,10 +180,11 @@ export class ParallelProcessor implements PoolScaler {
       options.ordered ?? true,
       (done, outcome) => this.#recordCall(done, done.delivered, outcome),
     );
+    job.concurrency = common.concurrency;
     const detach = this.#linkSignal(job, options.signal);
     lane.submit(job);
     try {
-      yield* runStream(job, lane, source, options.ordered ?? true, concurrency);
+      yield* runStream(job, lane, source, options.ordered ?? true, maxPending);
     } finally {
       detach();
     }
@@ -156,38 +204,7 @@ export class ParallelProcessor implements PoolScaler {
   }
 
   stats(): ProcessorStats {
-    let workers = 0;
-    let busy = 0;
-    let queueSize = 0;
-    let utilization = 0;
-    for (const lane of this.#lanes.values()) {
-      workers += lane.workers;
-      busy += lane.busy;
-      queueSize += lane.queued;
-      utilization = Math.max(utilization, lane.utilization());
-    }
-    let completed = 0;
-    let failed = 0;
-    let cancelled = 0;
-    for (const counts of this.#metrics.allCounts()) {
-      completed += counts.ok;
-      failed += counts.error + counts.timeout;
-      cancelled += counts.cancelled;
-    }
-    return {
-      name: this.options.name,
-      size: this.#size,
-      minWorkers: this.options.minWorkers,
-      maxWorkers: this.options.maxWorkers,
-      workers,
-      busy,
-      idle: Math.max(0, workers - busy),
-      queueSize,
-      completed,
-      failed,
-      cancelled,
-      utilization,
-    };
+    return aggregateStats(this.options, this.#size, [...this.#lanes.values()], this.#metrics.allCounts());
   }
 
   /** Thread ids (thread mode) or pids (process mode) of the live workers. */
@@ -213,31 +230,12 @@ export class ParallelProcessor implements PoolScaler {
     return this.close();
   }
 
-  #common(
-    options: MapOptions,
-    method: string,
-  ): { mode: ProcessorMode; chunkSize: 'auto' | number; timeoutMillis: number } {
-    if (typeof options !== 'object' || options === null)
-      throw new TypeError(`${method}: options must be an object`);
-    const mode =
-      options.mode === undefined ? this.options.mode : checkMode(options.mode, `${method}: options.mode`);
-    const chunkSize =
-      options.chunkSize === undefined
-        ? this.options.chunkSize
-        : checkChunkSize(options.chunkSize, `${method}: options.chunkSize`);
-    const timeoutMillis =
-      options.timeoutMillis === undefined
-        ? this.options.taskTimeoutMillis
-        : checkTimeout(options.timeoutMillis, `${method}: options.timeoutMillis`);
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-      throw new TypeError(`${method}: options.signal must be an AbortSignal`);
-    }
-    return { mode, chunkSize, timeoutMillis };
-  }
-
-  #lane(mode: ProcessorMode): Lane {
+  #lane(mode: ProcessorMode): Scheduler {
     let lane = this.#lanes.get(mode);
-    if (lane === undefined) {
+    if (lane !== undefined) return lane;
+    if (mode === 'async') {
+      lane = new AsyncLane(this.#metrics, this.options.maxConcurrency);
+    } else {
       lane = new Lane(
         {
           mode,
@@ -246,11 +244,12 @@ export class ParallelProcessor implements PoolScaler {
           maxWorkers: this.options.maxWorkers,
           size: this.#size,
           idleTimeoutMillis: this.options.idleTimeoutMillis,
+          maxConcurrency: this.options.maxConcurrency,
         },
         this.#metrics,
       );
-      this.#lanes.set(mode, lane);
     }
+    this.#lanes.set(mode, lane);
     return lane;
   }
 
@@ -258,11 +257,11 @@ export class ParallelProcessor implements PoolScaler {
     task: TaskDefinition,
     items: readonly unknown[],
     options: MapOptions,
+    common: CallSettings,
     method: string,
   ): Promise<unknown[]> {
-    const common = this.#common(options, method);
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-      throw new TypeError(`${method}: options.onProgress must be a function`);
+      throw new ConfigError(`${method}: options.onProgress`, 'must be a function');
     }
     if (this.#closing !== undefined) throw new ProcessorClosedError(this.options.name);
     if (options.signal?.aborted === true) throw new AbortError(undefined, { cause: options.signal.reason });
@@ -294,6 +293,7 @@ export class ParallelProcessor implements PoolScaler {
           this.#recordCall(done, done.total, outcome);
         },
       );
+      job.concurrency = common.concurrency;
       detach = this.#linkSignal(job, options.signal);
       lane.submit(job);
     });

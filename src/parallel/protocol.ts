@@ -14,7 +14,18 @@ export interface ChunkRequest {
   readonly t?: Float64Array;
   /** Process mode with a timeout: 1 = send a {@link StartedMessage} to the parent when starting. */
   readonly c?: 1;
+  /** Items the worker runs at once: a number, or 0 = adaptive (see `concurrency.ts`). Absent = 1. */
+  readonly k?: number;
+  /** Cap of the adaptive figure. */
+  readonly x?: number;
+  /** Input position of the first item (handed to the task as `context.index`). */
+  readonly o?: number;
+  /** Per-item time limit in ms, enforced in the worker by aborting the item's signal (0/absent = none). */
+  readonly to?: number;
 }
+
+/** `WorkerErrorInfo.code` of an item the worker gave up on after its per-item time limit. */
+export const ITEM_TIMEOUT_CODE = 'AIVA_ITEM_TIMEOUT';
 
 /** Sent by a child process when it starts a chunk (only for chunks with a timeout). */
 export interface StartedMessage {
@@ -31,4 +42,12 @@ export interface ChunkResponse {
   readonly s: number;
   /** Total time spent in the task function over all items, seconds, measured in the worker. */
   readonly d: number;
+  /** Wall time from the first item's start to the last item's end, seconds (less than `d` when items overlap). */
+  readonly w: number;
+  /** The worker's items-at-once figure after this chunk. */
+  readonly k: number;
+  /** The worker: thread id, or pid in a child process. */
+  readonly id: number;
+  /** 1 when an item returned a promise. */
+  readonly a?: 1;
 }

@@ -1,7 +1,7 @@
 import { AbortError } from './errors.js';
 import { type Chunk, epochMillis, Job } from './job.js';
-import type { Lane } from './lane.js';
 import type { TaskMetrics, TaskOutcome } from './metrics.js';
+import type { Scheduler } from './scheduler.js';
 import type { TaskDefinition } from './task.js';
 
 /** A wake-up flag for one waiter; a notify with nobody waiting is remembered. */
@@ -133,15 +133,15 @@ export class StreamJob extends Job {
 
 /**
  * Drives a StreamJob: a feeder pulls from the source while fewer than
- * `concurrency` items are pulled-but-not-yielded; the generator yields
+ * `maxPending` items are pulled-but-not-yielded; the generator yields
  * results (in input order when `ordered`).
  */
 export async function* runStream(
   job: StreamJob,
-  lane: Lane,
+  lane: Scheduler,
   source: AsyncIterable<unknown> | Iterable<unknown>,
   ordered: boolean,
-  concurrency: number,
+  maxPending: number,
 ): AsyncGenerator<unknown, void, undefined> {
   const iterator: AsyncIterator<unknown> | Iterator<unknown> =
     Symbol.asyncIterator in source
@@ -155,7 +155,7 @@ export async function* runStream(
   const feed = async (): Promise<void> => {
     try {
       while (!stopped && !job.finished) {
-        if (pulled - yielded >= concurrency) {
+        if (pulled - yielded >= maxPending) {
           await job.feeder.wait();
           continue;
         }

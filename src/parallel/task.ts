@@ -20,6 +20,42 @@ export interface TaskDefinition<In = unknown, Out = unknown> {
   readonly __types?: { in: In; out: Out };
 }
 
+/** What a task receives besides its item: the item's position and a signal that aborts it. */
+export interface TaskContext {
+  /**
+   * Aborted when the item passes its `timeoutMillis`, and in `'async'` mode also when the call is
+   * aborted or the processor closes: pass it on to `fetch`, timers, streams so the I/O stops.
+   */
+  readonly signal: AbortSignal;
+  /** Position of the item in the input. */
+  readonly index: number;
+}
+
+/** A plain function, accepted by `'async'` mode only (it runs on the calling thread). */
+export type AsyncTaskFunction<In = unknown, Out = unknown> = (
+  item: In,
+  context: TaskContext,
+) => Out | Promise<Out>;
+
+const LOCAL_FUNCTION: unique symbol = Symbol('aiva-performance.parallel.localFunction');
+
+/** A plain function wrapped as a task for `'async'` mode; its metric name is the function's name. */
+export function localTask(fn: AsyncTaskFunction): TaskDefinition {
+  const name = fn.name.length > 0 ? fn.name : 'anonymous';
+  return Object.freeze({
+    [TASK_BRAND]: true as const,
+    moduleUrl: '',
+    exportName: name,
+    name,
+    [LOCAL_FUNCTION]: fn,
+  });
+}
+
+/** The function of a {@link localTask}, if `task` is one. */
+export function localFunction(task: TaskDefinition): AsyncTaskFunction | undefined {
+  return (task as { [LOCAL_FUNCTION]?: AsyncTaskFunction })[LOCAL_FUNCTION];
+}
+
 /** Options of {@link defineTask}. */
 export interface DefineTaskOptions {
   /**
@@ -86,7 +122,8 @@ export function notATaskError(method: string, value: unknown): TypeError {
     return new TypeError(
       `${method}: got a function, but functions cannot cross a worker boundary (workers receive copies of ` +
         'data, not closures). Put the function in its own module, export it, and pass ' +
-        "defineTask(new URL('./task.js', import.meta.url), 'exportName') instead.",
+        "defineTask(new URL('./task.js', import.meta.url), 'exportName') instead, or run it on this " +
+        "thread with { mode: 'async' } / asyncMap.",
     );
   }
   return new TypeError(`${method}: task must be created with defineTask(moduleUrl, exportName)`);

@@ -1,4 +1,4 @@
-import type { ProcessorMode } from './options.js';
+import type { Concurrency, ProcessorMode } from './options.js';
 
 /** Per-call options of `map` and `run`. */
 export interface MapOptions {
@@ -12,16 +12,28 @@ export interface MapOptions {
   timeoutMillis?: number;
   /** Resolve to `{ ok, value } | { ok: false, error }` per item instead of rejecting on the first failure. @default false @example { settle: true } */
   settle?: boolean;
-  /** Called after each chunk with items done and total; a throw rejects the call. @example { onProgress: (done, total) => bar.update(done / total) } */
+  /** Called after each chunk (each item in async mode) with items done and total; a throw rejects the call. @example { onProgress: (done, total) => bar.update(done / total) } */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Items at once: per worker in thread and process modes (async tasks overlap their waits), per call
+   * in `'async'` mode; `'auto'` adapts per worker up to `maxConcurrency` (async mode: `maxConcurrency`).
+   * @default the processor's `concurrency` ('auto')
+   * @example { mode: 'async', concurrency: 100 }
+   */
+  concurrency?: Concurrency;
 }
 
 /** Per-call options of `mapStream`. */
 export interface StreamOptions extends Omit<MapOptions, 'onProgress'> {
   /** Yield in input order (true) or as results arrive (false). @default true @example { ordered: false } */
   ordered?: boolean;
-  /** Most items pulled from the source and not yet yielded (the memory bound). @default 1024 @example { concurrency: 256 } */
-  concurrency?: number;
+  /**
+   * Most items pulled from the source and not yet yielded (the memory bound, and the backpressure: the
+   * source is not read further until the consumer takes results).
+   * @default 1024
+   * @example { maxPending: 256 }
+   */
+  maxPending?: number;
 }
 
 /** A point-in-time view of the processor (all modes together). */
@@ -46,6 +58,13 @@ export interface ProcessorStats {
   readonly cancelled: number;
   /** Busy share of capacity over the last 1–2 s, 0..1. */
   readonly utilization: number;
+  /** Items running or handed to workers, all modes. */
+  readonly inFlight: number;
+  /**
+   * Per mode in use: items one worker runs at once (the live figure of `concurrency: 'auto'`, averaged
+   * over workers); for `async`, the running calls' limits summed.
+   */
+  readonly concurrency: Readonly<Partial<Record<ProcessorMode, number>>>;
 }
 
 export type { Settled } from './job.js';

@@ -3,14 +3,27 @@
  * (`dist/src/parallel/worker.js`). Imports the task module once, runs a chunk
  * of items through the named export, and measures the time spent in the task.
  * A throwing item becomes an error entry; the rest of the chunk still runs.
+ * Up to `limit` async items run at once over all the chunks the worker holds
+ * (see `concurrency.ts`); a synchronous item never takes a slot beyond its call.
  */
 import { performance } from 'node:perf_hooks';
+import { threadId } from 'node:worker_threads';
+import { ConcurrencyLimit } from './concurrency.js';
 import type { WorkerErrorInfo } from './errors.js';
-import type { ChunkRequest, ChunkResponse } from './protocol.js';
+import { type ChunkRequest, type ChunkResponse, ITEM_TIMEOUT_CODE } from './protocol.js';
 
-type TaskFunction = (item: unknown) => unknown;
+/** What a task receives besides its item. */
+interface TaskContext {
+  readonly signal: AbortSignal;
+  readonly index: number;
+}
+type TaskFunction = (item: unknown, context: TaskContext) => unknown;
 
 const functions = new Map<string, TaskFunction | Promise<TaskFunction>>();
+const limit = new ConcurrencyLimit();
+/** Handed to tasks when there is no per-item time limit: nothing can abort an item inside the worker then. */
+const NEVER_ABORTED = new AbortController().signal;
+const WORKER_ID = threadId === 0 ? process.pid : threadId;
 
 function toInfo(error: unknown): WorkerErrorInfo {
   if (error instanceof Error) {
@@ -34,43 +47,52 @@ async function load(moduleUrl: string, exportName: string): Promise<TaskFunction
   return fn as TaskFunction;
 }
 
-function now(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-/** End of the chunk now running: a pipelined chunk waits for it, so chunks never overlap in a worker. */
-let previous: Promise<void> = Promise.resolve();
-
-/** Runs one chunk, after the one before it. Never rejects for task errors: they come back per item. */
-export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
-  const before = previous;
-  let release = (): void => {};
-  previous = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  await before;
-  try {
-    return await runOne(request);
-  } finally {
-    release();
-  }
-}
-
-async function runOne(request: ChunkRequest): Promise<ChunkResponse> {
-  const items = request.i;
-  const count = items.length;
-  const values: unknown[] = new Array(count);
-  let errors: (WorkerErrorInfo | null)[] | null = null;
+function lookup(request: ChunkRequest): TaskFunction | Promise<TaskFunction> {
   const key = `${request.m}#${request.e}`;
   let fn = functions.get(key);
   if (fn === undefined) {
-    fn = load(request.m, request.e);
-    functions.set(key, fn);
-    fn.then(
+    const loading = load(request.m, request.e);
+    fn = loading;
+    functions.set(key, loading);
+    loading.then(
       (loaded) => functions.set(key, loaded),
       () => functions.delete(key),
     );
   }
+  return fn;
+}
+
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null &&
+  (typeof value === 'object' || typeof value === 'function') &&
+  typeof (value as PromiseLike<unknown>).then === 'function';
+
+/** Runs one chunk. Never rejects for task errors: they come back per item. */
+export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
+  const items = request.i;
+  const count = items.length;
+  const values: unknown[] = new Array(count);
+  let errors: (WorkerErrorInfo | null)[] | null = null;
+  const fail = (index: number, info: WorkerErrorInfo): void => {
+    if (errors === null) errors = new Array<WorkerErrorInfo | null>(count).fill(null);
+    errors[index] = info;
+  };
+  limit.configure(request.k ?? 1, request.x ?? 1);
+  const fn = lookup(request);
+  let resolved: TaskFunction | undefined;
+  let loadError: unknown;
+  try {
+    resolved = typeof fn === 'function' ? fn : await fn;
+  } catch (error) {
+    loadError = error;
+  }
+  // a chunk starts when its first item gets a slot: one pipelined behind a running chunk waits here
+  // (after the import: a chunk waiting for the module must not count as started)
+  while (!limit.free) await limit.wait();
   const start = now();
   if (request.t !== undefined) request.t[0] = start;
   else if (request.c === 1 && process.send !== undefined) {
@@ -79,32 +101,110 @@ async function runOne(request: ChunkRequest): Promise<ChunkResponse> {
       process.send?.({ aivaChunkStarted: start }, undefined, undefined, () => resolve());
     });
   }
-  let resolved: TaskFunction;
-  try {
-    resolved = typeof fn === 'function' ? fn : await fn;
-  } catch (error) {
-    const info = toInfo(error);
-    return { v: values, e: new Array<WorkerErrorInfo>(count).fill(info), s: start, d: 0 };
+  if (resolved === undefined) {
+    const info = toInfo(loadError);
+    const e = new Array<WorkerErrorInfo>(count).fill(info);
+    return { v: values, e, s: start, d: 0, w: 0, k: limit.limit, id: WORKER_ID };
   }
-  const taskStart = performance.now();
+  const offset = request.o ?? 0;
+  const timeoutMillis = request.to ?? 0;
+  let taskSeconds = 0;
+  const pending: Promise<void>[] = [];
+  const wallStart = performance.now();
+  let t = wallStart;
   for (let index = 0; index < count; index++) {
-    try {
-      let value = resolved(items[index]);
-      if (
-        value !== null &&
-        typeof value === 'object' &&
-        typeof (value as Promise<unknown>).then === 'function'
-      ) {
-        value = await value;
-      }
-      values[index] = value;
-    } catch (error) {
-      if (errors === null) errors = new Array<WorkerErrorInfo | null>(count).fill(null);
-      errors[index] = toInfo(error);
+    if (!limit.free) {
+      while (!limit.free) await limit.wait();
+      t = performance.now();
     }
+    const controller = timeoutMillis > 0 ? new AbortController() : undefined;
+    let value: unknown;
+    try {
+      value = resolved(items[index], { signal: controller?.signal ?? NEVER_ABORTED, index: offset + index });
+    } catch (error) {
+      fail(index, toInfo(error));
+      const end = performance.now();
+      taskSeconds += end - t;
+      t = end;
+      continue;
+    }
+    if (!isThenable(value)) {
+      values[index] = value;
+      const end = performance.now();
+      taskSeconds += end - t;
+      t = end;
+      continue;
+    }
+    pending.push(
+      settleItem(value, index, t, controller, timeoutMillis, values, fail, (ms) => {
+        taskSeconds += ms;
+      }),
+    );
+    t = performance.now();
   }
-  const taskEnd = performance.now();
+  if (pending.length > 0) await Promise.all(pending);
+  limit.sample();
+  const wallEnd = performance.now();
   // "finished" stamp: if the worker dies before the main thread reads this response, the chunk is resent
-  if (request.t !== undefined) request.t[1] = performance.timeOrigin + taskEnd;
-  return { v: values, e: errors, s: start, d: (taskEnd - taskStart) / 1000 };
+  if (request.t !== undefined) request.t[1] = performance.timeOrigin + wallEnd;
+  return {
+    v: values,
+    e: errors,
+    s: start,
+    d: taskSeconds / 1000,
+    w: (wallEnd - wallStart) / 1000,
+    k: limit.limit,
+    id: WORKER_ID,
+    ...(pending.length > 0 ? { a: 1 as const } : {}),
+  };
+}
+
+/** Holds a slot until an async item settles, or until its time limit aborts its signal. */
+function settleItem(
+  value: PromiseLike<unknown>,
+  index: number,
+  startedAt: number,
+  controller: AbortController | undefined,
+  timeoutMillis: number,
+  values: unknown[],
+  fail: (index: number, info: WorkerErrorInfo) => void,
+  addTime: (ms: number) => void,
+): Promise<void> {
+  limit.acquire();
+  return new Promise<void>((done) => {
+    let timer: NodeJS.Timeout | undefined;
+    let over = false;
+    const finish = (): void => {
+      if (over) return;
+      over = true;
+      if (timer !== undefined) clearTimeout(timer);
+      addTime(performance.now() - startedAt);
+      limit.release();
+      done();
+    };
+    if (controller !== undefined) {
+      timer = setTimeout(() => {
+        if (over) return;
+        fail(index, {
+          name: 'TaskTimeoutError',
+          message: `exceeded ${timeoutMillis} ms`,
+          code: ITEM_TIMEOUT_CODE,
+        });
+        controller.abort(new Error(`item exceeded its time limit of ${timeoutMillis} ms`));
+        finish();
+      }, timeoutMillis);
+    }
+    value.then(
+      (result) => {
+        if (over) return;
+        values[index] = result;
+        finish();
+      },
+      (error: unknown) => {
+        if (over) return;
+        fail(index, toInfo(error));
+        finish();
+      },
+    );
+  });
 }

@@ -3,9 +3,8 @@ import { AlertEngine } from '../alerts/engine.js';
 import type { AlertActionTargets, AlertsOptions } from '../alerts/index.js';
 import { ConfigError } from '../core/errors.js';
 import { registerQueue } from '../instrumentation/tasks.js';
-import { type MemoryOptions, UnifiedMemoryManager } from '../memory/index.js';
+import { UnifiedMemoryManager } from '../memory/index.js';
 import { ParallelProcessor, ProcessorClosedError, type ProcessorOptions } from '../parallel/index.js';
-import { resolveProcessorOptions } from '../parallel/options.js';
 import type { InProcessMetricReader } from './in-process-reader.js';
 import type { ResolvedSdkConfig } from './options.js';
 import type { MetricsServer } from './server.js';
@@ -23,9 +22,9 @@ export interface Components {
 export type Cleanup = () => unknown;
 
 /**
- * Creates the components; every constructor error becomes a {@link ConfigError} naming the full option
- * path (`options.memory.maxMemoryMb …`). Each started part is pushed to `cleanups` as it starts, so a
- * failure part-way leaves nothing running.
+ * Creates the components from options resolveConfig has already validated with their full paths
+ * (`options.memory.maxMemoryMb`), so a bad option fails the start before anything listens. Each started
+ * part is pushed to `cleanups` as it starts, so a failure part-way leaves nothing running.
  */
 export function startComponents(
   config: ResolvedSdkConfig,
@@ -34,19 +33,12 @@ export function startComponents(
   server: MetricsServer | undefined,
   cleanups: Cleanup[],
 ): Components {
-  const memory = config.memory
-    ? asConfigError(
-        'memory',
-        () => new UnifiedMemoryManager({ ...(config.memory as MemoryOptions), meterProvider }),
-      )
-    : undefined;
+  const memory = config.memory ? new UnifiedMemoryManager({ ...config.memory, meterProvider }) : undefined;
   if (memory) cleanups.push(() => memory.close());
 
   const processorOptions: ProcessorOptions | undefined = config.parallel
-    ? { name: 'default', ...(config.parallel as ProcessorOptions), meterProvider }
+    ? { name: 'default', ...config.parallel, meterProvider }
     : undefined;
-  // Validated now, so a bad option fails the start rather than the first map().
-  if (processorOptions) asConfigError('parallel', () => resolveProcessorOptions(processorOptions));
   let created: ParallelProcessor | undefined;
   let unregisterQueue: (() => void) | undefined;
   let shutDown = false;
@@ -70,17 +62,13 @@ export function startComponents(
 
   let alerts: AlertEngine | undefined;
   if (config.alerts) {
-    const engine = asConfigError(
-      'alerts',
-      () =>
-        new AlertEngine({
-          ...withGeneratorUrl(config.alerts as AlertsOptions, server),
-          source: reader,
-          meterProvider,
-          serviceName: config.serviceName,
-          actions: actionTargets(memory, processorOptions !== undefined, () => created),
-        }),
-    );
+    const engine = new AlertEngine({
+      ...withGeneratorUrl(config.alerts, server),
+      source: reader,
+      meterProvider,
+      serviceName: config.serviceName,
+      actions: actionTargets(memory, processorOptions !== undefined, () => created),
+    });
     cleanups.push(() => engine.shutdown());
     server?.route('/alerts', (_request, response) => sendJson(response, 200, engine.status()));
     engine.start();
@@ -119,16 +107,4 @@ function actionTargets(
 function withGeneratorUrl(options: AlertsOptions, server: MetricsServer | undefined): AlertsOptions {
   if (!options.alertmanager || !server || options.alertmanager.generatorUrl !== undefined) return options;
   return { ...options, alertmanager: { ...options.alertmanager, generatorUrl: `${server.url}/alerts` } };
-}
-
-function asConfigError<T>(component: 'memory' | 'parallel' | 'alerts', create: () => T): T {
-  try {
-    return create();
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    const match = /^options\.([\w.[\]]+)\s+(.*)$/s.exec(message);
-    const field = match ? `options.${component}.${match[1]}` : `options.${component}`;
-    throw new ConfigError(field, match ? (match[2] as string) : message, { cause: error });
-  }
 }

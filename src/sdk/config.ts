@@ -1,18 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { resolveAlertsOptions } from '../alerts/options.js';
 import { ConfigError } from '../core/errors.js';
-import {
-  expectBoolean,
-  expectInteger,
-  expectObject,
-  expectOneOf,
-  expectPositiveMillis,
-  expectString,
-  expectStringRecord,
-  rejectUnknownKeys,
-} from '../core/validate.js';
-import type { ResolvedSdkConfig } from './options.js';
-import { PRESET_NAMES, PRESETS, type PresetName } from './presets.js';
+import { httpUrl, integer, parseOptions, positive, type v } from '../core/options-schema.js';
+import { resolveMemoryOptions } from '../memory/resolve.js';
+import { resolveProcessorOptions } from '../parallel/options.js';
+import { type MetricsExporterName, OTLP_ENV_DEFAULTS, readOtelEnv, resolveOtlpTransport } from './env.js';
+import { type ResolvedSdkConfig, SDK_OPTIONS_SCHEMA } from './options.js';
+import { PRESETS, type Preset, type PresetName } from './presets.js';
 
 export const DEFAULT_SDK_OPTIONS = Object.freeze({
   preset: 'production' as PresetName,
@@ -23,213 +18,151 @@ export const DEFAULT_SDK_OPTIONS = Object.freeze({
   registerGlobal: true,
   cardinalityLimit: 2000,
   retentionDays: 7,
+  shutdownTimeoutMillis: 5000,
 });
 
-const TOP_LEVEL_KEYS = [
-  'serviceName',
-  'serviceVersion',
-  'preset',
-  'prometheus',
-  'otlp',
-  'hostMetrics',
-  'runtimeMetrics',
-  'registerGlobal',
-  'cardinalityLimit',
-  'monitor',
-  'memory',
-  'parallel',
-  'alerts',
-] as const;
-
 type Env = Record<string, string | undefined>;
+type SdkInput = v.InferOutput<typeof SDK_OPTIONS_SCHEMA>;
 
-/** Validates options once, merges them over the preset and the `OTEL_*` environment. Throws {@link ConfigError}. */
+/**
+ * Validates every option once, components included, before anything starts; merges them over the preset
+ * and the `OTEL_*` environment. Throws {@link ConfigError} whose `field` is the full path.
+ */
 export function resolveConfig(input: unknown = {}, env: Env = process.env): ResolvedSdkConfig {
-  const options = expectObject(input ?? {}, 'options');
-  rejectUnknownKeys(options, TOP_LEVEL_KEYS, 'options');
-  const preset =
-    options.preset === undefined
-      ? DEFAULT_SDK_OPTIONS.preset
-      : expectOneOf(options.preset, PRESET_NAMES, 'options.preset');
+  const options = parseOptions(SDK_OPTIONS_SCHEMA, input ?? {}, 'options');
+  const preset = options.preset ?? DEFAULT_SDK_OPTIONS.preset;
   const presetValues = PRESETS[preset];
   const app = readAppPackage();
-  const serviceName =
-    options.serviceName !== undefined
-      ? expectString(options.serviceName, 'options.serviceName')
-      : (nonEmpty(env.OTEL_SERVICE_NAME) ?? app.name ?? 'unknown_service:node');
-  const serviceVersion =
-    options.serviceVersion !== undefined
-      ? expectString(options.serviceVersion, 'options.serviceVersion')
-      : (app.version ?? '0.0.0');
+  const otelEnv = readOtelEnv(env);
+  const exporters = otelEnv.metricsExporters;
   const presetIntervalMillis = presetValues.monitoring.intervalSeconds * 1000;
+  const host = options.hostMetrics;
+  const runtime = options.runtimeMetrics;
   return {
-    serviceName,
-    serviceVersion,
+    // Specification order: explicit option > OTEL_SERVICE_NAME > OTEL_RESOURCE_ATTRIBUTES > our guess.
+    serviceName: options.serviceName ?? otelEnv.serviceName ?? app.name ?? 'unknown_service:node',
+    serviceVersion: options.serviceVersion ?? otelEnv.serviceVersion ?? app.version ?? '0.0.0',
     preset,
-    prometheus: resolvePrometheus(options.prometheus, env),
-    otlp: resolveOtlp(options.otlp, env),
-    hostMetrics: resolveHostMetrics(options.hostMetrics, presetIntervalMillis),
-    runtimeMetrics: resolveRuntimeMetrics(options.runtimeMetrics),
-    registerGlobal:
-      options.registerGlobal === undefined
-        ? DEFAULT_SDK_OPTIONS.registerGlobal
-        : expectBoolean(options.registerGlobal, 'options.registerGlobal'),
-    cardinalityLimit:
-      options.cardinalityLimit === undefined
-        ? DEFAULT_SDK_OPTIONS.cardinalityLimit
-        : expectInteger(options.cardinalityLimit, 'options.cardinalityLimit', { min: 1 }),
-    monitor: resolveMonitor(options.monitor, presetIntervalMillis, presetValues),
-    memory: resolveComponent(options.memory, 'options.memory', {
-      maxMemoryMb: presetValues.memory.maxMb,
-      gcThreshold: presetValues.memory.gcThreshold,
-    }),
-    parallel: resolveComponent(options.parallel, 'options.parallel', {
-      maxWorkers: presetValues.parallel.maxWorkers,
-    }),
-    alerts: resolveComponent(options.alerts, 'options.alerts', {}),
+    prometheus: resolvePrometheus(options.prometheus, env, exporters),
+    otlp: resolveOtlp(options.otlp, env, exporters),
+    hostMetrics:
+      host === false
+        ? false
+        : { intervalMillis: host?.intervalMillis ?? presetIntervalMillis, perCpu: host?.perCpu ?? false },
+    runtimeMetrics:
+      runtime === false
+        ? false
+        : {
+            monitoringPrecisionMillis:
+              (runtime === true ? undefined : runtime?.monitoringPrecisionMillis) ??
+              DEFAULT_SDK_OPTIONS.runtimeMonitoringPrecisionMillis,
+          },
+    registerGlobal: options.registerGlobal ?? DEFAULT_SDK_OPTIONS.registerGlobal,
+    cardinalityLimit: options.cardinalityLimit ?? DEFAULT_SDK_OPTIONS.cardinalityLimit,
+    monitor: {
+      intervalMillis: options.monitor?.intervalMillis ?? presetIntervalMillis,
+      retentionDays: presetValues.monitoring.retentionDays ?? DEFAULT_SDK_OPTIONS.retentionDays,
+      verbose: options.monitor?.verbose ?? presetValues.monitoring.verbose ?? false,
+    },
+    ...resolveComponents(options, presetValues),
+    shutdownTimeoutMillis: options.shutdownTimeoutMillis ?? DEFAULT_SDK_OPTIONS.shutdownTimeoutMillis,
+    disabled: otelEnv.disabled,
+    console: exporters?.has('console')
+      ? {
+          intervalMillis: envMillis(
+            env.OTEL_METRIC_EXPORT_INTERVAL,
+            'OTEL_METRIC_EXPORT_INTERVAL',
+            DEFAULT_SDK_OPTIONS.otlpIntervalMillis,
+          ),
+        }
+      : false,
+    resourceAttributes: otelEnv.resourceAttributes,
   };
 }
 
-function resolvePrometheus(value: unknown, env: Env): ResolvedSdkConfig['prometheus'] {
-  if (value === false) return false;
-  const options = value === undefined ? {} : expectObject(value, 'options.prometheus');
-  rejectUnknownKeys(options, ['host', 'port', 'endpoint', 'token'], 'options.prometheus');
-  const host =
-    options.host !== undefined
-      ? expectString(options.host, 'options.prometheus.host')
-      : (nonEmpty(env.OTEL_EXPORTER_PROMETHEUS_HOST) ?? DEFAULT_SDK_OPTIONS.prometheus.host);
-  let port: number;
-  if (options.port !== undefined) {
-    port = expectInteger(options.port, 'options.prometheus.port', { min: 0, max: 65535 });
-  } else if (nonEmpty(env.OTEL_EXPORTER_PROMETHEUS_PORT) !== undefined) {
-    port = expectInteger(Number(env.OTEL_EXPORTER_PROMETHEUS_PORT), 'OTEL_EXPORTER_PROMETHEUS_PORT', {
-      min: 0,
-      max: 65535,
-    });
-  } else {
-    port = DEFAULT_SDK_OPTIONS.prometheus.port;
-  }
-  const endpoint =
-    options.endpoint === undefined
-      ? DEFAULT_SDK_OPTIONS.prometheus.endpoint
-      : expectString(options.endpoint, 'options.prometheus.endpoint');
-  if (!endpoint.startsWith('/'))
-    throw new ConfigError('options.prometheus.endpoint', `must start with '/', got "${endpoint}"`);
-  const token =
-    options.token === undefined ? undefined : expectString(options.token, 'options.prometheus.token');
-  return { host, port, endpoint, token };
+/**
+ * Component options over the preset's. The schema has checked each key; the rules that relate fields
+ * (`cacheSizeMb` within `maxMemoryMb`, `minWorkers` ≤ `maxWorkers`, every rule) hold only for the merged
+ * values, so the components' own resolvers run here too, given the path prefix of their option.
+ */
+function resolveComponents(
+  options: SdkInput,
+  preset: Preset,
+): Pick<ResolvedSdkConfig, 'memory' | 'parallel' | 'alerts'> {
+  const memory =
+    options.memory === false
+      ? false
+      : { maxMemoryMb: preset.memory.maxMb, gcThreshold: preset.memory.gcThreshold, ...options.memory };
+  if (memory) resolveMemoryOptions(memory, 'options.memory');
+  const parallel =
+    options.parallel === false ? false : { maxWorkers: preset.parallel.maxWorkers, ...options.parallel };
+  if (parallel) resolveProcessorOptions(parallel, 'options.parallel');
+  const alerts = options.alerts === false ? false : (options.alerts ?? {});
+  if (alerts) resolveAlertsOptions(alerts, 'options.alerts');
+  return { memory, parallel, alerts };
 }
 
-function resolveOtlp(value: unknown, env: Env): ResolvedSdkConfig['otlp'] {
+type Exporters = ReadonlySet<MetricsExporterName> | undefined;
+
+function resolvePrometheus(
+  value: SdkInput['prometheus'],
+  env: Env,
+  exporters: Exporters,
+): ResolvedSdkConfig['prometheus'] {
+  if (value === false) return false;
+  if (value === undefined && exporters && !exporters.has('prometheus')) return false;
+  const envPort = nonEmpty(env.OTEL_EXPORTER_PROMETHEUS_PORT);
+  return {
+    host: value?.host ?? nonEmpty(env.OTEL_EXPORTER_PROMETHEUS_HOST) ?? DEFAULT_SDK_OPTIONS.prometheus.host,
+    port:
+      value?.port ??
+      (envPort === undefined
+        ? DEFAULT_SDK_OPTIONS.prometheus.port
+        : parseOptions(integer(0, 65535), Number(envPort), 'OTEL_EXPORTER_PROMETHEUS_PORT')),
+    endpoint: value?.endpoint ?? DEFAULT_SDK_OPTIONS.prometheus.endpoint,
+    token: value?.token,
+  };
+}
+
+function resolveOtlp(value: SdkInput['otlp'], env: Env, exporters: Exporters): ResolvedSdkConfig['otlp'] {
   if (value === false) return false;
   const envUrl =
     nonEmpty(env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) ??
     (nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT)
       ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/$/, '')}/v1/metrics`
       : undefined);
-  if (value === undefined && envUrl === undefined) return false;
-  const options = value === undefined ? {} : expectObject(value, 'options.otlp');
-  rejectUnknownKeys(options, ['url', 'intervalMillis', 'timeoutMillis', 'headers'], 'options.otlp');
-  const url = options.url !== undefined ? expectString(options.url, 'options.otlp.url') : envUrl;
-  if (url === undefined) {
-    throw new ConfigError('options.otlp.url', 'is required (or set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT)');
-  }
-  if (!/^https?:\/\//.test(url))
-    throw new ConfigError('options.otlp.url', `must be an http(s) URL, got "${url}"`);
+  // OTEL_METRICS_EXPORTER decides when set; unset, an endpoint variable alone turns OTLP on (as before).
+  if (value === undefined && (exporters ? !exporters.has('otlp') : envUrl === undefined)) return false;
+  const url =
+    value?.url ??
+    (envUrl === undefined
+      ? OTLP_ENV_DEFAULTS.url
+      : parseOptions(httpUrl(), envUrl, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'));
   return {
     url,
-    intervalMillis: millisFrom(
-      options.intervalMillis,
-      'options.otlp.intervalMillis',
-      env.OTEL_METRIC_EXPORT_INTERVAL,
-      'OTEL_METRIC_EXPORT_INTERVAL',
-      DEFAULT_SDK_OPTIONS.otlpIntervalMillis,
-    ),
-    timeoutMillis: millisFrom(
-      options.timeoutMillis,
-      'options.otlp.timeoutMillis',
-      env.OTEL_METRIC_EXPORT_TIMEOUT,
-      'OTEL_METRIC_EXPORT_TIMEOUT',
-      DEFAULT_SDK_OPTIONS.otlpTimeoutMillis,
-    ),
+    intervalMillis:
+      value?.intervalMillis ??
+      envMillis(
+        env.OTEL_METRIC_EXPORT_INTERVAL,
+        'OTEL_METRIC_EXPORT_INTERVAL',
+        DEFAULT_SDK_OPTIONS.otlpIntervalMillis,
+      ),
+    timeoutMillis:
+      value?.timeoutMillis ??
+      envMillis(
+        env.OTEL_METRIC_EXPORT_TIMEOUT,
+        'OTEL_METRIC_EXPORT_TIMEOUT',
+        DEFAULT_SDK_OPTIONS.otlpTimeoutMillis,
+      ),
     headers:
-      options.headers !== undefined
-        ? expectStringRecord(options.headers, 'options.otlp.headers')
-        : parseHeaders(env.OTEL_EXPORTER_OTLP_METRICS_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),
+      value?.headers ??
+      parseHeaders(env.OTEL_EXPORTER_OTLP_METRICS_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),
+    ...resolveOtlpTransport(value ?? {}, env),
   };
 }
 
-function resolveHostMetrics(value: unknown, presetIntervalMillis: number): ResolvedSdkConfig['hostMetrics'] {
-  if (value === false) return false;
-  const options = value === undefined || value === true ? {} : expectObject(value, 'options.hostMetrics');
-  rejectUnknownKeys(options, ['intervalMillis', 'perCpu'], 'options.hostMetrics');
-  return {
-    intervalMillis:
-      options.intervalMillis === undefined
-        ? presetIntervalMillis
-        : expectPositiveMillis(options.intervalMillis, 'options.hostMetrics.intervalMillis'),
-    perCpu:
-      options.perCpu === undefined ? false : expectBoolean(options.perCpu, 'options.hostMetrics.perCpu'),
-  };
-}
-
-function resolveRuntimeMetrics(value: unknown): ResolvedSdkConfig['runtimeMetrics'] {
-  if (value === false) return false;
-  const options = value === undefined || value === true ? {} : expectObject(value, 'options.runtimeMetrics');
-  rejectUnknownKeys(options, ['monitoringPrecisionMillis'], 'options.runtimeMetrics');
-  return {
-    monitoringPrecisionMillis:
-      options.monitoringPrecisionMillis === undefined
-        ? DEFAULT_SDK_OPTIONS.runtimeMonitoringPrecisionMillis
-        : expectInteger(
-            options.monitoringPrecisionMillis,
-            'options.runtimeMetrics.monitoringPrecisionMillis',
-            { min: 1 },
-          ),
-  };
-}
-
-function resolveMonitor(
-  value: unknown,
-  presetIntervalMillis: number,
-  preset: (typeof PRESETS)[PresetName],
-): ResolvedSdkConfig['monitor'] {
-  const options = value === undefined ? {} : expectObject(value, 'options.monitor');
-  rejectUnknownKeys(options, ['intervalMillis', 'verbose'], 'options.monitor');
-  return {
-    intervalMillis:
-      options.intervalMillis === undefined
-        ? presetIntervalMillis
-        : expectPositiveMillis(options.intervalMillis, 'options.monitor.intervalMillis'),
-    retentionDays: preset.monitoring.retentionDays ?? DEFAULT_SDK_OPTIONS.retentionDays,
-    verbose:
-      options.verbose === undefined
-        ? (preset.monitoring.verbose ?? false)
-        : expectBoolean(options.verbose, 'options.monitor.verbose'),
-  };
-}
-
-/** Component options are validated by the component's own constructor; here only their shape and the preset merge. */
-function resolveComponent(
-  value: unknown,
-  field: string,
-  presetValues: Record<string, unknown>,
-): Record<string, unknown> | false {
-  if (value === false) return false;
-  if (value === undefined || value === true) return { ...presetValues };
-  return { ...presetValues, ...expectObject(value, field) };
-}
-
-function millisFrom(
-  value: unknown,
-  field: string,
-  envValue: string | undefined,
-  envName: string,
-  fallback: number,
-): number {
-  if (value !== undefined) return expectPositiveMillis(value, field);
-  if (nonEmpty(envValue) !== undefined) return expectPositiveMillis(Number(envValue), envName);
-  return fallback;
+function envMillis(raw: string | undefined, name: string, fallback: number): number {
+  return nonEmpty(raw) === undefined ? fallback : parseOptions(positive('milliseconds'), Number(raw), name);
 }
 
 /** `OTEL_EXPORTER_OTLP_HEADERS` format: `key1=value1,key2=value2`, values URL-encoded. */

@@ -1,46 +1,70 @@
 import {
-  aggregate,
-  increase,
-  type MetricSnapshot,
-  type Sample,
-  samplesOf,
-  type Where,
-} from '../core/query.js';
-import { histogramQuantile, windowedHistogram } from '../core/query-histogram.js';
-
-const MB = 1024 * 1024;
+  DERIVED_METRICS,
+  type DerivedMetricField,
+  type DeriveInput,
+  type Selection,
+  selectionKey,
+} from '../core/derived-metrics.js';
+import { type MetricSnapshot, type Sample, samplesOf } from '../core/query.js';
 
 /**
- * One reading of everything the original monitor reported. Values the SDK does not collect
- * (host metrics switched off, no tracked task yet) are `NaN`, never a made-up 0; rates and the
- * task p95 cover the window since the previous reading.
+ * One reading of everything the original monitor reported; each field is a friendly metric of the
+ * derived-metric table (docs/derived-metrics.md), under the name in brackets. A value with no
+ * input series (host metrics switched off, no queue registered, no tracked task yet) is `NaN`,
+ * never a made-up 0; rates and the task p95 cover the window since the previous reading.
  */
 export interface CurrentMetrics {
   /** Milliseconds since the epoch of the collection. */
   timestamp: number;
+  /** Machine CPU busy, 0..100 % (`cpu_percent`). */
   cpuPercent: number;
+  /** `load_average_1m`. */
   loadAverage1m: number;
+  /** `load_average_5m`. */
   loadAverage5m: number;
+  /** `load_average_15m`. */
   loadAverage15m: number;
+  /** Total − MemAvailable, MiB (`memory_used_mb`). */
   memoryUsedMb: number;
+  /** MemAvailable, MiB (`memory_available_mb`). */
   memoryAvailableMb: number;
+  /** MiB (`memory_total_mb`). */
   memoryTotalMb: number;
+  /** Used / total, % (`memory_percent`). */
   memoryPercent: number;
+  /** MiB (`swap_used_mb`). */
   swapUsedMb: number;
+  /** MiB (`swap_total_mb`). */
   swapTotalMb: number;
+  /** Swap used / total, %; 0 without swap (`swap_percent`). */
+  swapPercent: number;
+  /** `disk_read_bytes_per_sec`. */
   diskReadBytesPerSec: number;
+  /** `disk_write_bytes_per_sec`. */
   diskWriteBytesPerSec: number;
+  /** `network_sent_bytes_per_sec`. */
   networkSentBytesPerSec: number;
+  /** `network_recv_bytes_per_sec`. */
   networkRecvBytesPerSec: number;
+  /** This process, % of all CPUs (`process_cpu_percent`). */
   processCpuPercent: number;
+  /** This process, MiB (`process_rss_mb`). */
   processRssMb: number;
+  /** V8 heap used, MiB (`heap_used_mb`). */
   heapUsedMb: number;
+  /** Seconds (`event_loop_delay_p99`). */
   eventLoopDelayP99Seconds: number;
+  /** 0..1 (`event_loop_utilization`). */
   eventLoopUtilization: number;
+  /** Items waiting in registered queues (`queue_size`). */
   queueSize: number;
+  /** Tracked tasks running (`active_tasks`). */
   activeTasks: number;
+  /** Tracked tasks finished per second (`tasks_per_second`). */
   tasksPerSecond: number;
+  /** Failed share of finished tasks, 0..1; NaN when none finished (`error_rate`). */
   taskErrorRate: number;
+  /** p95 task duration, seconds (`response_time`). */
   taskDurationP95Seconds: number;
 }
 
@@ -50,106 +74,46 @@ export interface PreviousSamples {
   readonly bySelection: ReadonlyMap<string, ReadonlyMap<string, Sample>>;
 }
 
-interface Selection {
-  readonly name: string;
-  readonly where?: Where;
-}
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+// Does not compile when CurrentMetrics and the derived-metric table disagree on a field.
+const fieldsMatchTable: Same<Exclude<keyof CurrentMetrics, 'timestamp'>, DerivedMetricField> = true;
+void fieldsMatchTable;
 
-const DISK_READ: Selection = { name: 'system.disk.io', where: { 'disk.io.direction': 'read' } };
-const DISK_WRITE: Selection = { name: 'system.disk.io', where: { 'disk.io.direction': 'write' } };
-const NET_SENT: Selection = { name: 'system.network.io', where: { 'network.io.direction': 'transmit' } };
-const NET_RECV: Selection = { name: 'system.network.io', where: { 'network.io.direction': 'receive' } };
-const TASKS: Selection = { name: 'aiva.task.duration' };
-const TASK_ERRORS: Selection = { name: 'aiva.task.duration', where: { 'aiva.task.outcome': 'error' } };
-const WINDOWED = [DISK_READ, DISK_WRITE, NET_SENT, NET_RECV, TASKS, TASK_ERRORS];
+const TABLE = Object.values(DERIVED_METRICS);
+/** Every selection some metric windows over, once: one shared window makes ratios of them exact. */
+const WINDOWS: readonly Selection[] = [
+  ...new Map(TABLE.flatMap((m) => m.windows).map((s) => [selectionKey(s), s])).values(),
+];
 
-/** Computes a {@link CurrentMetrics} from one snapshot and the previous samples; returns the samples to keep. */
+/**
+ * Computes a {@link CurrentMetrics} from one snapshot and the previous samples, every field from
+ * the derived-metric table (src/core/derived-metrics.ts); returns the samples to keep.
+ */
 export function computeCurrentMetrics(
   snapshot: MetricSnapshot,
   previous: PreviousSamples | undefined,
 ): { metrics: CurrentMetrics; samples: PreviousSamples } {
-  const select = (s: Selection) => snapshot.select(s.name, s.where);
-  const sumOf = (name: string, where?: Where) =>
-    aggregate(values(snapshot, name, where), 'sum') ?? Number.NaN;
-  // Every windowed value shares one window, so ratios of them (the error rate) are exact.
-  const increaseOf = (s: Selection) => increase(previous?.bySelection.get(key(s)), select(s))?.increase ?? 0;
-  const windowSeconds = (snapshot.timeMs - (previous?.timeMs ?? earliestStart(snapshot, WINDOWED))) / 1000;
-  const rateOf = (s: Selection) => {
-    if (select(s).length === 0) return Number.NaN;
-    return windowSeconds > 0 ? increaseOf(s) / windowSeconds : 0;
+  const input: DeriveInput = {
+    snapshot,
+    baseline: (selection) => previous?.bySelection.get(selectionKey(selection)),
   };
-
-  const idle = aggregate(values(snapshot, 'system.cpu.utilization', { 'system.cpu.state': 'idle' }), 'avg');
-  const memoryTotal = sumOf('system.memory.limit');
-  const memoryAvailable = sumOf('system.memory.linux.available');
-  const swapUsed = sumOf('system.paging.usage', { 'system.paging.state': 'used' });
-  const swapTotal = sumOf('system.paging.usage');
-  const processCpu = aggregate(values(snapshot, 'process.cpu.utilization'), 'sum');
-  const tasksPerSecond = rateOf(TASKS);
-  const tasksInWindow = increaseOf(TASKS);
-  const taskWindow = windowedHistogram(previous?.bySelection.get(key(TASKS)), select(TASKS));
-
-  const metrics: CurrentMetrics = {
-    timestamp: snapshot.timeMs,
-    cpuPercent: idle === undefined ? Number.NaN : clampPercent(100 * (1 - idle)),
-    loadAverage1m: sumOf('system.cpu.load_average.1m'),
-    loadAverage5m: sumOf('system.cpu.load_average.5m'),
-    loadAverage15m: sumOf('system.cpu.load_average.15m'),
-    memoryUsedMb: (memoryTotal - memoryAvailable) / MB,
-    memoryAvailableMb: memoryAvailable / MB,
-    memoryTotalMb: memoryTotal / MB,
-    memoryPercent: (100 * (memoryTotal - memoryAvailable)) / memoryTotal,
-    swapUsedMb: swapUsed / MB,
-    swapTotalMb: swapTotal / MB,
-    diskReadBytesPerSec: rateOf(DISK_READ),
-    diskWriteBytesPerSec: rateOf(DISK_WRITE),
-    networkSentBytesPerSec: rateOf(NET_SENT),
-    networkRecvBytesPerSec: rateOf(NET_RECV),
-    processCpuPercent: processCpu === undefined ? Number.NaN : 100 * processCpu,
-    processRssMb: sumOf('process.memory.usage') / MB,
-    heapUsedMb: sumOf('v8js.memory.heap.used') / MB,
-    eventLoopDelayP99Seconds: sumOf('nodejs.eventloop.delay.p99'),
-    eventLoopUtilization: sumOf('nodejs.eventloop.utilization'),
-    queueSize: aggregate(values(snapshot, 'aiva.task.queue.size'), 'sum') ?? 0,
-    activeTasks: aggregate(values(snapshot, 'aiva.task.active'), 'sum') ?? 0,
-    tasksPerSecond: Number.isNaN(tasksPerSecond) ? 0 : tasksPerSecond,
-    taskErrorRate: tasksInWindow > 0 ? increaseOf(TASK_ERRORS) / tasksInWindow : 0,
-    taskDurationP95Seconds: histogramQuantile(0.95, taskWindow),
-  };
-
+  const metrics: Record<string, number> = { timestamp: snapshot.timeMs };
+  for (const metric of TABLE) metrics[metric.field] = metric.compute(input) ?? Number.NaN;
   const bySelection = new Map<string, ReadonlyMap<string, Sample>>();
-  for (const selection of WINDOWED) bySelection.set(key(selection), samplesOf(select(selection)));
-  return { metrics, samples: { timeMs: snapshot.timeMs, bySelection } };
+  for (const s of WINDOWS) bySelection.set(selectionKey(s), samplesOf(snapshot.select(s.name, s.where)));
+  return { metrics: metrics as unknown as CurrentMetrics, samples: { timeMs: snapshot.timeMs, bySelection } };
 }
 
-function earliestStart(snapshot: MetricSnapshot, selections: readonly Selection[]): number {
-  let earliest = snapshot.timeMs;
-  for (const selection of selections) {
-    for (const s of snapshot.select(selection.name, selection.where))
-      earliest = Math.min(earliest, s.startTimeMs);
-  }
-  return earliest;
-}
-
-function values(snapshot: MetricSnapshot, name: string, where?: Where): number[] {
-  return snapshot.select(name, where).map((series) => series.value);
-}
-
-function key(selection: Selection): string {
-  return `${selection.name}${JSON.stringify(selection.where ?? {})}`;
-}
-
-function clampPercent(value: number): number {
-  return Math.min(100, Math.max(0, value));
+/** `value.toFixed(digits)` plus `suffix`, or `-` for no data. */
+function fixed(value: number, digits: number, suffix = ''): string {
+  return Number.isNaN(value) ? '-' : `${value.toFixed(digits)}${suffix}`;
 }
 
 /** One console line per sample, for `monitor.verbose`: `cpu 5.9%  mem 2.1%  load 1.94  queue 12  tasks/s 12.2  p95 94 ms`. */
 export function formatCurrentMetrics(m: CurrentMetrics): string {
-  const p95 = Number.isNaN(m.taskDurationP95Seconds)
-    ? '-'
-    : `${(m.taskDurationP95Seconds * 1000).toFixed(0)} ms`;
   return (
-    `cpu ${m.cpuPercent.toFixed(1)}%  mem ${m.memoryPercent.toFixed(1)}%  load ${m.loadAverage1m.toFixed(2)}  ` +
-    `queue ${m.queueSize}  tasks/s ${m.tasksPerSecond.toFixed(1)}  p95 ${p95}  errors ${(m.taskErrorRate * 100).toFixed(1)}%`
+    `cpu ${fixed(m.cpuPercent, 1, '%')}  mem ${fixed(m.memoryPercent, 1, '%')}  load ${fixed(m.loadAverage1m, 2)}  ` +
+    `queue ${fixed(m.queueSize, 0)}  tasks/s ${fixed(m.tasksPerSecond, 1)}  p95 ${fixed(m.taskDurationP95Seconds * 1000, 0, ' ms')}  ` +
+    `errors ${fixed(m.taskErrorRate * 100, 1, '%')}`
   );
 }

@@ -1,8 +1,28 @@
-import type { PresetName } from './presets.js';
+import { ALERTS_OPTIONS_SCHEMA, type AlertsOptions } from '../alerts/options.js';
+import {
+  type Assert,
+  boolean,
+  httpUrl,
+  integer,
+  type MatchesSchema,
+  nonEmptyString,
+  oneOf,
+  options,
+  orFalse,
+  positive,
+  stringRecord,
+  v,
+} from '../core/options-schema.js';
+import { MEMORY_OPTIONS_SCHEMA, type MemoryOptions } from '../memory/options.js';
+import { PROCESSOR_OPTIONS_SCHEMA, type ProcessorOptions } from '../parallel/options.js';
+import type { OtlpCompression, OtlpProtocol, TemporalityPreference } from './env.js';
+import { OTLP_PROTOCOLS } from './env.js';
+import { PRESET_NAMES, type PresetName } from './presets.js';
 
 /*
- * The options schema of startPerformanceSdk: what a user may pass, and what is in force after presets
- * and the environment. Validation and merging live in config.ts.
+ * The options of startPerformanceSdk: what a user may pass (each interface, with its one schema below),
+ * and what is in force after presets and the environment. Merging lives in config.ts.
+ * Units are in the names: `…Millis` milliseconds, `…Mb` MiB (2^20 bytes), `…Bytes` bytes.
  */
 
 /** Where Prometheus scrapes the app. */
@@ -27,6 +47,14 @@ export interface OtlpOptions {
   timeoutMillis?: number;
   /** Extra HTTP headers (e.g. an API key). Default `OTEL_EXPORTER_OTLP_METRICS_HEADERS`. */
   headers?: Record<string, string>;
+  /** Wire format. Default `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, else `'http/protobuf'`. @example { protocol: 'http/json' } */
+  protocol?: OtlpProtocol;
+  /** Body compression. Default `OTEL_EXPORTER_OTLP_METRICS_COMPRESSION`, else `OTEL_EXPORTER_OTLP_COMPRESSION`, else `'none'`. */
+  compression?: OtlpCompression;
+  /** How long one export request may take, retries included, in ms. Default `OTEL_EXPORTER_OTLP_METRICS_TIMEOUT`, else `OTEL_EXPORTER_OTLP_TIMEOUT`, else 10000. */
+  requestTimeoutMillis?: number;
+  /** Aggregation temporality the collector wants. Default `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, else `'cumulative'`. @example { temporalityPreference: 'delta' } */
+  temporalityPreference?: TemporalityPreference;
 }
 
 export interface HostMetricsOptions {
@@ -53,15 +81,15 @@ export interface MonitorOptions {
 
 /** Options of {@link startPerformanceSdk}. Every field is optional. */
 export interface PerformanceSdkOptions {
-  /** `service.name`. Default `OTEL_SERVICE_NAME`, else the app's package.json name, else `unknown_service:node`. */
+  /** `service.name`. Default `OTEL_SERVICE_NAME`, else `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else the app's package.json name, else `unknown_service:node`. */
   serviceName?: string;
-  /** `service.version`. Default the app's package.json version, else `0.0.0`. */
+  /** `service.version`. Default `service.version` in `OTEL_RESOURCE_ATTRIBUTES`, else the app's package.json version, else `0.0.0`. */
   serviceVersion?: string;
   /** Configuration preset. Default `'production'`. */
   preset?: PresetName;
-  /** Prometheus pull endpoint, or `false` for none. */
+  /** Prometheus pull endpoint, or `false` for none. Default on, unless `OTEL_METRICS_EXPORTER` is set without `prometheus`. */
   prometheus?: PrometheusOptions | false;
-  /** OTLP push, or `false`. Default: on only when an `OTEL_EXPORTER_OTLP_*ENDPOINT` variable is set. */
+  /** OTLP push, or `false`. Default: on when `OTEL_METRICS_EXPORTER` includes `otlp`, or (that variable unset) when an `OTEL_EXPORTER_OTLP_*ENDPOINT` variable is set. */
   otlp?: OtlpOptions | false;
   /** Host metrics, or `false`. */
   hostMetrics?: HostMetricsOptions | false;
@@ -73,13 +101,86 @@ export interface PerformanceSdkOptions {
   cardinalityLimit?: number;
   /** Defaults for `perf.monitor`. */
   monitor?: MonitorOptions;
-  /** Options passed to the memory manager (`perf.memory`), over the preset's, or `false`. */
-  memory?: Record<string, unknown> | false;
-  /** Options passed to the worker pool (`perf.processor`, created on first use), over the preset's, or `false`. */
-  parallel?: Record<string, unknown> | false;
-  /** Alert engine options, or `false`. */
-  alerts?: Record<string, unknown> | false;
+  /**
+   * The memory manager (`perf.memory`): its options over the preset's (`maxMemoryMb`, `gcThreshold`),
+   * or `false` for none. `meterProvider` is always the SDK's. @example { maxMemoryMb: 2048 }
+   */
+  memory?: MemoryOptions | false;
+  /**
+   * The worker pool (`perf.processor`, created on first use): its options over the preset's
+   * (`maxWorkers`), or `false`. `meterProvider` is always the SDK's. @example { maxWorkers: 4 }
+   */
+  parallel?: ProcessorOptions | false;
+  /** Alert engine options, or `false`. Default: the default rules. @example { rules: [{ name: 'Busy', metric: 'queue_size', threshold: 50 }] } */
+  alerts?: AlertsOptions | false;
+  /**
+   * Longest `shutdown()` may take, in ms, final OTLP export included; what is still unsent then is
+   * named once through the OpenTelemetry diag logger. Default 5000. @example { shutdownTimeoutMillis: 2000 }
+   */
+  shutdownTimeoutMillis?: number;
 }
+
+const optional = v.optional;
+const millis = () => positive('milliseconds');
+
+export const PROMETHEUS_OPTIONS_SCHEMA = options({
+  host: optional(nonEmptyString()),
+  port: optional(integer(0, 65535)),
+  endpoint: optional(
+    v.pipe(
+      nonEmptyString(),
+      v.check((s) => s.startsWith('/'), "must start with '/'"),
+    ),
+  ),
+  token: optional(nonEmptyString()),
+});
+
+export const OTLP_OPTIONS_SCHEMA = options({
+  url: optional(httpUrl()),
+  intervalMillis: optional(millis()),
+  timeoutMillis: optional(millis()),
+  headers: optional(stringRecord()),
+  protocol: optional(oneOf(OTLP_PROTOCOLS)),
+  compression: optional(oneOf(['gzip', 'none'] as const)),
+  requestTimeoutMillis: optional(millis()),
+  temporalityPreference: optional(oneOf(['cumulative', 'delta', 'lowmemory'] as const)),
+});
+
+/** The one declaration of {@link PerformanceSdkOptions}, components included: strict at every level. */
+export const SDK_OPTIONS_SCHEMA = options({
+  serviceName: optional(nonEmptyString()),
+  serviceVersion: optional(nonEmptyString()),
+  preset: optional(oneOf(PRESET_NAMES)),
+  prometheus: optional(orFalse(PROMETHEUS_OPTIONS_SCHEMA)),
+  otlp: optional(orFalse(OTLP_OPTIONS_SCHEMA)),
+  hostMetrics: optional(
+    orFalse(options({ intervalMillis: optional(millis()), perCpu: optional(boolean()) })),
+  ),
+  runtimeMetrics: optional(
+    v.union(
+      [v.boolean(), options({ monitoringPrecisionMillis: optional(integer(1)) })],
+      'must be a boolean or an object',
+    ),
+  ),
+  registerGlobal: optional(boolean()),
+  cardinalityLimit: optional(integer(1)),
+  monitor: optional(options({ intervalMillis: optional(millis()), verbose: optional(boolean()) })),
+  memory: optional(orFalse(MEMORY_OPTIONS_SCHEMA)),
+  parallel: optional(orFalse(PROCESSOR_OPTIONS_SCHEMA)),
+  alerts: optional(orFalse(ALERTS_OPTIONS_SCHEMA)),
+  shutdownTimeoutMillis: optional(millis()),
+});
+
+/** Compile-time only: the interfaces and their schemas accept the same objects. */
+export type SdkOptionsMatchSchema = Assert<
+  MatchesSchema<PerformanceSdkOptions, v.InferInput<typeof SDK_OPTIONS_SCHEMA>>
+>;
+export type PrometheusOptionsMatchSchema = Assert<
+  MatchesSchema<PrometheusOptions, v.InferInput<typeof PROMETHEUS_OPTIONS_SCHEMA>>
+>;
+export type OtlpOptionsMatchSchema = Assert<
+  MatchesSchema<OtlpOptions, v.InferInput<typeof OTLP_OPTIONS_SCHEMA>>
+>;
 
 export interface ResolvedSdkConfig {
   serviceName: string;
@@ -92,7 +193,16 @@ export interface ResolvedSdkConfig {
   registerGlobal: boolean;
   cardinalityLimit: number;
   monitor: { intervalMillis: number; retentionDays: number; verbose: boolean };
-  memory: Record<string, unknown> | false;
-  parallel: Record<string, unknown> | false;
-  alerts: Record<string, unknown> | false;
+  /** The user's memory options over the preset's, validated. */
+  memory: MemoryOptions | false;
+  /** The user's pool options over the preset's, validated. */
+  parallel: ProcessorOptions | false;
+  alerts: AlertsOptions | false;
+  shutdownTimeoutMillis: number;
+  /** `OTEL_SDK_DISABLED=true`: the handle is a no-op and nothing starts. */
+  disabled: boolean;
+  /** `OTEL_METRICS_EXPORTER` includes `console`: print every export to stdout at this interval. */
+  console: { intervalMillis: number } | false;
+  /** `OTEL_RESOURCE_ATTRIBUTES`, under the SDK's own `service.*` attributes. */
+  resourceAttributes: Readonly<Record<string, string>>;
 }

@@ -2,16 +2,20 @@ import { availableParallelism } from 'node:os';
 
 /** The configuration presets carried over from the original Python module. */
 export type PresetName = 'production' | 'development';
-export const PRESET_NAMES: readonly PresetName[] = Object.freeze(['production', 'development'] as const);
+export const PRESET_NAMES = Object.freeze(['production', 'development'] as const);
 
+/**
+ * SPEC's preset table minus `memory.enableSwap` (swap to disk is not implemented; `false` was its only
+ * valid value) and `parallel.enableProfiling` (the pool always records its metrics): keys nothing read.
+ */
 export interface Preset {
-  readonly memory: { readonly maxMb: number; readonly gcThreshold: number; readonly enableSwap?: boolean };
+  readonly memory: { readonly maxMb: number; readonly gcThreshold: number };
   readonly monitoring: {
     readonly intervalSeconds: number;
     readonly retentionDays?: number;
     readonly verbose?: boolean;
   };
-  readonly parallel: { readonly maxWorkers: number; readonly enableProfiling?: boolean };
+  readonly parallel: { readonly maxWorkers: number };
 }
 
 function freezeDeep<T extends object>(value: T): T {
@@ -24,9 +28,9 @@ function freezeDeep<T extends object>(value: T): T {
 /** Values from SPEC.md's preset table; keys absent from a preset fall back to the component's own default. */
 export const PRESETS: Readonly<Record<PresetName, Preset>> = freezeDeep({
   production: {
-    memory: { maxMb: 4096, gcThreshold: 0.75, enableSwap: false },
+    memory: { maxMb: 4096, gcThreshold: 0.75 },
     monitoring: { intervalSeconds: 10, retentionDays: 30 },
-    parallel: { maxWorkers: availableParallelism() * 2, enableProfiling: true },
+    parallel: { maxWorkers: availableParallelism() * 2 },
   },
   development: {
     memory: { maxMb: 1024, gcThreshold: 0.8 },

@@ -1,12 +1,6 @@
 import { type MeterProvider as ApiMeterProvider, diag, type Meter, metrics } from '@opentelemetry/api';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import {
-  MeterProvider,
-  type MetricReader,
-  PeriodicExportingMetricReader,
-  type ViewOptions,
-} from '@opentelemetry/sdk-metrics';
+import type { Resource } from '@opentelemetry/resources';
+import { MeterProvider, type MetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { AlertEngine } from '../alerts/engine.js';
 import { ConfigError } from '../core/errors.js';
 import { hostMetricViews, startHostMetrics } from '../instrumentation/host.js';
@@ -21,11 +15,13 @@ import type { UnifiedMemoryManager } from '../memory/index.js';
 import type { ParallelProcessor } from '../parallel/index.js';
 import { type Cleanup, startComponents } from './components.js';
 import { resolveConfig } from './config.js';
-import { InProcessMetricReader } from './in-process-reader.js';
+import { startDisabled } from './disabled.js';
 import { PerformanceMonitor } from './monitor.js';
 import type { PerformanceSdkOptions, ResolvedSdkConfig } from './options.js';
+import { createReaders, type Readers } from './readers.js';
 import { buildResource } from './resource.js';
 import { type MetricsServer, startMetricsServer } from './server.js';
+import { runCleanups, shutdownWithin } from './shutdown.js';
 
 export const SDK_METER_NAME = 'aiva-performance';
 
@@ -50,23 +46,27 @@ export interface PerformanceSdk {
   trackTask<T>(name: string, fn: () => T): T;
   startTimer(name: string): EndTimer;
   registerQueue(name: string, size: () => number): () => void;
-  /** Flushes OTLP, stops every timer and observer, closes the server. Idempotent. */
+  /**
+   * Exports one last time to every push reader while all producers still answer, then stops every
+   * timer and observer and closes the server. Resolves within `shutdownTimeoutMillis` (default 5000)
+   * and says through the diag logger what it could not flush. Idempotent.
+   */
   shutdown(): Promise<void>;
 }
 
 /**
- * Readers and views for an app that builds its own MeterProvider, such as the OpenTelemetry NodeSDK:
- * pass `metricReaders` and `views` to it, start it, then {@link attachPerformanceSdk}.
+ * Readers, views and resource for an app that builds its own MeterProvider, such as the OpenTelemetry
+ * NodeSDK: pass all three to it, start it, then {@link attachPerformanceSdk}.
  */
 export interface PerformanceMetricsComponents {
   readonly metricReaders: MetricReader[];
   readonly views: ViewOptions[];
-}
-
-interface Readers {
-  readonly inProcess: InProcessMetricReader;
-  readonly prometheus: PrometheusExporter | undefined;
-  readonly all: MetricReader[];
+  /**
+   * `service.name`/`service.version` as resolved (option > `OTEL_SERVICE_NAME` > `OTEL_RESOURCE_ATTRIBUTES`
+   * > package.json) over the SDK's default resource. A provider built without it labels every series
+   * `unknown_service`. @example new NodeSDK({ resource: components.resource, ... })
+   */
+  readonly resource: Resource;
 }
 
 const componentState = new WeakMap<
@@ -91,11 +91,12 @@ export async function startPerformanceSdk(options: PerformanceSdkOptions = {}): 
 }
 
 /**
- * Validates `options` and creates the readers and views to hand to a MeterProvider you build yourself.
- * Throws {@link ConfigError}.
+ * Validates `options` and creates the readers, views and resource to hand to a MeterProvider you build
+ * yourself. Throws {@link ConfigError}.
  * @example
  * const components = createPerformanceMetricsComponents({ serviceName: 'api' });
- * const otel = new NodeSDK({ metricReaders: components.metricReaders, views: components.views });
+ * const { resource, metricReaders, views } = components;
+ * const otel = new NodeSDK({ resource, metricReaders, views });
  * otel.start();
  * const perf = await attachPerformanceSdk(components);
  */
@@ -104,7 +105,11 @@ export function createPerformanceMetricsComponents(
 ): PerformanceMetricsComponents {
   const config = resolveConfig(options);
   const readers = createReaders(config);
-  const components = { metricReaders: readers.all, views: performanceViews(config) };
+  const components = {
+    metricReaders: readers.all,
+    views: config.disabled ? [] : performanceViews(config),
+    resource: buildResource(config),
+  };
   componentState.set(components, { config, readers });
   return components;
 }
@@ -148,30 +153,14 @@ async function launch(
   }
 }
 
-function createReaders(config: ResolvedSdkConfig): Readers {
-  const inProcess = new InProcessMetricReader({ cardinalityLimit: config.cardinalityLimit });
-  const prometheus = config.prometheus ? new PrometheusExporter({ preventServerStart: true }) : undefined;
-  const all: MetricReader[] = [inProcess];
-  if (prometheus) all.push(prometheus);
-  if (config.otlp) {
-    all.push(
-      new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({ url: config.otlp.url, headers: config.otlp.headers }),
-        exportIntervalMillis: config.otlp.intervalMillis,
-        exportTimeoutMillis: Math.min(config.otlp.timeoutMillis, config.otlp.intervalMillis),
-        cardinalityLimits: { default: config.cardinalityLimit },
-      }),
-    );
-  }
-  return { inProcess, prometheus, all };
-}
-
 async function start(
   config: ResolvedSdkConfig,
   readers: Readers,
   cleanups: Cleanup[],
   externalProvider: ApiMeterProvider | undefined,
 ): Promise<PerformanceSdk> {
+  if (config.disabled) return startDisabled(config, cleanups, () => (running = undefined));
+  let started = false;
   let server: MetricsServer | undefined;
   const exporter = readers.prometheus;
   if (config.prometheus && exporter) {
@@ -189,18 +178,19 @@ async function start(
     cleanups.push(() => server?.close());
   }
 
-  let meterProvider: ApiMeterProvider;
-  if (externalProvider) {
-    meterProvider = externalProvider;
-  } else {
-    const ownProvider = new MeterProvider({
-      resource: buildResource(config.serviceName, config.serviceVersion),
-      readers: readers.all,
-      views: performanceViews(config),
-    });
-    cleanups.push(() => ownProvider.shutdown());
-    meterProvider = ownProvider;
-  }
+  // Not a cleanup: shutdown() shuts our provider last, after the final export (see shutdown.ts).
+  const ownProvider = externalProvider
+    ? undefined
+    : new MeterProvider({
+        resource: buildResource(config),
+        readers: readers.all,
+        views: performanceViews(config),
+      });
+  cleanups.push(() => {
+    // A failed start never reaches shutdown(): release the provider's readers here instead.
+    if (!started) return ownProvider?.shutdown();
+  });
+  const meterProvider: ApiMeterProvider = externalProvider ?? (ownProvider as MeterProvider);
 
   if (config.hostMetrics) {
     const host = startHostMetrics({ meterProvider, ...config.hostMetrics });
@@ -241,6 +231,7 @@ async function start(
   await monitor.getCurrentMetrics();
 
   let stopped: Promise<void> | undefined;
+  started = true;
   return {
     meterProvider,
     meter: meterProvider.getMeter(SDK_METER_NAME),
@@ -256,7 +247,13 @@ async function start(
     startTimer: (name) => tasks.startTimer(name),
     registerQueue,
     shutdown() {
-      stopped ??= runCleanups(cleanups).finally(() => {
+      stopped ??= shutdownWithin({
+        timeoutMillis: config.shutdownTimeoutMillis,
+        quiet: () => monitor.stop(),
+        push: readers.push,
+        cleanups,
+        provider: ownProvider,
+      }).finally(() => {
         running = undefined;
       });
       return stopped;
@@ -278,14 +275,4 @@ export function performanceViews(
 function historyLimit(config: ResolvedSdkConfig): number {
   const samples = (config.monitor.retentionDays * 86_400_000) / config.monitor.intervalMillis;
   return Math.max(1, Math.min(10_000, Math.floor(samples)));
-}
-
-async function runCleanups(cleanups: Cleanup[]): Promise<void> {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    try {
-      await cleanup();
-    } catch (error) {
-      diag.error('aiva-performance: error during shutdown', error);
-    }
-  }
 }

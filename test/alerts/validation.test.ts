@@ -7,6 +7,7 @@ import {
 } from '../../src/alerts/errors.js';
 import { normalizeRule } from '../../src/alerts/rules.js';
 import type { AlertRuleInput } from '../../src/alerts/types.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { harness, TestReader } from './helpers.js';
 
 const base: AlertRuleInput = { name: 'R', metric: 'queue_size', threshold: 1 };
@@ -14,16 +15,16 @@ const bad = (extra: Record<string, unknown>) => ({ ...base, ...extra }) as unkno
 
 describe('rule validation names the field', () => {
   it.each([
-    [null, 'rule must be an object'],
+    [null, 'rule must be an object, got null'],
     [bad({ name: '1x' }), 'rule.name must match'],
     [bad({ metric: '' }), 'rule.metric must be an instrument name or one of cpu_percent'],
-    [bad({ aggregate: 'median' }), 'rule.aggregate must be one of sum, avg'],
-    [bad({ op: '=>' }), 'rule.op must be one of > >= < <= == !='],
+    [bad({ aggregate: 'median' }), `rule.aggregate must be one of 'sum', 'avg'`],
+    [bad({ op: '=>' }), `rule.op must be one of '>', '>=', '<', '<=', '==', '!=', got "=>"`],
     [bad({ where: 'x' }), 'rule.where must be an object'],
     [bad({ transform: 3 }), 'rule.transform must be a function'],
-    [bad({ noData: 'ok' }), "rule.noData must be 'nodata' or 'alerting'"],
-    [bad({ ratioOf: 'p95' }), 'rule.ratioOf must be one of rate'],
-    [bad({ rangeMillis: 0 }), 'rule.rangeMillis must be a positive number'],
+    [bad({ noData: 'ok' }), "rule.noData must be one of 'nodata', 'alerting', got \"ok\""],
+    [bad({ ratioOf: 'p95' }), `rule.ratioOf must be one of 'rate'`],
+    [bad({ rangeMillis: 0 }), 'rule.rangeMillis must be a positive number of milliseconds, got 0'],
     [bad({ promql: ' ' }), 'rule.promql must be a non-empty string'],
     [
       bad({ for: '5 minutes' }),
@@ -33,7 +34,8 @@ describe('rule validation names the field', () => {
     [bad({ labels: [] }), 'rule.labels must be an object of strings'],
     [bad({ labels: { team: 1 } }), 'rule.labels.team must be a string'],
     [bad({ labels: { 'a-b': 'x' } }), 'rule.labels.a-b is not a valid label name'],
-    [bad({ severity: 'page' }), 'rule.severity must be one of critical, warning, normal'],
+    [bad({ severity: 'page' }), `rule.severity must be one of 'critical', 'warning', 'normal', got "page"`],
+    [bad({ thresold: 80 }), "rule.thresold is not a known option (did you mean 'threshold'?)"],
     [bad({ threshold: {} }), 'rule.threshold must have keys among critical, warning, normal'],
     [bad({ threshold: '80' }), 'rule.threshold must be a finite number or { warning, critical, normal }'],
     [bad({ threshold: Number.NaN }), 'rule.threshold must be a finite number'],
@@ -68,20 +70,35 @@ describe('engine option validation names the field', () => {
   const source = new TestReader();
   it.each([
     [null, 'options must be an object'],
-    [{}, 'options.source must have a collect() method'],
+    [{}, 'options.source is required'],
+    [{ source: {} }, 'options.source must have a collect() method (a MetricReader), got an object'],
+    [{ source, rulez: [] }, "options.rulez is not a known option (did you mean 'rules'?)"],
     [{ source, serviceName: '' }, 'options.serviceName must be a non-empty string'],
-    [{ source, rules: {} }, 'options.rules must be an array'],
+    [{ source, rules: {} }, 'options.rules must be an array, got an object'],
     [{ source, rules: [{ name: 'x' }] }, 'options.rules[0].metric'],
-    [{ source, delivery: { maxQueue: 0 } }, 'options.delivery.maxQueue must be a positive number'],
+    [
+      {
+        source,
+        rules: [base, { ...base, name: 'S' }, { ...base, name: 'T', threshold: { critical: 'high' } }],
+      },
+      'options.rules[2].threshold.critical must be a finite number, got "high"',
+    ],
+    [{ source, delivery: { maxQueue: 0 } }, 'options.delivery.maxQueue must be a positive integer, got 0'],
     [{ source, delivery: { maxRetries: 1.5 } }, 'options.delivery.maxRetries must be a non-negative integer'],
-    [{ source, shutdownTimeoutMillis: -1 }, 'options.shutdownTimeoutMillis must be a positive number'],
-    [{ source, intervals: 5 }, 'options.intervals must be an object'],
-    [{ source, intervals: { urgent: 5 } }, 'options.intervals.urgent is not a severity'],
+    [
+      { source, shutdownTimeoutMillis: -1 },
+      'options.shutdownTimeoutMillis must be a positive number of milliseconds, got -1',
+    ],
+    [{ source, intervals: 5 }, 'options.intervals must be an object, got 5'],
+    [
+      { source, intervals: { urgent: 5 } },
+      'options.intervals.urgent is not a known option (known: critical, warning, normal)',
+    ],
     [
       { source, intervals: { critical: 0 } },
       'options.intervals.critical must be a positive number of milliseconds',
     ],
-    [{ source, notifiers: [{}] }, 'options.notifiers entries must have a name and a send() method'],
+    [{ source, notifiers: [{}] }, 'options.notifiers[0] must have a name and a send() method, got an object'],
     [{ source, alertmanager: { url: 'ftp://x' } }, 'options.alertmanager.url must be an http(s) URL'],
     [
       { source, alertmanager: { url: 'http://a', resendDelayMillis: 0 } },
@@ -94,6 +111,7 @@ describe('engine option validation names the field', () => {
     [{ source, webhook: { url: 'not a url' } }, 'options.webhook.url must be an http(s) URL'],
   ])('%#: %s', (options, message) => {
     expect(() => new AlertEngine(options as never)).toThrow(AlertConfigError);
+    expect(() => new AlertEngine(options as never)).toThrow(ConfigError);
     expect(() => new AlertEngine(options as never)).toThrow(message);
   });
 

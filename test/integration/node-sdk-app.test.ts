@@ -93,6 +93,10 @@ await otel.shutdown();
     const { body } = JSON.parse(stdout.trim().split('\n').pop() as string) as { body: string };
     expect(body).toMatch(/^fresh_orders_total\{otel_scope_name="fresh-app"\} 3$/m);
     expect(body).toContain('system_memory_linux_available');
-    expect(body).toContain('target_info{');
+    // The snippet's serviceName reached NodeSDK's provider (it used to say unknown_service:…),
+    // over the SDK's default resource.
+    const targetInfo = body.split('\n').find((line) => line.startsWith('target_info{')) ?? '';
+    expect(targetInfo).toContain('service_name="api"');
+    expect(targetInfo).toContain('telemetry_sdk_language="nodejs"');
   }, 90_000);
 });

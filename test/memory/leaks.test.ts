@@ -73,9 +73,9 @@ describe('leak detection by garbage collection (--expose-gc)', () => {
 });
 
 describe('leak detection by age', () => {
-  test('tracked scratch allocations older than leakAgeMs are suspected until released', () => {
+  test('tracked scratch allocations older than leakAgeMillis are suspected until released', () => {
     vi.useFakeTimers();
-    const m = make({ leakDetection: 'full', leakAgeMs: 1000 });
+    const m = make({ leakDetection: 'full', leakAgeMillis: 1000 });
     const scratch = m.allocate({ bytes: 100, label: 'tmp', kind: 'scratch' });
     m.allocate({ bytes: 100, label: 'weights', kind: 'model' });
     vi.advanceTimersByTime(1000);
@@ -93,7 +93,7 @@ describe('leak detection by age', () => {
 
   test("'off' tracks nothing", () => {
     vi.useFakeTimers();
-    const m = make({ leakDetection: 'off', leakAgeMs: 10 });
+    const m = make({ leakDetection: 'off', leakAgeMillis: 10 });
     m.allocate({ bytes: 100, label: 'tmp', kind: 'scratch' });
     vi.advanceTimersByTime(100);
     expect(m.findLeaks()).toEqual([]);

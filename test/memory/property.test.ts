@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { ConfigError } from '../../src/core/errors.js';
 import {
   type Allocation,
   AllocationStateError,
@@ -213,8 +214,8 @@ function run(m: UnifiedMemoryManager, ops: Op[], cacheSizeMb: number): void {
       if (e instanceof MemoryBudgetError) {
         expect(['alloc', 'set']).toContain(o.op);
         expect(e.requestedBytes).toBeGreaterThan(0);
-      } else if (e instanceof RangeError || e instanceof TypeError) {
-        // configure with a bad value / cache value larger than the bound: nothing changed
+      } else if (e instanceof ConfigError || e instanceof RangeError) {
+        // configure with a bad value (ConfigError) / cache value larger than the bound: nothing changed
         expect(['configure', 'set']).toContain(o.op);
         const after = m.getMemoryStats();
         expect(after.usedBytes).toBe(before.usedBytes);

@@ -16,6 +16,8 @@ import {
 
 export const FIXTURES = new URL('./fixtures/tasks.mjs', import.meta.url);
 export const MODES = ['thread', 'process'] as const;
+/** Every mode, the calling thread's included. */
+export const ALL_MODES = ['thread', 'process', 'async'] as const;
 
 export const tasks = {
   double: defineTask<number, number>(FIXTURES, 'double'),
@@ -28,7 +30,19 @@ export const tasks = {
   echo: defineTask<unknown, unknown>(FIXTURES, 'echo'),
   whoAmI: defineTask<unknown, { pid: number; threadId: number }>(FIXTURES, 'whoAmI'),
   notAFunction: defineTask(FIXTURES, 'notAFunction'),
+  track: defineTask<{ value?: number; waitMillis?: number; fail?: boolean }, Tracked>(FIXTURES, 'track'),
+  untilAborted: defineTask<{ value?: number; hang?: boolean }, number>(FIXTURES, 'untilAborted'),
+  abortCount: defineTask<unknown, { aborts: number; id: number }>(FIXTURES, 'abortCount'),
+  indexOf: defineTask<unknown, number>(FIXTURES, 'indexOf'),
+  inFlightNow: defineTask<unknown, number>(FIXTURES, 'inFlightNow'),
 };
+
+/** What the `track` fixture returns: its value, the items of its worker in flight when it started, the worker. */
+export interface Tracked {
+  value: number;
+  inFlight: number;
+  id: number;
+}
 
 class TestReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}

@@ -28,7 +28,7 @@ describe.each(MODES)('mapStream in %s mode', (mode) => {
     const { state, source } = counted(20_000, () => consumed);
     let expected = 0;
     let inOrder = true;
-    for await (const value of p.mapStream(tasks.double, source, { concurrency: 64 })) {
+    for await (const value of p.mapStream(tasks.double, source, { maxPending: 64 })) {
       if (value !== expected * 2) inOrder = false;
       expected++;
       consumed++;
@@ -80,7 +80,7 @@ describe.each(MODES)('mapStream in %s mode', (mode) => {
     const p = open({ meterProvider });
     let consumed = 0;
     const { state, source } = counted(1_000_000, () => consumed);
-    for await (const _ of p.mapStream(tasks.double, source, { concurrency: 32 })) {
+    for await (const _ of p.mapStream(tasks.double, source, { maxPending: 32 })) {
       if (++consumed === 100) break;
     }
     expect(state.returned).toBe(true);
@@ -117,7 +117,7 @@ describe.each(MODES)('mapStream in %s mode', (mode) => {
     const error = await (async () => {
       for await (const _ of p.mapStream(tasks.double, endless(), {
         signal: controller.signal,
-        concurrency: 16,
+        maxPending: 16,
       })) {
         if (++count === 50) controller.abort();
       }
@@ -132,8 +132,8 @@ describe.each(MODES)('mapStream in %s mode', (mode) => {
         // nothing
       }
     };
-    await expect(iterate(() => p.mapStream(tasks.double, [1], { concurrency: 0 }))).rejects.toThrow(
-      'ParallelProcessor.mapStream: options.concurrency must be a positive integer',
+    await expect(iterate(() => p.mapStream(tasks.double, [1], { maxPending: 0 }))).rejects.toThrow(
+      'ParallelProcessor.mapStream: options.maxPending must be a positive integer',
     );
     await expect(iterate(() => p.mapStream(tasks.double, 5 as unknown as number[]))).rejects.toThrow(
       'ParallelProcessor.mapStream: source must be an iterable or an async iterable',

@@ -18,7 +18,12 @@ function errorOf(input: unknown, env: Record<string, string> = noEnv): ConfigErr
 describe('resolveConfig: invalid options name the field', () => {
   const cases: [string, unknown, string, RegExp][] = [
     ['options not an object', 42, 'options', /must be an object, got 42/],
-    ['unknown top-level key', { promethus: {} }, 'options.promethus', /is not a known option/],
+    [
+      'unknown top-level key',
+      { promethus: {} },
+      'options.promethus',
+      /is not a known option \(did you mean 'prometheus'\?\)/,
+    ],
     [
       'unknown preset',
       { preset: 'staging' },
@@ -31,7 +36,12 @@ describe('resolveConfig: invalid options name the field', () => {
     ['port too large', { prometheus: { port: 70000 } }, 'options.prometheus.port', /between 0 and 65535/],
     ['port not integer', { prometheus: { port: 80.5 } }, 'options.prometheus.port', /integer/],
     ['port as string', { prometheus: { port: '9464' } }, 'options.prometheus.port', /got "9464"/],
-    ['prometheus not object', { prometheus: 'yes' }, 'options.prometheus', /must be an object/],
+    [
+      'prometheus not object',
+      { prometheus: 'yes' },
+      'options.prometheus',
+      /must be false or an object, got "yes"/,
+    ],
     [
       'unknown prometheus key',
       { prometheus: { path: '/m' } },
@@ -46,7 +56,6 @@ describe('resolveConfig: invalid options name the field', () => {
     ],
     ['empty token', { prometheus: { token: '' } }, 'options.prometheus.token', /non-empty string/],
     ['host wrong type', { prometheus: { host: 127 } }, 'options.prometheus.host', /non-empty string/],
-    ['otlp without url', { otlp: {} }, 'options.otlp.url', /is required/],
     ['otlp non-http url', { otlp: { url: 'grpc://x' } }, 'options.otlp.url', /http\(s\) URL/],
     [
       'otlp negative interval',
@@ -88,10 +97,10 @@ describe('resolveConfig: invalid options name the field', () => {
       'runtime precision zero',
       { runtimeMetrics: { monitoringPrecisionMillis: 0 } },
       'options.runtimeMetrics.monitoringPrecisionMillis',
-      />= 1/,
+      /must be a positive integer, got 0/,
     ],
     ['registerGlobal not boolean', { registerGlobal: 'no' }, 'options.registerGlobal', /boolean/],
-    ['cardinality zero', { cardinalityLimit: 0 }, 'options.cardinalityLimit', />= 1, got 0/],
+    ['cardinality zero', { cardinalityLimit: 0 }, 'options.cardinalityLimit', /positive integer, got 0/],
     [
       'monitor interval infinite',
       { monitor: { intervalMillis: Number.POSITIVE_INFINITY } },
@@ -104,14 +113,69 @@ describe('resolveConfig: invalid options name the field', () => {
       'options.monitor.verbose',
       /must be a boolean, got 1/,
     ],
-    ['memory not object', { memory: 5 }, 'options.memory', /must be an object/],
+    ['memory not object', { memory: 5 }, 'options.memory', /must be false or an object, got 5/],
+    ['runtimeMetrics wrong type', { runtimeMetrics: 'on' }, 'options.runtimeMetrics', /boolean or an object/],
+    [
+      'hostMetrics typo',
+      { hostMetrics: { percpu: true } },
+      'options.hostMetrics.percpu',
+      /did you mean 'perCpu'/,
+    ],
+    ['monitor typo', { monitor: { interval: 5 } }, 'options.monitor.interval', /is not a known option/],
+    [
+      'memory typo',
+      { memory: { maxMemoryMB: 10 } },
+      'options.memory.maxMemoryMB',
+      /did you mean 'maxMemoryMb'/,
+    ],
+    ['memory bad value', { memory: { gcThreshold: 2 } }, 'options.memory.gcThreshold', /\(0, 1\], got 2/],
+    [
+      'memory cacheSizeMb over the preset budget',
+      { preset: 'development', memory: { cacheSizeMb: 2048 } },
+      'options.memory.cacheSizeMb',
+      /must not exceed maxMemoryMb \(1024\), got 2048/,
+    ],
+    [
+      'parallel typo',
+      { parallel: { maxWorker: 2 } },
+      'options.parallel.maxWorker',
+      /did you mean 'maxWorkers'/,
+    ],
+    [
+      'parallel minWorkers over the preset maxWorkers',
+      { preset: 'development', parallel: { minWorkers: 5 } },
+      'options.parallel.minWorkers',
+      /must not exceed maxWorkers \(4\), got 5/,
+    ],
+    ['alerts typo', { alerts: { rulez: [] } }, 'options.alerts.rulez', /did you mean 'rules'/],
+    [
+      'alerts rule threshold',
+      {
+        alerts: {
+          rules: [
+            { name: 'A', metric: 'queue_size', threshold: 1 },
+            { name: 'B', metric: 'queue_size', threshold: 2 },
+            { name: 'C', metric: 'queue_size', threshold: '3' },
+          ],
+        },
+      },
+      'options.alerts.rules[2].threshold',
+      /must be a finite number or \{ warning, critical, normal \}, got "3"/,
+    ],
+    [
+      'alerts rule semantic check',
+      { alerts: { rules: [{ name: 'A', metric: 'queue_size', threshold: 1, for: '5 minutes' }] } },
+      'options.alerts.rules[0].for',
+      /duration like '30s', got "5 minutes"/,
+    ],
     ['parallel array', { parallel: [] }, 'options.parallel', /got an array/],
     ['alerts null', { alerts: null }, 'options.alerts', /got null/],
   ];
   it.each(cases)('%s', (_label, input, field, message) => {
     const error = errorOf(input);
     expect(error.field).toBe(field);
-    expect(error.message.startsWith(field)).toBe(true);
+    expect(error.message.startsWith(`${field} `)).toBe(true);
+    expect(error.message.indexOf(field, 1)).toBe(-1); // no doubled prefix
     expect(error.message).toMatch(message);
     expect(error.name).toBe('ConfigError');
   });
@@ -190,6 +254,10 @@ describe('resolveConfig: presets, overrides and environment', () => {
       intervalMillis: 15_000,
       timeoutMillis: 30_000,
       headers: { 'api-key': 'a b', x: '1' },
+      protocol: 'http/protobuf',
+      compression: 'none',
+      requestTimeoutMillis: 10_000,
+      temporalityPreference: 'cumulative',
     });
     expect(
       resolveConfig({ otlp: false }, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).otlp,

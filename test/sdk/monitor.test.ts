@@ -1,7 +1,7 @@
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
-import { TaskRecorder } from '../../src/instrumentation/tasks.js';
+import { registerQueue, TaskRecorder } from '../../src/instrumentation/tasks.js';
 import { InProcessMetricReader } from '../../src/sdk/in-process-reader.js';
 import { PerformanceMonitor } from '../../src/sdk/monitor.js';
 
@@ -64,12 +64,25 @@ describe('PerformanceMonitor.getCurrentMetrics', () => {
     expect(m.loadAverage1m).toBe(1.5);
   });
 
-  it('reports NaN, not 0, for metrics the SDK does not collect', async () => {
+  it('reports NaN, not 0, for metrics the SDK does not collect (no queue registered is no data)', async () => {
     const m = await monitor.getCurrentMetrics();
     expect(m.loadAverage5m).toBeNaN();
     expect(m.eventLoopDelayP99Seconds).toBeNaN();
     expect(m.taskDurationP95Seconds).toBeNaN();
+    expect(m.queueSize).toBeNaN();
+    expect(m.taskErrorRate).toBeNaN();
+  });
+
+  it('reads a registered empty queue as 0, and no finished task in the window as an error rate of NaN', async () => {
+    const tasks = new TaskRecorder(provider);
+    const unregister = registerQueue('monitor-empty-jobs', () => 0);
+    tasks.startTimer('t')('ok');
+    await monitor.getCurrentMetrics();
+    const m = await monitor.getCurrentMetrics();
     expect(m.queueSize).toBe(0);
+    expect(m.tasksPerSecond).toBe(0);
+    expect(m.taskErrorRate).toBeNaN();
+    unregister();
   });
 
   it('computes byte rates over the window since the previous reading', async () => {
@@ -133,7 +146,7 @@ describe('PerformanceMonitor.start', () => {
     verbose.stop();
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(
-      /^cpu 75\.0% {2}mem 75\.0% {2}load 1\.50 {2}queue 0 {2}tasks\/s 0\.0 {2}p95 - {2}errors 0\.0%$/,
+      /^cpu 75\.0% {2}mem 75\.0% {2}load 1\.50 {2}queue - {2}tasks\/s - {2}p95 - {2}errors -$/,
     );
   });
 

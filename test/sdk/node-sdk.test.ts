@@ -1,4 +1,5 @@
 import { metrics } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
@@ -15,7 +16,7 @@ describe('with the OpenTelemetry NodeSDK', () => {
       alerts: false,
     });
     const otel = new NodeSDK({
-      serviceName: 'node-sdk-app',
+      resource: components.resource,
       metricReaders: components.metricReaders,
       views: components.views,
       instrumentations: [],
@@ -31,6 +32,10 @@ describe('with the OpenTelemetry NodeSDK', () => {
       expect(body).toContain('aiva_task_duration_count{aiva_task_name="via_node_sdk"');
       expect(body).toContain('system_memory_linux_available');
       expect(body).not.toContain('system_cpu_logical_number'); // our views reached NodeSDK
+      // Our resource reached NodeSDK's provider: the service name, over the SDK's default resource.
+      const targetInfo = body.split('\n').find((line) => line.startsWith('target_info{')) ?? '';
+      expect(targetInfo).toContain('service_name="node-sdk-app"');
+      expect(targetInfo).toContain('telemetry_sdk_language="nodejs"');
       expect((await perf.monitor.getCurrentMetrics()).memoryTotalMb).toBeGreaterThan(0);
     } finally {
       await perf.shutdown();
@@ -39,6 +44,8 @@ describe('with the OpenTelemetry NodeSDK', () => {
   });
 
   it('rejects components that did not come from createPerformanceMetricsComponents', async () => {
-    await expect(attachPerformanceSdk({ metricReaders: [], views: [] })).rejects.toThrow(ConfigError);
+    await expect(
+      attachPerformanceSdk({ metricReaders: [], views: [], resource: resourceFromAttributes({}) }),
+    ).rejects.toThrow(ConfigError);
   });
 });
