@@ -11,7 +11,7 @@ const rate = (counter: string, ...matchers: string[]) =>
 
 /** Host (CPU, load, memory, disk, network) and Node runtime (event loop, heap, GC) in one place. */
 export function hostRuntimeDashboard(): dashboard.Dashboard {
-  const cpuState = label(A.cpuState);
+  const cpuState = label(A.cpuMode);
   const device = label(A.diskDevice);
   const diskDirection = label(A.diskDirection);
   const netDevice = label(A.networkDevice);
@@ -164,8 +164,8 @@ export function hostRuntimeDashboard(): dashboard.Dashboard {
             unit: 'short',
             targets: [
               {
-                expr: `sum ${by(label(A.processCpuState))} (${rate(I.processCpuTime)})`,
-                legend: `{{${label(A.processCpuState)}}}`,
+                expr: `sum ${by(label(A.cpuMode))} (${rate(I.processCpuTime)})`,
+                legend: `{{${label(A.cpuMode)}}}`,
               },
             ],
           },

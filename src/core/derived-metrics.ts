@@ -45,7 +45,7 @@ export interface DerivedMetric<Field extends string = string> {
 }
 
 const MIB = 1024 * 1024;
-const IDLE: Selection = { name: METRIC.cpuUtilization, where: { [ATTR.cpuState]: 'idle' } };
+const IDLE: Selection = { name: METRIC.cpuUtilization, where: { [ATTR.cpuMode]: 'idle' } };
 const LIMIT: Selection = { name: METRIC.memoryLimit };
 const AVAILABLE: Selection = { name: METRIC.memoryAvailable };
 const PAGING: Selection = { name: METRIC.pagingUsage };

@@ -24,7 +24,7 @@ export const METRIC = Object.freeze({
   diskOperations: 'system.disk.operations',
   networkIo: 'system.network.io',
   networkErrors: 'system.network.errors',
-  networkDropped: 'system.network.dropped',
+  networkDropped: 'system.network.packet.dropped',
   processCpuTime: 'process.cpu.time',
   processCpuUtilization: 'process.cpu.utilization',
   processMemoryUsage: 'process.memory.usage',
@@ -74,14 +74,14 @@ export const METRIC = Object.freeze({
 
 /** Attribute names. */
 export const ATTR = Object.freeze({
-  cpuState: 'system.cpu.state',
+  cpuMode: 'cpu.mode',
+  cpuLogicalNumber: 'cpu.logical_number',
   pagingState: 'system.paging.state',
   diskDirection: 'disk.io.direction',
   networkDirection: 'network.io.direction',
-  processCpuState: 'process.cpu.state',
   memoryState: 'system.memory.state',
-  diskDevice: 'system.device',
-  networkDevice: 'system.device',
+  diskDevice: 'system.device.name',
+  networkDevice: 'network.interface.name',
   gcType: 'v8js.gc.type',
   heapSpace: 'v8js.heap.space.name',
   eventLoopState: 'nodejs.eventloop.state',
@@ -100,6 +100,25 @@ export const ATTR = Object.freeze({
   alertOutcome: 'outcome',
   notifier: 'notifier',
 } as const);
+
+/**
+ * Attribute keys older releases (and @opentelemetry/host-metrics 0.39) write, by the current key that
+ * replaced them: the query layer matches either, so in-process readings work under every
+ * `semconvStability` setting.
+ */
+export const ATTRIBUTE_ALIASES: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  'cpu.mode': ['system.cpu.state', 'process.cpu.state'],
+  'cpu.logical_number': ['system.cpu.logical_number'],
+  'network.interface.name': ['system.device'],
+  'system.device.name': ['system.device'],
+});
+
+/** Old key → current key, where the mapping does not depend on the instrument. */
+export const LEGACY_ATTRIBUTE_KEYS: Readonly<Record<string, string>> = Object.freeze({
+  'system.cpu.state': 'cpu.mode',
+  'process.cpu.state': 'cpu.mode',
+  'system.cpu.logical_number': 'cpu.logical_number',
+});
 
 /**
  * An OpenTelemetry metric or attribute name as exporter-prometheus writes it: every character

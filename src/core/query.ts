@@ -23,6 +23,7 @@ import {
   type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { ATTRIBUTE_ALIASES } from './metric-names.js';
 
 /** Bucketed distribution: `counts[i]` observations `<= boundaries[i]`, the last count is the `+Inf` bucket. */
 export interface HistogramBuckets {
@@ -127,7 +128,15 @@ export class MetricSnapshot {
   }
 }
 
-/** True when every key of `where` matches the attribute (arrays mean "any of"). */
+/** The value under an older spelling of `key` (semconvStability 'old'), if any. */
+function aliased(attributes: Attributes, key: string): Attributes[string] {
+  const aliases = ATTRIBUTE_ALIASES[key];
+  if (!aliases) return undefined;
+  for (const alias of aliases) if (attributes[alias] !== undefined) return attributes[alias];
+  return undefined;
+}
+
+/** True when every key of `where` matches the attribute (arrays mean "any of"; older key spellings count). */
 export function matches(
   attributes: Attributes,
   where: Where,
@@ -135,7 +144,7 @@ export function matches(
 ): boolean {
   for (const key of keys) {
     const want = where[key];
-    const got = attributes[key];
+    const got = attributes[key] ?? aliased(attributes, key);
     if (Array.isArray(want)) {
       if (!(want as readonly unknown[]).includes(got)) return false;
     } else if (got !== want) {

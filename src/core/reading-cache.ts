@@ -7,9 +7,13 @@ import {
   type Meter,
   type MeterOptions,
   type MeterProvider,
+  type MetricOptions,
   type Observable,
   type ObservableCallback,
+  type ObservableCounter,
+  type ObservableGauge,
   type ObservableResult,
+  type ObservableUpDownCounter,
 } from '@opentelemetry/api';
 
 /**
@@ -78,9 +82,37 @@ export interface CachingMeterProviderOptions {
   omit?: readonly string[];
   /** Rewrites each fresh reading of a batch callback before it is kept (e.g. sums per-CPU series). */
   reduce?: (observations: CachedObservation[]) => CachedObservation[];
+  /**
+   * Reshapes an observable instrument at creation (name, kind, unit) — how a library's instruments are
+   * brought to the semantic conventions in force. Default: as the library asked.
+   */
+  shape?: (name: string, kind: ObservableKind, options: MetricOptions | undefined) => ObservableShape;
+  /** Rewrites each observation's attributes (after `reduce`), e.g. renamed attribute keys. */
+  mapAttributes?: (instrument: string, attributes: Attributes | undefined) => Attributes | undefined;
+}
+
+/** Observable instrument kinds, as the Meter API names their factories. */
+export type ObservableKind = 'gauge' | 'counter' | 'upDownCounter';
+
+/** What {@link CachingMeterProviderOptions.shape} returns. */
+export interface ObservableShape {
+  name: string;
+  kind: ObservableKind;
+  options: MetricOptions | undefined;
 }
 
 const EMPTY_READING = new Error('empty reading');
+
+function createObservable(
+  meter: Meter,
+  kind: ObservableKind,
+  name: string,
+  options: MetricOptions | undefined,
+): Observable {
+  if (kind === 'counter') return meter.createObservableCounter(name, options);
+  if (kind === 'upDownCounter') return meter.createObservableUpDownCounter(name, options);
+  return meter.createObservableGauge(name, options);
+}
 
 /**
  * A MeterProvider to hand to an instrumentation library whose observable callbacks are costly
@@ -98,6 +130,8 @@ export class CachingMeterProvider implements MeterProvider {
   readonly #now: () => number;
   readonly #omit: ReadonlySet<string>;
   readonly #reduce: ((observations: CachedObservation[]) => CachedObservation[]) | undefined;
+  readonly #shape: CachingMeterProviderOptions['shape'];
+  readonly #mapAttributes: NonNullable<CachingMeterProviderOptions['mapAttributes']>;
   /** Wrapped instrument handed out → the real one and its name. */
   readonly #instruments = new WeakMap<Observable, { real: Observable; name: string }>();
   readonly #omitted = new WeakSet<Observable>();
@@ -110,6 +144,8 @@ export class CachingMeterProvider implements MeterProvider {
     this.#now = options.now ?? (() => performance.now());
     this.#omit = new Set(options.omit ?? []);
     this.#reduce = options.reduce;
+    this.#shape = options.shape;
+    this.#mapAttributes = options.mapAttributes ?? ((_, attributes) => attributes);
   }
 
   /** Real readings taken so far, over all callbacks (tests and benchmarks assert on it). */
@@ -120,22 +156,24 @@ export class CachingMeterProvider implements MeterProvider {
   getMeter(name: string, version?: string, options?: MeterOptions): Meter {
     const real = this.#real.getMeter(name, version, options);
     const noop = createNoopMeter();
-    const observable = <T extends Observable>(n: string, create: (meter: Meter) => T): T => {
-      if (this.#omit.has(n)) {
-        const dummy = create(noop);
+    const observable = (name: string, kind: ObservableKind, options: MetricOptions | undefined) => {
+      if (this.#omit.has(name)) {
+        const dummy = createObservable(noop, kind, name, options);
         this.#omitted.add(dummy);
         return dummy;
       }
-      return this.#replaying(create(real), n);
+      const shaped = this.#shape?.(name, kind, options) ?? { name, kind, options };
+      return this.#replaying(createObservable(real, shaped.kind, shaped.name, shaped.options), shaped.name);
     };
     return {
       createGauge: (n, o) => real.createGauge(n, o),
       createHistogram: (n, o) => real.createHistogram(n, o),
       createCounter: (n, o) => real.createCounter(n, o),
       createUpDownCounter: (n, o) => real.createUpDownCounter(n, o),
-      createObservableGauge: (n, o) => observable(n, (m) => m.createObservableGauge(n, o)),
-      createObservableCounter: (n, o) => observable(n, (m) => m.createObservableCounter(n, o)),
-      createObservableUpDownCounter: (n, o) => observable(n, (m) => m.createObservableUpDownCounter(n, o)),
+      // The library is handed the kind it asked for; `shape` may have created another underneath.
+      createObservableGauge: (n, o) => observable(n, 'gauge', o) as ObservableGauge,
+      createObservableCounter: (n, o) => observable(n, 'counter', o) as ObservableCounter,
+      createObservableUpDownCounter: (n, o) => observable(n, 'upDownCounter', o) as ObservableUpDownCounter,
       addBatchObservableCallback: (callback, observables) => this.#addBatch(real, callback, observables),
       removeBatchObservableCallback: () => {
         // Libraries remove on disable(); shutdown() removes every wrapped callback.
@@ -154,7 +192,13 @@ export class CachingMeterProvider implements MeterProvider {
       const cache = this.#cache(async () => {
         const buffer: CachedObservation[] = [];
         const recorder: ObservableResult = {
-          observe: (value, attributes) => buffer.push({ name, instrument: undefined, value, attributes }),
+          observe: (value, attributes) =>
+            buffer.push({
+              name,
+              instrument: undefined,
+              value,
+              attributes: this.#mapAttributes(name, attributes),
+            }),
         };
         await callback(recorder);
         return buffer;
@@ -184,7 +228,8 @@ export class CachingMeterProvider implements MeterProvider {
         },
       };
       await callback(recorder);
-      return this.#reduce ? this.#reduce(buffer) : buffer;
+      const reduced = this.#reduce ? this.#reduce(buffer) : buffer;
+      return reduced.map((o) => ({ ...o, attributes: this.#mapAttributes(o.name, o.attributes) }));
     });
     const wrapped: BatchObservableCallback = async (result) => {
       for (const o of await this.#read(cache)) {

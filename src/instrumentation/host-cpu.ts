@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import type { Attributes } from '@opentelemetry/api';
+import { ATTR } from '../core/metric-names.js';
 import type { CachedObservation } from '../core/reading-cache.js';
 
 /** Cumulative CPU time per state, in seconds. */
@@ -184,6 +185,18 @@ export class CpuUtilizationTracker {
     return out;
   }
 
+  /** Cumulative seconds per mode (machine-wide or per CPU, as configured), for `system.cpu.time`. */
+  times(stat: CpuStat): CpuObservation[] {
+    const out: CpuObservation[] = [];
+    for (const { cpu, times } of this.#entries(stat)) {
+      const attrs = this.#attributesFor(cpu);
+      CPU_STATES.forEach((s, i) => {
+        out.push({ value: times[s], attributes: attrs[i] as Attributes });
+      });
+    }
+    return out;
+  }
+
   /** Machine-wide: the aggregate line under key -1. */
   #entries(stat: CpuStat): { cpu: number; times: CpuTimes }[] {
     if (this.#perCpu) return stat.cpus;
@@ -200,9 +213,7 @@ export class CpuUtilizationTracker {
     if (a === undefined) {
       a = CPU_STATES.map((s) =>
         Object.freeze(
-          cpu < 0
-            ? { 'system.cpu.state': s }
-            : { 'system.cpu.state': s, 'system.cpu.logical_number': String(cpu) },
+          cpu < 0 ? { [ATTR.cpuMode]: s } : { [ATTR.cpuMode]: s, [ATTR.cpuLogicalNumber]: String(cpu) },
         ),
       );
       this.#attrs.set(cpu, a);

@@ -16,6 +16,7 @@ import {
   readFallbackHost,
   readLinuxHost,
 } from './host-proc.js';
+import { conventionAttributes, RENAMED_INSTRUMENTS, type SemconvStability } from './semconv.js';
 
 /** Meter name of the instruments this module adds to what @opentelemetry/host-metrics emits. */
 export const HOST_METER = 'aiva-performance/host';
@@ -40,10 +41,15 @@ interface Snapshot {
  * network I/O, errors and drops, from one cached /proc reading.
  */
 export function startExtraHostMetrics(
-  resolved: { meterProvider: MeterProvider; perCpu: boolean },
+  resolved: { meterProvider: MeterProvider; perCpu: boolean; semconvStability: SemconvStability },
   deps: ExtraDeps,
 ) {
   const meter = resolved.meterProvider.getMeter(HOST_METER);
+  const stability = resolved.semconvStability;
+  // Attributes are written with the current keys; `conventionAttributes` turns them into the keys in
+  // force (old, or both) once per frozen attribute object.
+  const attrs = (instrument: string, a: Attributes) =>
+    conventionAttributes(stability, instrument, a) as Attributes;
   const isWholeDisk = createWholeDiskFilter();
   const readCpu = (): CpuStat | undefined => {
     if (!deps.linux) return cpuStatFromOs();
@@ -67,6 +73,13 @@ export function startExtraHostMetrics(
     deps.now,
   );
 
+  // On Linux from /proc/stat, with iowait and steal (host-metrics reads os.cpus(), which has neither).
+  const cpuTime = deps.linux
+    ? meter.createObservableCounter(METRIC.cpuTime, {
+        description: 'Seconds each logical CPU spent in each mode, from /proc/stat',
+        unit: 's',
+      })
+    : undefined;
   const cpuUtil = meter.createObservableGauge(METRIC.cpuUtilization, {
     description: 'CPU utilization per state (0-1) since the previous reading, from /proc/stat',
     unit: '1',
@@ -103,7 +116,7 @@ export function startExtraHostMetrics(
     description: 'Bytes read from and written to whole disks (sectors x 512)',
     unit: 'By',
   });
-  const diskOps = meter.createObservableCounter('system.disk.operations', {
+  const diskOps = meter.createObservableCounter(METRIC.diskOperations, {
     description: 'Read and write operations completed on whole disks',
     unit: '{operation}',
   });
@@ -115,14 +128,17 @@ export function startExtraHostMetrics(
           description: 'Bytes received and transmitted per network interface (all but lo)',
           unit: 'By',
         }),
-        errors: meter.createObservableCounter('system.network.errors', {
+        errors: meter.createObservableCounter(METRIC.networkErrors, {
           description: 'Receive and transmit errors per network interface (all but lo)',
           unit: '{error}',
         }),
-        dropped: meter.createObservableCounter('system.network.dropped', {
-          description: 'Packets dropped on receive and transmit per network interface (all but lo)',
-          unit: '{packet}',
-        }),
+        // Renamed by the conventions (system.network.dropped → system.network.packet.dropped): 'dup' emits both.
+        dropped: droppedNames(stability).map((name) =>
+          meter.createObservableCounter(name, {
+            description: 'Packets dropped on receive and transmit per network interface (all but lo)',
+            unit: '{packet}',
+          }),
+        ),
       }
     : undefined;
 
@@ -133,8 +149,14 @@ export function startExtraHostMetrics(
     let a = diskAttrs.get(device);
     if (a === undefined) {
       a = {
-        read: Object.freeze({ 'system.device': device, [ATTR.diskDirection]: 'read' }),
-        write: Object.freeze({ 'system.device': device, [ATTR.diskDirection]: 'write' }),
+        read: attrs(
+          METRIC.diskIo,
+          Object.freeze({ [ATTR.diskDevice]: device, [ATTR.diskDirection]: 'read' }),
+        ),
+        write: attrs(
+          METRIC.diskIo,
+          Object.freeze({ [ATTR.diskDevice]: device, [ATTR.diskDirection]: 'write' }),
+        ),
       };
       diskAttrs.set(device, a);
     }
@@ -146,8 +168,14 @@ export function startExtraHostMetrics(
     let a = netAttrs.get(device);
     if (a === undefined) {
       a = {
-        receive: Object.freeze({ 'system.device': device, [ATTR.networkDirection]: 'receive' }),
-        transmit: Object.freeze({ 'system.device': device, [ATTR.networkDirection]: 'transmit' }),
+        receive: attrs(
+          METRIC.networkIo,
+          Object.freeze({ [ATTR.networkDevice]: device, [ATTR.networkDirection]: 'receive' }),
+        ),
+        transmit: attrs(
+          METRIC.networkIo,
+          Object.freeze({ [ATTR.networkDevice]: device, [ATTR.networkDirection]: 'transmit' }),
+        ),
       };
       netAttrs.set(device, a);
     }
@@ -155,7 +183,8 @@ export function startExtraHostMetrics(
   };
 
   const observables = [logicalCpus, memLimit, memAvailable, paging, diskIo, diskOps, ...load, cpuUtil];
-  if (network) observables.push(network.io, network.errors, network.dropped);
+  if (cpuTime) observables.push(cpuTime);
+  if (network) observables.push(network.io, network.errors, ...network.dropped);
   const callback = async (result: BatchObservableResult) => {
     let snap: Snapshot;
     try {
@@ -165,7 +194,12 @@ export function startExtraHostMetrics(
       return;
     }
     const r = snap.reading;
-    for (const o of snap.cpuUtilization) result.observe(cpuUtil, o.value, o.attributes);
+    for (const o of snap.cpuUtilization)
+      result.observe(cpuUtil, o.value, attrs(METRIC.cpuUtilization, o.attributes));
+    if (cpuTime && r.cpu) {
+      for (const o of cpuTracker.times(r.cpu))
+        result.observe(cpuTime, o.value, attrs(METRIC.cpuTime, o.attributes));
+    }
     r.loadAverage.forEach((v, i) => {
       const gauge = load[i];
       if (gauge) result.observe(gauge, v);
@@ -189,8 +223,10 @@ export function startExtraHostMetrics(
         result.observe(network.io, n.txBytes, a.transmit);
         result.observe(network.errors, n.rxErrors, a.receive);
         result.observe(network.errors, n.txErrors, a.transmit);
-        result.observe(network.dropped, n.rxDropped, a.receive);
-        result.observe(network.dropped, n.txDropped, a.transmit);
+        for (const dropped of network.dropped) {
+          result.observe(dropped, n.rxDropped, a.receive);
+          result.observe(dropped, n.txDropped, a.transmit);
+        }
       }
     }
   };
@@ -199,4 +235,12 @@ export function startExtraHostMetrics(
     cache,
     shutdown: () => meter.removeBatchObservableCallback(callback, observables),
   };
+}
+
+/** `system.network.packet.dropped`, its old name, or both. */
+function droppedNames(stability: SemconvStability): string[] {
+  const old = RENAMED_INSTRUMENTS[METRIC.networkDropped] as string;
+  if (stability === 'new') return [METRIC.networkDropped];
+  if (stability === 'old') return [old];
+  return [METRIC.networkDropped, old];
 }

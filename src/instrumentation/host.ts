@@ -13,6 +13,13 @@ import {
 import { sumCpuTimeOverCpus } from './host-cpu.js';
 import { HOST_METER, startExtraHostMetrics } from './host-extra.js';
 import { type ReadText, readTextSync } from './host-proc.js';
+import {
+  conventionAttributes,
+  conventionShape,
+  RENAMED_INSTRUMENTS,
+  SEMCONV_STABILITIES,
+  type SemconvStability,
+} from './semconv.js';
 
 export { HOST_METER };
 
@@ -36,24 +43,33 @@ export interface HostMetricsOptions {
   intervalMillis?: number;
   /**
    * Emit `system.cpu.time` and `system.cpu.utilization` per logical CPU
-   * (attribute `system.cpu.logical_number`). Off: one machine-wide series
-   * per `system.cpu.state`.
+   * (attribute `cpu.logical_number`). Off: one machine-wide series
+   * per `cpu.mode`.
    * @default false
    * @example { perCpu: true }
    */
   perCpu?: boolean;
+  /**
+   * Semantic-convention names in force: `'new'` (current), `'old'` (host-metrics 0.39 names) or
+   * `'dup'` (both), see {@link SemconvStability}.
+   * @default 'new'
+   * @example { semconvStability: 'dup' }
+   */
+  semconvStability?: SemconvStability;
 }
 
 export interface ResolvedHostMetricsOptions {
   meterProvider: MeterProvider;
   intervalMillis: number;
   perCpu: boolean;
+  semconvStability: SemconvStability;
 }
 
 export const DEFAULT_HOST_METRICS_OPTIONS: Readonly<Omit<ResolvedHostMetricsOptions, 'meterProvider'>> =
   Object.freeze({
     intervalMillis: 10_000,
     perCpu: false,
+    semconvStability: 'new',
   });
 
 /** Returned by {@link startHostMetrics}. */
@@ -65,7 +81,7 @@ export interface HostMetricsHandle {
 /** Meter name of the instruments `@opentelemetry/host-metrics` creates (its default). */
 export const HOST_METRICS_LIBRARY_METER = '@opentelemetry/host-metrics';
 
-const KNOWN_KEYS = ['meterProvider', 'intervalMillis', 'perCpu'] as const;
+const KNOWN_KEYS = ['meterProvider', 'intervalMillis', 'perCpu', 'semconvStability'] as const;
 
 /**
  * Validates options once. `field` prefixes messages, so the SDK's config can
@@ -97,6 +113,10 @@ export function resolveHostMetricsOptions(
       o.perCpu === undefined
         ? DEFAULT_HOST_METRICS_OPTIONS.perCpu
         : expectBoolean(o.perCpu, `${field}.perCpu`),
+    semconvStability:
+      o.semconvStability === undefined
+        ? DEFAULT_HOST_METRICS_OPTIONS.semconvStability
+        : expectStability(o.semconvStability, `${field}.semconvStability`),
   };
 }
 
@@ -173,8 +193,15 @@ export function startHostMetricsWith(
     // first), so a scrape right after start reads above 1, and per CPU it cannot be averaged by a
     // View (a View dropping an attribute on a gauge keeps the last value): host-extra.ts registers
     // one from /proc/stat instead.
-    omit: ['system.cpu.utilization'],
+    // On Linux host-extra.ts emits system.cpu.time from /proc/stat, with iowait and steal.
+    omit: linux ? ['system.cpu.utilization', 'system.cpu.time'] : ['system.cpu.utilization'],
     ...(resolved.perCpu ? {} : { reduce: sumCpuTimeOverCpus }),
+    // host-metrics 0.39 writes the old convention names, kinds and empty units: brought to those in force.
+    shape: (name, kind, options) => ({
+      name: renamedInstrument(resolved.semconvStability, name),
+      ...conventionShape(resolved.semconvStability, name, kind, options),
+    }),
+    mapAttributes: (name, attributes) => conventionAttributes(resolved.semconvStability, name, attributes),
   });
   new HostMetrics({
     meterProvider: adapter,
@@ -201,6 +228,18 @@ export function startHostMetricsWith(
   };
 }
 
+/** The library's name for an instrument the conventions renamed, under `stability` ('dup': the new one). */
+function renamedInstrument(stability: SemconvStability, name: string): string {
+  if (stability === 'old') return name;
+  const current = Object.keys(RENAMED_INSTRUMENTS).find((n) => RENAMED_INSTRUMENTS[n] === name);
+  return current ?? name;
+}
+
+function expectStability(value: unknown, field: string): SemconvStability {
+  if ((SEMCONV_STABILITIES as readonly unknown[]).includes(value)) return value as SemconvStability;
+  throw new ConfigError(field, `must be one of 'new', 'old', 'dup', got ${describe(value)}`);
+}
+
 function isReadable(readText: ReadText, path: string): boolean {
   try {
     readText(path);
@@ -223,7 +262,7 @@ export const HOST_DEVICE_CARDINALITY_LIMIT = 256;
  * Views for the MeterProvider that hosts these metrics. Correctness does not
  * depend on them (the per-CPU folding happens before the SDK sees the data);
  * they bound per-device cardinality (network from either meter, disks) and, with `perCpu: false`, keep only
- * `system.cpu.state` on host-metrics' `system.cpu.time` as a guard.
+ * the mode on host-metrics' `system.cpu.time` (off Linux) as a guard.
  *
  * @example new MeterProvider({ views: [...hostMetricViews({ perCpu: false })], readers })
  */
@@ -249,7 +288,7 @@ export function hostMetricViews(options: HostMetricViewsOptions = {}): ViewOptio
     views.push({
       meterName: HOST_METRICS_LIBRARY_METER,
       instrumentName: 'system.cpu.time',
-      attributesProcessors: [createAllowListAttributesProcessor(['system.cpu.state'])],
+      attributesProcessors: [createAllowListAttributesProcessor(['cpu.mode', 'system.cpu.state'])],
     });
   }
   return views;

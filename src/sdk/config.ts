@@ -66,6 +66,7 @@ export function resolveConfig(input: unknown = {}, env: Env = process.env): Reso
     },
     ...resolveComponents(options, presetValues),
     shutdownTimeoutMillis: options.shutdownTimeoutMillis ?? DEFAULT_SDK_OPTIONS.shutdownTimeoutMillis,
+    semconvStability: options.semconvStability ?? 'new',
     disabled: otelEnv.disabled,
     console: exporters?.has('console')
       ? {

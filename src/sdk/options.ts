@@ -13,6 +13,7 @@ import {
   stringRecord,
   v,
 } from '../core/options-schema.js';
+import { SEMCONV_STABILITIES, type SemconvStability } from '../instrumentation/semconv.js';
 import { MEMORY_OPTIONS_SCHEMA, type MemoryOptions } from '../memory/options.js';
 import { PROCESSOR_OPTIONS_SCHEMA, type ProcessorOptions } from '../parallel/options.js';
 import type { OtlpCompression, OtlpProtocol, TemporalityPreference } from './env.js';
@@ -118,6 +119,16 @@ export interface PerformanceSdkOptions {
    * named once through the OpenTelemetry diag logger. Default 5000. @example { shutdownTimeoutMillis: 2000 }
    */
   shutdownTimeoutMillis?: number;
+  /**
+   * Semantic-convention names of host and runtime metrics, for one release of overlap (like
+   * OpenTelemetry's `OTEL_SEMCONV_STABILITY_OPT_IN`): `'new'` the current conventions (`cpu.mode`,
+   * `network.interface.name`, `system.device.name`, `system.network.packet.dropped`); `'old'` the
+   * names of aiva-performance 0.1 (`system.cpu.state`, `system.device`, `system.network.dropped`);
+   * `'dup'` both. The shipped dashboards and rules use the new names.
+   * @default 'new'
+   * @example { semconvStability: 'dup' }
+   */
+  semconvStability?: SemconvStability;
 }
 
 const optional = v.optional;
@@ -169,6 +180,7 @@ export const SDK_OPTIONS_SCHEMA = options({
   parallel: optional(orFalse(PROCESSOR_OPTIONS_SCHEMA)),
   alerts: optional(orFalse(ALERTS_OPTIONS_SCHEMA)),
   shutdownTimeoutMillis: optional(millis()),
+  semconvStability: optional(oneOf(SEMCONV_STABILITIES)),
 });
 
 /** Compile-time only: the interfaces and their schemas accept the same objects. */
@@ -199,6 +211,7 @@ export interface ResolvedSdkConfig {
   parallel: ProcessorOptions | false;
   alerts: AlertsOptions | false;
   shutdownTimeoutMillis: number;
+  semconvStability: SemconvStability;
   /** `OTEL_SDK_DISABLED=true`: the handle is a no-op and nothing starts. */
   disabled: boolean;
   /** `OTEL_METRICS_EXPORTER` includes `console`: print every export to stdout at this interval. */

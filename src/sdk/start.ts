@@ -193,12 +193,17 @@ async function start(
   const meterProvider: ApiMeterProvider = externalProvider ?? (ownProvider as MeterProvider);
 
   if (config.hostMetrics) {
-    const host = startHostMetrics({ meterProvider, ...config.hostMetrics });
+    const host = startHostMetrics({
+      meterProvider,
+      ...config.hostMetrics,
+      semconvStability: config.semconvStability,
+    });
     cleanups.push(() => host.shutdown());
   }
   if (config.runtimeMetrics) {
     const runtime = startRuntimeMetrics(meterProvider, {
       ...config.runtimeMetrics,
+      semconvStability: config.semconvStability,
       readingIntervalMillis: config.hostMetrics
         ? config.hostMetrics.intervalMillis
         : config.monitor.intervalMillis,

@@ -50,8 +50,8 @@ export function harness(options: Partial<AlertEngineOptions> = {}, readerOptions
   const meter = provider.getMeter('test-host');
   meter.createObservableGauge('system.cpu.utilization').addCallback((r) => {
     if (host.cpuIdle === undefined) return;
-    r.observe(host.cpuIdle, { 'system.cpu.state': 'idle', 'system.cpu.logical_number': 0 });
-    r.observe(1 - host.cpuIdle, { 'system.cpu.state': 'user', 'system.cpu.logical_number': 0 });
+    r.observe(host.cpuIdle, { 'cpu.mode': 'idle', 'cpu.logical_number': 0 });
+    r.observe(1 - host.cpuIdle, { 'cpu.mode': 'user', 'cpu.logical_number': 0 });
   });
   meter.createObservableGauge('aiva.task.queue.size').addCallback((r) => {
     if (host.queue !== undefined) r.observe(host.queue, { 'aiva.queue.name': 'jobs' });

@@ -19,7 +19,7 @@ describe('toPrometheusRules', () => {
     const cpu = file.groups[0]?.rules[0];
     expect(cpu).toEqual({
       alert: 'HighCpuUsage',
-      expr: '(clamp(100 * (1 - avg by (job, instance) (system_cpu_utilization{system_cpu_state="idle"})), 0, 100)) > 90',
+      expr: '(clamp(100 * (1 - avg by (job, instance) (system_cpu_utilization{cpu_mode="idle"})), 0, 100)) > 90',
       for: '1m',
       keep_firing_for: '1m',
       labels: { severity: 'critical' },

@@ -23,9 +23,9 @@ describe('friendly metrics on real instruments', () => {
     });
     meter.createObservableGauge('system.cpu.load_average.1m').addCallback((r) => r.observe(3.5));
     meter.createObservableGauge('system.cpu.utilization').addCallback((r) => {
-      r.observe(0.2, { 'system.cpu.state': 'idle', 'system.cpu.logical_number': 0 });
-      r.observe(0.4, { 'system.cpu.state': 'idle', 'system.cpu.logical_number': 1 });
-      r.observe(0.8, { 'system.cpu.state': 'user', 'system.cpu.logical_number': 0 });
+      r.observe(0.2, { 'cpu.mode': 'idle', 'cpu.logical_number': 0 });
+      r.observe(0.4, { 'cpu.mode': 'idle', 'cpu.logical_number': 1 });
+      r.observe(0.8, { 'cpu.mode': 'user', 'cpu.logical_number': 0 });
     });
     const snap = flattenMetrics(await reader.collect());
     const value = (metric: string) =>

@@ -112,7 +112,7 @@ describe('the derived-metric table', () => {
     let idle = -0.5;
     meter
       .createObservableGauge(METRIC.cpuUtilization)
-      .addCallback((r) => r.observe(idle, { [ATTR.cpuState]: 'idle' }));
+      .addCallback((r) => r.observe(idle, { [ATTR.cpuMode]: 'idle' }));
     expect(await derive(reader, 'cpu_percent')).toBe(100);
     idle = 1.5;
     expect(await derive(reader, 'cpu_percent')).toBe(0);
@@ -145,7 +145,7 @@ describe('the derived-metric table', () => {
   it('writes PromQL with injected label matchers and a dashboard range', () => {
     const dashboard = { matchers: '{job=~"$job",instance=~"$instance"}', range: '$__rate_interval' };
     expect(DERIVED_METRICS.cpu_percent.promql(dashboard)).toBe(
-      'clamp(100 * (1 - avg by (job, instance) (system_cpu_utilization{system_cpu_state="idle",job=~"$job",instance=~"$instance"})), 0, 100)',
+      'clamp(100 * (1 - avg by (job, instance) (system_cpu_utilization{cpu_mode="idle",job=~"$job",instance=~"$instance"})), 0, 100)',
     );
     expect(DERIVED_METRICS.queue_size.promql(dashboard)).toBe(
       'sum by (job, instance) (aiva_task_queue_size{job=~"$job",instance=~"$instance"})',

@@ -29,9 +29,9 @@ describe('flattenMetrics + select', () => {
     const { provider, reader } = testProvider();
     const meter = provider.getMeter('t');
     meter.createObservableGauge('system.cpu.utilization').addCallback((r) => {
-      r.observe(0.25, { 'system.cpu.state': 'idle', 'system.cpu.logical_number': 0 });
-      r.observe(0.75, { 'system.cpu.state': 'idle', 'system.cpu.logical_number': 1 });
-      r.observe(0.5, { 'system.cpu.state': 'user', 'system.cpu.logical_number': 0 });
+      r.observe(0.25, { 'cpu.mode': 'idle', 'cpu.logical_number': 0 });
+      r.observe(0.75, { 'cpu.mode': 'idle', 'cpu.logical_number': 1 });
+      r.observe(0.5, { 'cpu.mode': 'user', 'cpu.logical_number': 0 });
     });
     const counter = meter.createCounter('jobs');
     counter.add(3, { kind: 'a' });
@@ -43,7 +43,7 @@ describe('flattenMetrics + select', () => {
     hist.record(3, { 'aiva.task.outcome': 'error' });
 
     const snap = flattenMetrics(await reader.collect());
-    const idle = snap.select('system.cpu.utilization', { 'system.cpu.state': 'idle' });
+    const idle = snap.select('system.cpu.utilization', { 'cpu.mode': 'idle' });
     expect(idle.map((s) => s.value).sort()).toEqual([0.25, 0.75]);
     expect(
       aggregate(

@@ -93,7 +93,7 @@ describe.skipIf(!linux)('host metrics accuracy against /proc', () => {
 
       // CPU: 1 - avg(idle utilization), as the alerts engine computes cpu_percent.
       const idle = pointsNamed(points, 'system.cpu.utilization').filter(
-        (p) => p.attributes['system.cpu.state'] === 'idle',
+        (p) => p.attributes['cpu.mode'] === 'idle',
       );
       expect(idle.length).toBeGreaterThan(0);
       const exportedBusy = 1 - idle.reduce((s, p) => s + p.value, 0) / idle.length;
@@ -118,18 +118,18 @@ describe.skipIf(!linux)('host metrics accuracy against /proc', () => {
       const netKeys = {
         'system.network.io': ['rxBytes', 'txBytes'],
         'system.network.errors': ['rxErrors', 'txErrors'],
-        'system.network.dropped': ['rxDropped', 'txDropped'],
+        'system.network.packet.dropped': ['rxDropped', 'txDropped'],
       } as const;
       const nonLo = [...netAfter.keys()].filter((d) => d !== 'lo');
       expect(nonLo.length).toBeGreaterThan(0);
       for (const [name, [rx, tx]] of Object.entries(netKeys)) {
         const series = pointsNamed(points, name);
         expect(series.length, name).toBe(nonLo.length * 2);
-        expect(new Set(series.map((p) => String(p.attributes['system.device']))), name).toEqual(
+        expect(new Set(series.map((p) => String(p.attributes['network.interface.name']))), name).toEqual(
           new Set(nonLo),
         );
         for (const p of series) {
-          const device = String(p.attributes['system.device']);
+          const device = String(p.attributes['network.interface.name']);
           const key = p.attributes['network.io.direction'] === 'receive' ? rx : tx;
           const before = netBefore.get(device)?.[key];
           const after = netAfter.get(device)?.[key];
@@ -141,7 +141,7 @@ describe.skipIf(!linux)('host metrics accuracy against /proc', () => {
       // Disk bytes and operations: every whole disk, sectors x 512.
       const io = pointsNamed(points, 'system.disk.io');
       const ops = pointsNamed(points, 'system.disk.operations');
-      expect(new Set(io.map((p) => String(p.attributes['system.device'])))).toEqual(
+      expect(new Set(io.map((p) => String(p.attributes['system.device.name'])))).toEqual(
         new Set(diskAfter.keys()),
       );
       for (const [series, field] of [
@@ -149,7 +149,7 @@ describe.skipIf(!linux)('host metrics accuracy against /proc', () => {
         [ops, 'Operations'],
       ] as const) {
         for (const p of series) {
-          const device = String(p.attributes['system.device']);
+          const device = String(p.attributes['system.device.name']);
           const key = `${String(p.attributes['disk.io.direction'])}${field}` as
             | 'readBytes'
             | 'writeBytes'
@@ -170,7 +170,7 @@ describe.skipIf(!linux)('host metrics accuracy against /proc', () => {
     handles.push(startHostMetrics({ meterProvider, intervalMillis: 100 }));
     const points = await collect(readers[0] as never);
     const devices = new Set(
-      pointsNamed(points, 'system.disk.io').map((p) => String(p.attributes['system.device'])),
+      pointsNamed(points, 'system.disk.io').map((p) => String(p.attributes['system.device.name'])),
     );
     const wholeDisks = new Set(readdirSync('/sys/block'));
     for (const d of devices) {
@@ -185,8 +185,10 @@ describe.skipIf(!linux)('host metrics accuracy against /proc', () => {
     const points = await collect(readers[0] as never);
     const inProc = [...netDev().keys()];
     expect(inProc).toContain('lo'); // so the exclusion below is tested, not vacuous
-    for (const name of ['system.network.io', 'system.network.errors', 'system.network.dropped']) {
-      const devices = new Set(pointsNamed(points, name).map((p) => String(p.attributes['system.device'])));
+    for (const name of ['system.network.io', 'system.network.errors', 'system.network.packet.dropped']) {
+      const devices = new Set(
+        pointsNamed(points, name).map((p) => String(p.attributes['network.interface.name'])),
+      );
       expect(devices, name).toEqual(new Set(inProc.filter((d) => d !== 'lo')));
     }
   });

@@ -103,14 +103,14 @@ describe('CpuUtilizationTracker', () => {
     const t = new CpuUtilizationTracker(false, before);
     const obs = t.update(after);
     expect(obs).toHaveLength(7);
-    expect(obs.find((o) => o.attributes['system.cpu.state'] === 'idle')?.value).toBeCloseTo(0.5, 9);
-    expect(obs.every((o) => !('system.cpu.logical_number' in o.attributes))).toBe(true);
+    expect(obs.find((o) => o.attributes['cpu.mode'] === 'idle')?.value).toBeCloseTo(0.5, 9);
+    expect(obs.every((o) => !('cpu.logical_number' in o.attributes))).toBe(true);
   });
 
-  it('per CPU: one window per cpuN line, labelled with system.cpu.logical_number', () => {
+  it('per CPU: one window per cpuN line, labelled with cpu.logical_number', () => {
     const t = new CpuUtilizationTracker(true, before);
-    const idle = t.update(after).filter((o) => o.attributes['system.cpu.state'] === 'idle');
-    expect(idle.map((o) => [o.attributes['system.cpu.logical_number'], o.value])).toEqual([
+    const idle = t.update(after).filter((o) => o.attributes['cpu.mode'] === 'idle');
+    expect(idle.map((o) => [o.attributes['cpu.logical_number'], o.value])).toEqual([
       ['0', 0],
       ['1', 1],
     ]);

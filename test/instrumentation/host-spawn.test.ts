@@ -35,7 +35,7 @@ describe.skipIf(!linux)('no child process per host reading', () => {
     const { meterProvider, readers } = providerWith(2);
     let clock = 0;
     const host = startHostMetricsWith(
-      { meterProvider, intervalMillis: 1_000, perCpu: false },
+      { meterProvider, intervalMillis: 1_000, perCpu: false, semconvStability: 'new' },
       { now: () => clock },
     );
     try {
@@ -58,7 +58,7 @@ describe.skipIf(!linux)('no child process per host reading', () => {
   it('control: host-metrics network group (platform forced to darwin) is seen spawning ip route', async () => {
     const { meterProvider, readers } = providerWith(1);
     const host = startHostMetricsWith(
-      { meterProvider, intervalMillis: 1_000, perCpu: false },
+      { meterProvider, intervalMillis: 1_000, perCpu: false, semconvStability: 'new' },
       { platform: 'darwin' },
     );
     try {

@@ -81,7 +81,7 @@ describe.skipIf(!linux)('reading cache (three readers)', () => {
     const { counts, readText } = countingReadText();
     let clock = 1_000;
     const host = startHostMetricsWith(
-      { meterProvider, intervalMillis: 10_000, perCpu: false },
+      { meterProvider, intervalMillis: 10_000, perCpu: false, semconvStability: 'new' },
       { readText, now: () => clock },
     );
     handles.push(host);
@@ -113,7 +113,10 @@ describe.skipIf(!linux)('reading cache (three readers)', () => {
   it('serves all three readers the same values', async () => {
     const { meterProvider, readers } = providerWith(3);
     handles.push(
-      startHostMetricsWith({ meterProvider, intervalMillis: 60_000, perCpu: false }, { now: () => 0 }),
+      startHostMetricsWith(
+        { meterProvider, intervalMillis: 60_000, perCpu: false, semconvStability: 'new' },
+        { now: () => 0 },
+      ),
     );
     const [a, b, c] = await Promise.all(readers.map((r) => collect(r)));
     const avail = (ps: typeof a) => pointsNamed(ps ?? [], 'system.memory.linux.available')[0]?.value;
@@ -129,24 +132,26 @@ describe('instruments', () => {
     handles.push(startHostMetrics({ meterProvider, intervalMillis: 50 }));
     const points = await collect(readers[0] as never);
     const expectations: [string, string, string, string][] = [
-      ['system.cpu.time', HOST_METRICS_LIBRARY_METER, 'counter', 's'],
+      ['system.cpu.time', linux ? HOST_METER : HOST_METRICS_LIBRARY_METER, 'counter', 's'],
       ['system.cpu.utilization', HOST_METER, 'gauge', '1'],
       ['system.cpu.load_average.1m', HOST_METER, 'gauge', '{thread}'],
       ['system.cpu.load_average.5m', HOST_METER, 'gauge', '{thread}'],
       ['system.cpu.load_average.15m', HOST_METER, 'gauge', '{thread}'],
-      ['system.memory.usage', HOST_METRICS_LIBRARY_METER, 'gauge', ''],
+      ['system.memory.usage', HOST_METRICS_LIBRARY_METER, 'updowncounter', 'By'],
+      ['system.memory.utilization', HOST_METRICS_LIBRARY_METER, 'gauge', '1'],
       ['system.memory.limit', HOST_METER, 'updowncounter', 'By'],
       ['system.memory.linux.available', HOST_METER, 'updowncounter', 'By'],
       ['system.paging.usage', HOST_METER, 'updowncounter', 'By'],
       ['process.cpu.time', HOST_METRICS_LIBRARY_METER, 'counter', 's'],
-      ['process.memory.usage', HOST_METRICS_LIBRARY_METER, 'gauge', ''],
+      ['process.cpu.utilization', HOST_METRICS_LIBRARY_METER, 'gauge', '1'],
+      ['process.memory.usage', HOST_METRICS_LIBRARY_METER, 'updowncounter', 'By'],
     ];
     if (linux) {
       expectations.push(['system.disk.io', HOST_METER, 'counter', 'By']);
       expectations.push(['system.disk.operations', HOST_METER, 'counter', '{operation}']);
       expectations.push(['system.network.io', HOST_METER, 'counter', 'By']);
       expectations.push(['system.network.errors', HOST_METER, 'counter', '{error}']);
-      expectations.push(['system.network.dropped', HOST_METER, 'counter', '{packet}']);
+      expectations.push(['system.network.packet.dropped', HOST_METER, 'counter', '{packet}']);
     } else {
       expectations.push(['system.network.io', HOST_METRICS_LIBRARY_METER, 'counter', '']);
     }
@@ -156,6 +161,11 @@ describe('instruments', () => {
       expect(new Set(found.map((p) => p.scope)), name).toEqual(new Set([scope]));
       expect(found[0]?.type, name).toBe(type);
       expect(found[0]?.unit, name).toBe(unit);
+    }
+    if (linux) {
+      // From /proc/stat: every mode system.cpu.utilization has, iowait and steal included.
+      const modes = pointsNamed(points, 'system.cpu.time').map((p) => p.attributes['cpu.mode']);
+      expect(modes.sort()).toEqual(['idle', 'interrupt', 'iowait', 'nice', 'steal', 'system', 'user']);
     }
     const paging = pointsNamed(points, 'system.paging.usage').map((p) => p.attributes['system.paging.state']);
     expect(paging.sort()).toEqual(['free', 'used']);
@@ -172,19 +182,17 @@ describe('instruments', () => {
     for (const name of ['system.cpu.utilization', 'system.cpu.time']) {
       const series = pointsNamed(points, name);
       expect(
-        series.every((p) => !('system.cpu.logical_number' in p.attributes)),
+        series.every((p) => !('cpu.logical_number' in p.attributes)),
         name,
       ).toBe(true);
-      const states = series.map((p) => String(p.attributes['system.cpu.state']));
+      const states = series.map((p) => String(p.attributes['cpu.mode']));
       expect(new Set(states).size, name).toBe(states.length);
     }
     const util = pointsNamed(points, 'system.cpu.utilization');
     const sum = util.reduce((s, p) => s + p.value, 0);
     expect(sum).toBeCloseTo(1, 6);
     // The folded cpu.time equals the sum over CPUs of os.cpus() idle time (seconds), give or take the ticks since.
-    const idle = pointsNamed(points, 'system.cpu.time').find(
-      (p) => p.attributes['system.cpu.state'] === 'idle',
-    );
+    const idle = pointsNamed(points, 'system.cpu.time').find((p) => p.attributes['cpu.mode'] === 'idle');
     const osIdle = cpus().reduce((s, c) => s + c.times.idle / 1000, 0);
     expect(idle?.value).toBeGreaterThan(osIdle * 0.99);
     expect(idle?.value).toBeLessThanOrEqual(osIdle + 1e-6);
@@ -196,18 +204,18 @@ describe('instruments', () => {
     const points = await collect(readers[0] as never);
     const util = pointsNamed(points, 'system.cpu.utilization');
     expect(new Set(util.map((p) => p.scope))).toEqual(new Set([HOST_METER]));
-    const cpusSeen = new Set(util.map((p) => p.attributes['system.cpu.logical_number']));
+    const cpusSeen = new Set(util.map((p) => p.attributes['cpu.logical_number']));
     expect(cpusSeen.size).toBe(cpus().length);
     expect(util.every((p) => p.value >= 0 && p.value <= 1)).toBe(true);
     const time = pointsNamed(points, 'system.cpu.time');
-    expect(new Set(time.map((p) => p.attributes['system.cpu.logical_number'])).size).toBe(cpus().length);
+    expect(new Set(time.map((p) => p.attributes['cpu.logical_number'])).size).toBe(cpus().length);
   });
 
   it('shutdown removes every callback and is idempotent', async () => {
     const { meterProvider, readers } = providerWith(1);
     let clock = 0;
     const host = startHostMetricsWith(
-      { meterProvider, intervalMillis: 50, perCpu: false },
+      { meterProvider, intervalMillis: 50, perCpu: false, semconvStability: 'new' },
       { now: () => clock },
     );
     await collect(readers[0] as never);
@@ -228,7 +236,12 @@ describe.skipIf(!linux)('hidden /proc files', () => {
       if (path === '/proc/stat') return readTextSync(path);
       throw new Error(`EACCES: ${path}`);
     };
-    handles.push(startHostMetricsWith({ meterProvider, intervalMillis: 50, perCpu: false }, { readText }));
+    handles.push(
+      startHostMetricsWith(
+        { meterProvider, intervalMillis: 50, perCpu: false, semconvStability: 'new' },
+        { readText },
+      ),
+    );
     const points = await collect(readers[0] as never);
     expect(pointsNamed(points, 'system.cpu.utilization')).toHaveLength(7);
     expect(pointsNamed(points, 'system.memory.limit')[0]?.value).toBe(totalmem());
@@ -247,13 +260,18 @@ describe.skipIf(!linux)('network source on Linux', () => {
   eth1:1000000000   9    5    6    0     0          0         0      300      30    7    8    0     0       0          0
 `;
     const readText = (path: string) => (path === '/proc/net/dev' ? netDev : readTextSync(path));
-    handles.push(startHostMetricsWith({ meterProvider, intervalMillis: 50, perCpu: false }, { readText }));
+    handles.push(
+      startHostMetricsWith(
+        { meterProvider, intervalMillis: 50, perCpu: false, semconvStability: 'new' },
+        { readText },
+      ),
+    );
     const points = await collect(readers[0] as never);
     const flat = (name: string) =>
       pointsNamed(points, name)
         .map(
           (p) =>
-            `${p.scope} ${p.attributes['system.device']} ${p.attributes['network.io.direction']} ${p.value}`,
+            `${p.scope} ${p.attributes['network.interface.name']} ${p.attributes['network.io.direction']} ${p.value}`,
         )
         .sort();
     expect(flat('system.network.io')).toEqual([
@@ -268,7 +286,7 @@ describe.skipIf(!linux)('network source on Linux', () => {
       `${HOST_METER} eth1 receive 5`,
       `${HOST_METER} eth1 transmit 7`,
     ]);
-    expect(flat('system.network.dropped')).toEqual([
+    expect(flat('system.network.packet.dropped')).toEqual([
       `${HOST_METER} eth0 receive 2`,
       `${HOST_METER} eth0 transmit 4`,
       `${HOST_METER} eth1 receive 6`,
@@ -282,7 +300,10 @@ describe.skipIf(!linux)('network source on Linux', () => {
       if (path === '/proc/net/dev') throw new Error('EACCES: /proc/net/dev');
       return readTextSync(path);
     };
-    const host = startHostMetricsWith({ meterProvider, intervalMillis: 50, perCpu: false }, { readText });
+    const host = startHostMetricsWith(
+      { meterProvider, intervalMillis: 50, perCpu: false, semconvStability: 'new' },
+      { readText },
+    );
     handles.push(host);
     expect(host.networkFromProc).toBe(false);
     const points = await collect(readers[0] as never);
@@ -299,13 +320,13 @@ describe('non-Linux fallback (systeminformation and os), exercised here by forci
     };
     handles.push(
       startHostMetricsWith(
-        { meterProvider, intervalMillis: 50, perCpu: false },
+        { meterProvider, intervalMillis: 50, perCpu: false, semconvStability: 'new' },
         { readText, platform: 'darwin' },
       ),
     );
     const points = await collect(readers[0] as never);
     const util = pointsNamed(points, 'system.cpu.utilization');
-    expect(util.map((p) => p.attributes['system.cpu.state'])).toContain('idle');
+    expect(util.map((p) => p.attributes['cpu.mode'])).toContain('idle');
     expect(util.reduce((s, p) => s + p.value, 0)).toBeCloseTo(1, 6);
     expect(pointsNamed(points, 'system.memory.limit')[0]?.value).toBeGreaterThan(0);
     expect(pointsNamed(points, 'system.memory.linux.available')[0]?.value).toBeGreaterThan(0);
@@ -336,12 +357,12 @@ describe('hostMetricViews', () => {
     const { meterProvider, readers } = providerWith(1, { views: hostMetricViews() });
     handles.push(startHostMetrics({ meterProvider, intervalMillis: 50 }));
     const points = await collect(readers[0] as never);
-    const states = pointsNamed(points, 'system.cpu.time').map((p) => p.attributes['system.cpu.state']);
+    const states = pointsNamed(points, 'system.cpu.time').map((p) => p.attributes['cpu.mode']);
     expect(new Set(states).size).toBe(states.length);
     expect(states.length).toBeGreaterThanOrEqual(4);
     // One stream per network series, not one per matching View.
     const net = pointsNamed(points, 'system.network.io').map(
-      (p) => `${p.scope} ${p.attributes['system.device']} ${p.attributes['network.io.direction']}`,
+      (p) => `${p.scope} ${p.attributes['network.interface.name']} ${p.attributes['network.io.direction']}`,
     );
     expect(net.length).toBeGreaterThan(0);
     expect(new Set(net).size).toBe(net.length);

@@ -39,7 +39,7 @@ describe.skipIf(prometheusBinary.skip)('a real Prometheus scrapes the SDK', () =
 
   it('computes CPU busy % and memory % in PromQL within their ranges', async () => {
     const [cpu] = await prometheus.waitFor(
-      '100 * (1 - avg(system_cpu_utilization{system_cpu_state="idle"}))',
+      '100 * (1 - avg(system_cpu_utilization{cpu_mode="idle"}))',
       (r) => r.length === 1,
     );
     const cpuPercent = Number(cpu?.value[1]);

@@ -56,8 +56,8 @@ describe('GET /metrics', () => {
   it('emits one machine-wide utilization series per CPU state by default (no per-CPU series)', async () => {
     const lines = (await scrape()).split('\n').filter((line) => line.startsWith('system_cpu_utilization{'));
     expect(lines.length).toBeGreaterThan(0);
-    expect(lines.some((line) => line.includes('system_cpu_logical_number'))).toBe(false);
-    expect(lines.some((line) => line.includes('system_cpu_state="idle"'))).toBe(true);
+    expect(lines.some((line) => line.includes('cpu_logical_number'))).toBe(false);
+    expect(lines.some((line) => line.includes('cpu_mode="idle"'))).toBe(true);
   });
 
   it('writes each HELP line once (one meter per metric name)', async () => {

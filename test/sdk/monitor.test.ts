@@ -24,16 +24,16 @@ beforeEach(() => {
   provider = new MeterProvider({ readers: [reader] });
   const meter = provider.getMeter('test-host');
   meter.createObservableCounter('system.disk.io').addCallback((r) => {
-    r.observe(host.diskRead, { 'system.device': 'sda', 'disk.io.direction': 'read' });
-    r.observe(0, { 'system.device': 'sda', 'disk.io.direction': 'write' });
+    r.observe(host.diskRead, { 'system.device.name': 'sda', 'disk.io.direction': 'read' });
+    r.observe(0, { 'system.device.name': 'sda', 'disk.io.direction': 'write' });
   });
   meter.createObservableCounter('system.network.io').addCallback((r) => {
     r.observe(host.netSent, { 'network.io.direction': 'transmit' });
     r.observe(0, { 'network.io.direction': 'receive' });
   });
   meter.createObservableGauge('system.cpu.utilization').addCallback((r) => {
-    r.observe(host.idle, { 'system.cpu.state': 'idle' });
-    r.observe(1 - host.idle, { 'system.cpu.state': 'user' });
+    r.observe(host.idle, { 'cpu.mode': 'idle' });
+    r.observe(1 - host.idle, { 'cpu.mode': 'user' });
   });
   meter.createObservableGauge('system.memory.limit').addCallback((r) => r.observe(host.limit));
   meter.createObservableGauge('system.memory.linux.available').addCallback((r) => r.observe(host.available));

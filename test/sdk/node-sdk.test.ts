@@ -31,7 +31,7 @@ describe('with the OpenTelemetry NodeSDK', () => {
       expect(body).toMatch(/^app_orders_total\{otel_scope_name="app"\} 2$/m);
       expect(body).toContain('aiva_task_duration_count{aiva_task_name="via_node_sdk"');
       expect(body).toContain('system_memory_linux_available');
-      expect(body).not.toContain('system_cpu_logical_number'); // our views reached NodeSDK
+      expect(body).not.toContain('cpu_logical_number'); // our views reached NodeSDK
       // Our resource reached NodeSDK's provider: the service name, over the SDK's default resource.
       const targetInfo = body.split('\n').find((line) => line.startsWith('target_info{')) ?? '';
       expect(targetInfo).toContain('service_name="node-sdk-app"');
