@@ -87,7 +87,10 @@ export function conventionAttributes(
 ): Attributes | undefined {
   if (!attributes) return attributes;
   let cache = memo.get(stability);
-  if (!cache) memo.set(stability, (cache = new WeakMap()));
+  if (!cache) {
+    cache = new WeakMap();
+    memo.set(stability, cache);
+  }
   const known = cache.get(attributes);
   if (known) return known;
   const current: Attributes = {};
