@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { metrics } from '@opentelemetry/api';
-import { type CollectionResult, InstrumentType, MeterProvider } from '@opentelemetry/sdk-metrics';
+import { type CollectionResult, DataPointType, MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   attachPerformanceSdk,
@@ -178,9 +178,9 @@ describe('semantic conventions', () => {
   it('makes usage metrics UpDownCounters, as the conventions do', () => {
     for (const name of UP_DOWN) {
       const m = instruments().find((x) => x.descriptor.name === name);
-      expect(m?.descriptor.type, name).toMatch(
-        new RegExp(`${InstrumentType.UP_DOWN_COUNTER}|${InstrumentType.OBSERVABLE_UP_DOWN_COUNTER}`),
-      );
+      // An UpDownCounter exports as a non-monotonic sum (a gauge would be DataPointType.GAUGE).
+      expect(m?.dataPointType, name).toBe(DataPointType.SUM);
+      expect(m?.dataPointType === DataPointType.SUM && m.isMonotonic, name).toBe(false);
     }
   });
 });
