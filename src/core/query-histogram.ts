@@ -2,10 +2,22 @@
  * The histogram half of the query layer (see query.ts): differences of cumulative histograms,
  * Prometheus-style `sum by (le)` merging, windowed distributions and `histogram_quantile`.
  */
+import {
+  type ExponentialBuckets,
+  exponentialDelta,
+  exponentialQuantile,
+  mergeExponential,
+} from './exponential-histogram.js';
 import { type HistogramBuckets, type Sample, type Series, seriesKey } from './query.js';
+
+/** An exponential histogram as {@link HistogramBuckets} (empty explicit buckets). */
+function fromExponential(e: ExponentialBuckets): HistogramBuckets {
+  return { boundaries: [], counts: [], count: e.count, sum: e.sum, exponential: e };
+}
 
 /** Difference of two cumulative histograms of one series; the current one when it was reset. */
 export function histogramDelta(prev: HistogramBuckets | undefined, curr: HistogramBuckets): HistogramBuckets {
+  if (curr.exponential) return fromExponential(exponentialDelta(prev?.exponential, curr.exponential));
   if (!prev || isReset(prev, curr)) return curr;
   const counts = curr.counts.map((c, i) => c - (prev.counts[i] ?? 0));
   return { boundaries: curr.boundaries, counts, count: curr.count - prev.count, sum: curr.sum - prev.sum };
@@ -24,6 +36,12 @@ function isReset(prev: HistogramBuckets, curr: HistogramBuckets): boolean {
  * boundaries differ from the first one's are skipped. `undefined` when none.
  */
 export function mergeHistograms(list: readonly (HistogramBuckets | Series)[]): HistogramBuckets | undefined {
+  const histograms = list.map((item) => ('counts' in item ? item : item.histogram));
+  const exponential = histograms.flatMap((h) => (h?.exponential ? [h.exponential] : []));
+  if (exponential.length > 0) {
+    const merged = mergeExponential(exponential);
+    return merged && fromExponential(merged);
+  }
   let boundaries: readonly number[] | undefined;
   let counts: number[] = [];
   let count = 0;
@@ -60,6 +78,14 @@ export function windowedHistogram(
   prev: ReadonlyMap<string, Sample> | undefined,
   curr: readonly Series[],
 ): HistogramBuckets | undefined {
+  if (curr.some((s) => s.histogram?.exponential)) {
+    const deltas = curr.flatMap((s) => {
+      const now = s.histogram?.exponential;
+      return now ? [exponentialDelta(prev?.get(seriesKey(s))?.histogram?.exponential, now)] : [];
+    });
+    const merged = mergeExponential(deltas);
+    return merged && fromExponential(merged);
+  }
   let boundaries: readonly number[] | undefined;
   let counts: number[] = [];
   let count = 0;
@@ -97,6 +123,7 @@ export function windowedHistogram(
  * bound when that is ≤ 0); q < 0 → -Inf, q > 1 → +Inf.
  */
 export function histogramQuantile(q: number, h: HistogramBuckets | undefined): number {
+  if (h?.exponential) return exponentialQuantile(q, h.exponential);
   if (!h || Number.isNaN(q)) return Number.NaN;
   if (q < 0) return Number.NEGATIVE_INFINITY;
   if (q > 1) return Number.POSITIVE_INFINITY;

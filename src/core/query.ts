@@ -23,6 +23,7 @@ import {
   type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import type { ExponentialBuckets } from './exponential-histogram.js';
 import { ATTRIBUTE_ALIASES } from './metric-names.js';
 
 /** Bucketed distribution: `counts[i]` observations `<= boundaries[i]`, the last count is the `+Inf` bucket. */
@@ -32,6 +33,11 @@ export interface HistogramBuckets {
   readonly counts: readonly number[];
   readonly count: number;
   readonly sum: number;
+  /**
+   * Set for an exponential histogram (the in-process reader's aggregation for every histogram):
+   * then `boundaries` and `counts` are empty and the histogram functions use these buckets.
+   */
+  readonly exponential?: ExponentialBuckets;
 }
 
 /** One time series: a metric name plus one attribute set, as of one collection. */
@@ -156,8 +162,8 @@ export function matches(
 
 /**
  * Indexes a collection (or bare `ResourceMetrics`) by metric name; series are
- * built on first read. Exponential histograms are skipped (no instrument here
- * uses them). Points of the same name from several scopes are concatenated.
+ * built on first read. Exponential histograms keep their buckets in `histogram.exponential`.
+ * Points of the same name from several scopes are concatenated.
  */
 export function flattenMetrics(
   input: CollectionResult | ResourceMetrics | readonly ResourceMetrics[],
@@ -203,6 +209,28 @@ function toSeries(name: string, metrics: readonly MetricData[]): Series[] {
             count: v.count,
             sum: v.sum ?? 0,
           },
+          startTimeMs: hrToMs(p.startTime),
+          endTimeMs: hrToMs(p.endTime),
+        });
+      }
+    } else if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) {
+      for (const p of metric.dataPoints) {
+        const v = p.value;
+        const exponential: ExponentialBuckets = {
+          scale: v.scale,
+          zeroCount: v.zeroCount,
+          offset: v.positive.offset,
+          counts: v.positive.bucketCounts,
+          count: v.count,
+          sum: v.sum ?? 0,
+        };
+        out.push({
+          name,
+          type: 'histogram',
+          monotonic: true,
+          attributes: p.attributes,
+          value: v.count,
+          histogram: { boundaries: [], counts: [], count: v.count, sum: v.sum ?? 0, exponential },
           startTimeMs: hrToMs(p.startTime),
           endTimeMs: hrToMs(p.endTime),
         });
