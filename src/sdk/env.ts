@@ -17,6 +17,7 @@ export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
 export type OtlpCompression = 'gzip' | 'none';
 export type TemporalityPreference = 'cumulative' | 'delta' | 'lowmemory';
+export type HistogramAggregation = 'explicit' | 'exponential';
 
 /** The specification's defaults where the variables are unset. */
 export const OTLP_ENV_DEFAULTS = Object.freeze({
@@ -25,6 +26,7 @@ export const OTLP_ENV_DEFAULTS = Object.freeze({
   compression: 'none' as OtlpCompression,
   requestTimeoutMillis: 10_000,
   temporalityPreference: 'cumulative' as TemporalityPreference,
+  histogramAggregation: 'explicit' as HistogramAggregation,
 });
 
 /** What the SDK-wide variables ask for. */
@@ -47,6 +49,7 @@ export interface OtlpEnv {
   readonly compression: OtlpCompression | undefined;
   readonly requestTimeoutMillis: number | undefined;
   readonly temporalityPreference: TemporalityPreference | undefined;
+  readonly histogramAggregation: HistogramAggregation | undefined;
 }
 
 export function readOtelEnv(env: Env): OtelEnv {
@@ -68,17 +71,17 @@ export function readOtlpEnv(env: Env): OtlpEnv {
       expectPositiveMillis(Number(raw), name),
     ),
     temporalityPreference: parseTemporality(env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE),
+    histogramAggregation: parseHistogramAggregation(
+      env.OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION,
+    ),
   };
 }
 
-/** Protocol, compression, request timeout, temporality: option > `OTEL_EXPORTER_OTLP_METRICS_*` > `OTEL_EXPORTER_OTLP_*` > default. */
+/** Protocol, compression, request timeout, temporality, histogram aggregation: option > `OTEL_EXPORTER_OTLP_METRICS_*` > `OTEL_EXPORTER_OTLP_*` > default. */
 export function resolveOtlpTransport(
-  options: Pick<OtlpOptions, 'protocol' | 'compression' | 'requestTimeoutMillis' | 'temporalityPreference'>,
+  options: Pick<OtlpOptions, TransportKey>,
   env: Env,
-): Pick<
-  Exclude<ResolvedSdkConfig['otlp'], false>,
-  'protocol' | 'compression' | 'requestTimeoutMillis' | 'temporalityPreference'
-> {
+): Pick<Exclude<ResolvedSdkConfig['otlp'], false>, TransportKey> {
   // The options were checked by the SDK's schema; the variables are parsed here.
   const fromEnv = readOtlpEnv(env);
   return {
@@ -90,8 +93,17 @@ export function resolveOtlpTransport(
       options.temporalityPreference ??
       fromEnv.temporalityPreference ??
       OTLP_ENV_DEFAULTS.temporalityPreference,
+    histogramAggregation:
+      options.histogramAggregation ?? fromEnv.histogramAggregation ?? OTLP_ENV_DEFAULTS.histogramAggregation,
   };
 }
+
+type TransportKey =
+  | 'protocol'
+  | 'compression'
+  | 'requestTimeoutMillis'
+  | 'temporalityPreference'
+  | 'histogramAggregation';
 
 /** `OTEL_EXPORTER_OTLP_METRICS_<X>` wins over `OTEL_EXPORTER_OTLP_<X>`, as the specification says. */
 function signalOrGeneral<T>(
@@ -150,6 +162,18 @@ function parseTemporality(raw: string | undefined): TemporalityPreference | unde
   throw new ConfigError(
     'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
     `must be cumulative, delta or lowmemory, got "${raw}"`,
+  );
+}
+
+/** The specification's values of OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION. */
+function parseHistogramAggregation(raw: string | undefined): HistogramAggregation | undefined {
+  const value = nonEmpty(raw)?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (value === 'explicit_bucket_histogram') return 'explicit';
+  if (value === 'base2_exponential_bucket_histogram') return 'exponential';
+  throw new ConfigError(
+    'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
+    `must be explicit_bucket_histogram or base2_exponential_bucket_histogram, got "${raw}"`,
   );
 }
 

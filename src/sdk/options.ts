@@ -16,7 +16,7 @@ import {
 import { SEMCONV_STABILITIES, type SemconvStability } from '../instrumentation/semconv.js';
 import { MEMORY_OPTIONS_SCHEMA, type MemoryOptions } from '../memory/options.js';
 import { PROCESSOR_OPTIONS_SCHEMA, type ProcessorOptions } from '../parallel/options.js';
-import type { OtlpCompression, OtlpProtocol, TemporalityPreference } from './env.js';
+import type { HistogramAggregation, OtlpCompression, OtlpProtocol, TemporalityPreference } from './env.js';
 import { OTLP_PROTOCOLS } from './env.js';
 import { PRESET_NAMES, type PresetName } from './presets.js';
 
@@ -56,6 +56,14 @@ export interface OtlpOptions {
   requestTimeoutMillis?: number;
   /** Aggregation temporality the collector wants. Default `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, else `'cumulative'`. @example { temporalityPreference: 'delta' } */
   temporalityPreference?: TemporalityPreference;
+  /**
+   * How histograms are exported over OTLP: `'explicit'` (the instruments' bucket boundaries, as
+   * Prometheus scrapes them) or `'exponential'` (base-2 exponential histograms, 160 buckets — the
+   * Collector and most backends take them, and their quantiles are within a few percent). Default
+   * `OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION`, else `'explicit'`.
+   * @example { histogramAggregation: 'exponential' }
+   */
+  histogramAggregation?: HistogramAggregation;
 }
 
 export interface HostMetricsOptions {
@@ -155,6 +163,7 @@ export const OTLP_OPTIONS_SCHEMA = options({
   compression: optional(oneOf(['gzip', 'none'] as const)),
   requestTimeoutMillis: optional(millis()),
   temporalityPreference: optional(oneOf(['cumulative', 'delta', 'lowmemory'] as const)),
+  histogramAggregation: optional(oneOf(['explicit', 'exponential'] as const)),
 });
 
 /** The one declaration of {@link PerformanceSdkOptions}, components included: strict at every level. */

@@ -5,7 +5,9 @@ import {
 import { OTLPMetricExporter as OTLPProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import {
+  AggregationType,
   ConsoleMetricExporter,
+  InstrumentType,
   type MetricReader,
   PeriodicExportingMetricReader,
   type PushMetricExporter,
@@ -53,6 +55,14 @@ export function createReaders(config: ResolvedSdkConfig): Readers {
       temporalityPreference: TEMPORALITY[otlp.temporalityPreference],
       // The same strings as the CompressionAlgorithm enum, which lives in otlp-exporter-base (not our dependency).
       compression: otlp.compression as ExporterOptions['compression'],
+      ...(otlp.histogramAggregation === 'exponential'
+        ? {
+            aggregationPreference: (type: InstrumentType) =>
+              type === InstrumentType.HISTOGRAM
+                ? { type: AggregationType.EXPONENTIAL_HISTOGRAM }
+                : { type: AggregationType.DEFAULT },
+          }
+        : {}),
     };
     const inner =
       otlp.protocol === 'http/json'

@@ -1,6 +1,11 @@
 import { type MeterProvider as ApiMeterProvider, diag, type Meter, metrics } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import { MeterProvider, type MetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import {
+  InstrumentType,
+  MeterProvider,
+  type MetricReader,
+  type ViewOptions,
+} from '@opentelemetry/sdk-metrics';
 import type { AlertEngine } from '../alerts/engine.js';
 import { ConfigError } from '../core/errors.js';
 import { hostMetricViews, startHostMetrics } from '../instrumentation/host.js';
@@ -270,11 +275,28 @@ async function start(
 export function performanceViews(
   config: Pick<ResolvedSdkConfig, 'cardinalityLimit' | 'hostMetrics'>,
 ): ViewOptions[] {
+  // Not histograms: a View fixes one aggregation for every reader, and histograms must be left to each
+  // reader's selector (explicit buckets for Prometheus, exponential in-process, per OTLP option). Their
+  // series are bounded by construction (task names) and by each reader's cardinality selector.
+  const cardinality = NON_HISTOGRAM_TYPES.map((instrumentType) => ({
+    instrumentName: 'aiva.*',
+    instrumentType,
+    aggregationCardinalityLimit: config.cardinalityLimit,
+  }));
   return [
-    { instrumentName: 'aiva.*', aggregationCardinalityLimit: config.cardinalityLimit },
+    ...cardinality,
     ...(config.hostMetrics ? hostMetricViews({ perCpu: config.hostMetrics.perCpu }) : []),
   ];
 }
+
+const NON_HISTOGRAM_TYPES = [
+  InstrumentType.COUNTER,
+  InstrumentType.UP_DOWN_COUNTER,
+  InstrumentType.GAUGE,
+  InstrumentType.OBSERVABLE_COUNTER,
+  InstrumentType.OBSERVABLE_UP_DOWN_COUNTER,
+  InstrumentType.OBSERVABLE_GAUGE,
+] as const;
 
 /** Enough samples for the retention period, capped so the history stays a few MB. */
 function historyLimit(config: ResolvedSdkConfig): number {

@@ -191,11 +191,12 @@ describe('instruments', () => {
     const util = pointsNamed(points, 'system.cpu.utilization');
     const sum = util.reduce((s, p) => s + p.value, 0);
     expect(sum).toBeCloseTo(1, 6);
-    // The folded cpu.time equals the sum over CPUs of os.cpus() idle time (seconds), give or take the ticks since.
+    // The machine-wide cpu.time equals the sum over CPUs of os.cpus() idle time (seconds), give or take the
+    // ticks since and one 10 ms tick of rounding per CPU (the aggregate /proc/stat line is kept separately).
     const idle = pointsNamed(points, 'system.cpu.time').find((p) => p.attributes['cpu.mode'] === 'idle');
     const osIdle = cpus().reduce((s, c) => s + c.times.idle / 1000, 0);
     expect(idle?.value).toBeGreaterThan(osIdle * 0.99);
-    expect(idle?.value).toBeLessThanOrEqual(osIdle + 1e-6);
+    expect(idle?.value).toBeLessThanOrEqual(osIdle + 0.01 * cpus().length + 1e-6);
   });
 
   it('perCpu true: per logical CPU, from /proc/stat, within 0..1 even right after start', async () => {

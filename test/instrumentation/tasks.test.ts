@@ -10,6 +10,7 @@ import {
   TaskRecorder,
 } from '../../src/instrumentation/tasks.js';
 import { InProcessMetricReader } from '../../src/sdk/in-process-reader.js';
+import { TestReader } from './host-helpers.js';
 
 let reader: InProcessMetricReader;
 let provider: MeterProvider;
@@ -73,13 +74,22 @@ describe('trackTask', () => {
     expect(countOf(snap, 'sync_fail', 'ok')).toBe(0);
   });
 
-  it('records the duration in seconds into explicit second buckets', async () => {
+  it('records the duration in seconds; in-process as an exponential histogram', async () => {
     await tasks.trackTask('slow', () => new Promise((resolve) => setTimeout(resolve, 30)));
     const [series] = (await snapshot()).select('aiva.task.duration', { 'aiva.task.name': 'slow' });
     expect(series?.histogram?.sum).toBeGreaterThanOrEqual(0.025);
     expect(series?.histogram?.sum).toBeLessThan(5);
+    expect(series?.histogram?.exponential?.count).toBe(1);
+  });
+
+  it('advises explicit second buckets with edges at the 2 s and 5 s alert levels (what Prometheus gets)', async () => {
+    const reader = new TestReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    await new TaskRecorder(provider).trackTask('slow', async () => {});
+    const [series] = flattenMetrics(await reader.collect()).select('aiva.task.duration');
     expect(series?.histogram?.boundaries).toContain(2);
     expect(series?.histogram?.boundaries).toContain(5);
+    await provider.shutdown();
   });
 
   it('counts active tasks while they run', async () => {

@@ -258,6 +258,7 @@ describe('resolveConfig: presets, overrides and environment', () => {
       compression: 'none',
       requestTimeoutMillis: 10_000,
       temporalityPreference: 'cumulative',
+      histogramAggregation: 'explicit',
     });
     expect(
       resolveConfig({ otlp: false }, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).otlp,

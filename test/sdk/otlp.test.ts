@@ -83,6 +83,16 @@ describe('OTLP push', () => {
     expect(metric(received, 'aiva.task.duration').kind).toBe('histogram');
   });
 
+  it('exports exponential histograms with histogramAggregation: exponential (protobuf and JSON)', async () => {
+    const proto = await exportOnce({ histogramAggregation: 'exponential' });
+    expect(metric(proto, 'aiva.task.duration')).toMatchObject({ kind: 'exponentialHistogram', unit: 's' });
+    await receiver?.close();
+    const json = await exportOnce({ histogramAggregation: 'exponential', protocol: 'http/json' });
+    expect(metric(json, 'aiva.task.duration').kind).toBe('exponentialHistogram');
+    // Sums are unaffected.
+    expect(metric(json, 'aiva.task.active').kind).toBe('sum');
+  });
+
   it('pushes periodically at intervalMillis', async () => {
     receiver = await startOtlpReceiver();
     const perf = await startPerformanceSdk({ ...quiet, otlp: { url: receiver.url, intervalMillis: 100 } });
@@ -96,6 +106,24 @@ describe('OTLP push', () => {
 });
 
 describe('OTLP from the environment alone', () => {
+  it('OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION=base2_exponential_bucket_histogram', async () => {
+    vi.stubEnv(
+      'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
+      'base2_exponential_bucket_histogram',
+    );
+    const received = await exportOnce({});
+    expect(metric(received, 'aiva.task.duration').kind).toBe('exponentialHistogram');
+  });
+
+  it('rejects an unknown OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION, naming it', async () => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION', 'summary');
+    await expect(
+      startPerformanceSdk({ ...quiet, otlp: { url: 'http://127.0.0.1:1/v1/metrics' } }),
+    ).rejects.toThrow(
+      /^OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION must be explicit_bucket_histogram/,
+    );
+  });
+
   it('OTEL_METRICS_EXPORTER=otlp + OTEL_EXPORTER_OTLP_ENDPOINT + _PROTOCOL=http/json: pushes JSON, serves nothing', async () => {
     receiver = await startOtlpReceiver();
     vi.stubEnv('OTEL_METRICS_EXPORTER', 'otlp');
