@@ -6,6 +6,7 @@ import { flattenMetrics, samplesOf } from '../../src/core/query.js';
 import { histogramQuantile, mergeHistograms, windowedHistogram } from '../../src/core/query-histogram.js';
 import { TaskRecorder } from '../../src/instrumentation/tasks.js';
 import { InProcessMetricReader } from '../../src/sdk/in-process-reader.js';
+import { startPerformanceSdk } from '../../src/sdk/start.js';
 
 /**
  * Quantiles read in-process from the exponential histograms of `aiva.task.duration`, against the
@@ -72,6 +73,37 @@ describe('in-process quantiles from exponential histograms', () => {
       }
     },
   );
+});
+
+describe('through startPerformanceSdk', () => {
+  it("the monitor's p95 is the exponential one (explicit buckets would read ~0.20 s here)", async () => {
+    const perf = await startPerformanceSdk({
+      prometheus: false,
+      hostMetrics: false,
+      runtimeMetrics: false,
+      alerts: false,
+      registerGlobal: false,
+    });
+    try {
+      const values = Array.from({ length: 5_000 }, DISTRIBUTIONS['uniform 20–115 ms']!.draw);
+      let clock = 0;
+      const now = vi.spyOn(performance, 'now').mockImplementation(() => clock);
+      for (const v of values) {
+        const end = perf.startTimer('uniform');
+        clock += v * 1000;
+        end();
+      }
+      now.mockRestore();
+      const truth = exact(
+        values.slice().sort((a, b) => a - b),
+        0.95,
+      );
+      const { taskDurationP95Seconds } = await perf.monitor.getCurrentMetrics();
+      expect(Math.abs(taskDurationP95Seconds - truth) / truth).toBeLessThanOrEqual(0.05);
+    } finally {
+      await perf.shutdown();
+    }
+  });
 });
 
 describe('exponential histogram maths', () => {
