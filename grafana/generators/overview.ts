@@ -5,7 +5,15 @@ import { ATTR as A, METRIC as I, series } from '../../src/core/metric-names.js';
 import { board } from './board.js';
 import { RATE, SCOPE, sel } from './layout.js';
 import { levels, statPanel, tablePanel, timeSeries, timeSeriesWithLevels } from './panels.js';
-import { BY, firingAlerts, label, OUTCOME, TASK, taskQuantile, taskThroughput } from './queries.js';
+import {
+  BY,
+  errorRateByTaskPanel,
+  firingAlerts,
+  label,
+  OUTCOME,
+  taskQuantile,
+  taskThroughput,
+} from './queries.js';
 
 /** A friendly metric's PromQL from the one table the alert rules and the rule export use. */
 export const friendly = (metric: DerivedMetricName): string =>
@@ -178,22 +186,7 @@ export function overviewDashboard(): dashboard.Dashboard {
         12,
         8,
       );
-      add.panel(
-        timeSeries({
-          title: 'Error rate by task',
-          description:
-            'Share of each task’s completions that ended in error (as error_rate counts; timeouts show in throughput by outcome).',
-          unit: 'percentunit',
-          targets: [
-            {
-              expr: `sum by (job, instance, ${TASK}) (rate(${sel(series.count(I.taskDuration), `${OUTCOME}="error"`)}[${RATE}])) / sum by (job, instance, ${TASK}) (rate(${sel(series.count(I.taskDuration))}[${RATE}]))`,
-              legend: `{{${TASK}}}`,
-            },
-          ],
-        }),
-        12,
-        8,
-      );
+      add.panel(errorRateByTaskPanel(), 12, 8);
       add.panel(
         tablePanel({
           title: 'Firing and pending alerts',

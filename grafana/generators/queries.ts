@@ -1,5 +1,6 @@
 import { ATTR as A, METRIC as I, promName as prometheusName, series } from '../../src/core/metric-names.js';
 import { RATE, sel } from './layout.js';
+import { timeSeries } from './panels.js';
 
 /**
  * PromQL pieces shared by several dashboards, built from the instrument-name constants. `BY` keeps
@@ -29,3 +30,18 @@ export const mean = (instrument: string, by = BY) =>
 /** Firing alerts now (the gauge keeps a 0 for alerts that resolved, so the count is 0, not empty). */
 export const firingAlerts = () =>
   `sum ${BY} (${sel(series.gauge(I.alertsActive), `${label(A.alertState)}="firing"`)})`;
+
+/** Error rate per task, as `error_rate` counts (outcome error); `scope` narrows the tasks (e.g. `$task`). */
+export function errorRateByTaskPanel(...scope: string[]) {
+  const count = (...m: string[]) => `rate(${sel(series.count(I.taskDuration), ...scope, ...m)}[${RATE}])`;
+  const by = `by (job, instance, ${TASK})`;
+  return timeSeries({
+    title: 'Error rate by task',
+    description:
+      'Share of each task’s completions that ended in error (as error_rate counts; timeouts show in throughput by outcome).',
+    unit: 'percentunit',
+    targets: [
+      { expr: `sum ${by} (${count(`${OUTCOME}="error"`)}) / sum ${by} (${count()})`, legend: `{{${TASK}}}` },
+    ],
+  });
+}

@@ -3,7 +3,7 @@ import { ATTR as A, METRIC as I, series } from '../../src/core/metric-names.js';
 import { board } from './board.js';
 import { labelVariable, RATE, sel } from './layout.js';
 import { heatmapPanel, timeSeries } from './panels.js';
-import { BY, label, OUTCOME, quantile, TASK } from './queries.js';
+import { BY, errorRateByTaskPanel, label, OUTCOME, quantile, TASK } from './queries.js';
 
 const POOL = label(A.poolName);
 const MODE = label(A.poolMode);
@@ -46,22 +46,7 @@ export function tasksPoolDashboard(): dashboard.Dashboard {
         12,
         8,
       );
-      add.panel(
-        timeSeries({
-          title: 'Error rate by task',
-          description:
-            'Share of each task’s completions that ended in error (as error_rate counts; timeouts show in throughput by outcome).',
-          unit: 'percentunit',
-          targets: [
-            {
-              expr: `sum ${by(TASK)} (${count(`${OUTCOME}="error"`)}) / sum ${by(TASK)} (${count()})`,
-              legend: `{{${TASK}}}`,
-            },
-          ],
-        }),
-        12,
-        8,
-      );
+      add.panel(errorRateByTaskPanel(taskScope), 12, 8);
       add.panel(
         timeSeries({
           title: 'Latency by task',

@@ -191,49 +191,45 @@ export function flattenMetrics(
   return new MetricSnapshot(new Map(), timeMs || Date.now(), raw);
 }
 
+function histogramSeries(
+  name: string,
+  p: { attributes: Attributes; startTime: readonly [number, number]; endTime: readonly [number, number] },
+  histogram: HistogramBuckets,
+): Series {
+  return {
+    name,
+    type: 'histogram',
+    monotonic: true,
+    attributes: p.attributes,
+    value: histogram.count,
+    histogram,
+    startTimeMs: hrToMs(p.startTime),
+    endTimeMs: hrToMs(p.endTime),
+  };
+}
+
 function toSeries(name: string, metrics: readonly MetricData[]): Series[] {
   const out: Series[] = [];
   for (const metric of metrics) {
     if (metric.dataPointType === DataPointType.HISTOGRAM) {
       for (const p of metric.dataPoints) {
-        const v = p.value;
-        out.push({
-          name,
-          type: 'histogram',
-          monotonic: true,
-          attributes: p.attributes,
-          value: v.count,
-          histogram: {
-            boundaries: v.buckets.boundaries,
-            counts: v.buckets.counts,
-            count: v.count,
-            sum: v.sum ?? 0,
-          },
-          startTimeMs: hrToMs(p.startTime),
-          endTimeMs: hrToMs(p.endTime),
-        });
+        const { buckets, count, sum = 0 } = p.value;
+        out.push(
+          histogramSeries(name, p, { boundaries: buckets.boundaries, counts: buckets.counts, count, sum }),
+        );
       }
     } else if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) {
       for (const p of metric.dataPoints) {
-        const v = p.value;
-        const exponential: ExponentialBuckets = {
-          scale: v.scale,
-          zeroCount: v.zeroCount,
-          offset: v.positive.offset,
-          counts: v.positive.bucketCounts,
-          count: v.count,
-          sum: v.sum ?? 0,
+        const { scale, zeroCount, positive, count, sum = 0 } = p.value;
+        const exponential = {
+          scale,
+          zeroCount,
+          offset: positive.offset,
+          counts: positive.bucketCounts,
+          count,
+          sum,
         };
-        out.push({
-          name,
-          type: 'histogram',
-          monotonic: true,
-          attributes: p.attributes,
-          value: v.count,
-          histogram: { boundaries: [], counts: [], count: v.count, sum: v.sum ?? 0, exponential },
-          startTimeMs: hrToMs(p.startTime),
-          endTimeMs: hrToMs(p.endTime),
-        });
+        out.push(histogramSeries(name, p, { boundaries: [], counts: [], count, sum, exponential }));
       }
     } else if (metric.dataPointType === DataPointType.GAUGE || metric.dataPointType === DataPointType.SUM) {
       const type = metric.dataPointType === DataPointType.SUM ? 'sum' : 'gauge';
