@@ -1,4 +1,9 @@
-import { AggregationTemporality, InstrumentType, MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  type CollectionResult,
+  InstrumentType,
+  MetricReader,
+} from '@opentelemetry/sdk-metrics';
 
 /**
  * The reader the monitor and the alert engine collect from, inside the process. Cumulative, like the
@@ -8,6 +13,8 @@ import { AggregationTemporality, InstrumentType, MetricReader } from '@opentelem
  * was observed in this collection, and a vanished series reads as "no data".
  */
 export class InProcessMetricReader extends MetricReader {
+  #inFlight: Promise<CollectionResult> | undefined;
+
   constructor(options: { cardinalityLimit: number }) {
     super({
       cardinalitySelector: () => options.cardinalityLimit,
@@ -16,6 +23,19 @@ export class InProcessMetricReader extends MetricReader {
           ? AggregationTemporality.DELTA
           : AggregationTemporality.CUMULATIVE,
     });
+  }
+
+  /**
+   * Callers that ask while a collection runs (an alert round, a monitor sample, the dashboard's API in
+   * the same tick) share it: one collection, the same result, instead of one each.
+   */
+  override collect(options?: Parameters<MetricReader['collect']>[0]): Promise<CollectionResult> {
+    if (this.#inFlight) return this.#inFlight;
+    const collection = super.collect(options).finally(() => {
+      if (this.#inFlight === collection) this.#inFlight = undefined;
+    });
+    this.#inFlight = collection;
+    return collection;
   }
 
   protected override async onForceFlush(): Promise<void> {}

@@ -16,6 +16,7 @@ import type { ParallelProcessor } from '../parallel/index.js';
 import { type Cleanup, startComponents } from './components.js';
 import { resolveConfig } from './config.js';
 import { startDisabled } from './disabled.js';
+import { createMetricsEndpoint } from './exposition/endpoint.js';
 import { PerformanceMonitor } from './monitor.js';
 import type { PerformanceSdkOptions, ResolvedSdkConfig } from './options.js';
 import { createReaders, type Readers } from './readers.js';
@@ -165,9 +166,11 @@ async function start(
   const exporter = readers.prometheus;
   if (config.prometheus && exporter) {
     const startedAt = Date.now();
+    // exporter-prometheus stays the pull reader; the exposition (formats, gzip, coalescing) is ours.
+    const endpoint = createMetricsEndpoint(() => exporter.collect());
     server = await startMetricsServer({
       ...config.prometheus,
-      serveMetrics: (request, response) => exporter.getMetricsRequestHandler(request, response),
+      serveMetrics: (request, response) => endpoint.handle(request, response),
       health: () => ({
         status: 'ok',
         service: config.serviceName,
