@@ -11,20 +11,31 @@ import { SharedBody } from './shared-body.js';
 const SLICE_MILLIS = 4;
 /** Size a body chunk is handed to the responses at, characters. */
 const CHUNK_CHARS = 64 * 1024;
+/**
+ * A scrape within this long of a collection's start is served from it, so a burst of scrapers (or an
+ * HA pair of Prometheus servers) that trickles in over a few milliseconds shares one collection.
+ * Far below any scrape interval; a scrape after it always collects afresh.
+ */
+export const DEFAULT_COALESCE_MILLIS = 50;
 
 /**
  * One collection and the bodies written from it. Every scrape that arrives while a round is open joins
- * it: one `collect()`, one body per format (and one gzip of it) for all of them. The round closes
- * when its last body is complete; the next scrape starts a new one, so no scrape is served data
- * collected before it arrived... unless it arrived while that collection was running.
+ * it: one `collect()`, one body per format (and one gzip of it) for all of them. The round closes at
+ * the end of the event-loop turn in which its last body completed (the requests a burst delivers in
+ * one poll phase all join); the next scrape starts a new round, so a scrape is never served data
+ * collected before it arrived, except from a collection still running or just finished in that turn.
  */
 class ScrapeRound {
   readonly model: Promise<ScrapeModel>;
+  readonly startedAt = performance.now();
   readonly #bodies = new Map<string, SharedBody>();
   #open = 0;
   closed = false;
 
-  constructor(collection: Promise<CollectionResult>) {
+  constructor(
+    collection: Promise<CollectionResult>,
+    readonly coalesceMillis: number,
+  ) {
     this.model = collection.then(({ resourceMetrics, errors }) => {
       if (errors.length > 0) diag.error('aiva-performance: metrics collection errors', ...errors);
       return buildModel(resourceMetrics);
@@ -47,7 +58,13 @@ class ScrapeRound {
     this.#bodies.set(key, body);
     this.#open++;
     const settled = () => {
-      if (--this.#open === 0) this.closed = true;
+      if (--this.#open > 0) return;
+      const close = () => {
+        if (this.#open === 0) this.closed = true;
+      };
+      const left = this.startedAt + this.coalesceMillis - performance.now();
+      if (left > 0) setTimeout(close, left).unref();
+      else setImmediate(close);
     };
     body.done.then(settled, settled);
     return body;
@@ -95,7 +112,10 @@ export interface MetricsEndpoint {
  */
 export function createMetricsEndpoint(
   collect: () => Promise<CollectionResult>,
-  formats: readonly ExpositionFormat[] = EXPOSITION_FORMATS,
+  {
+    formats = EXPOSITION_FORMATS,
+    coalesceMillis = DEFAULT_COALESCE_MILLIS,
+  }: { formats?: readonly ExpositionFormat[]; coalesceMillis?: number } = {},
 ): MetricsEndpoint {
   let round: ScrapeRound | undefined;
   let collections = 0;
@@ -119,7 +139,7 @@ export function createMetricsEndpoint(
       }
       if (round === undefined || round.closed) {
         collections++;
-        round = new ScrapeRound(collect());
+        round = new ScrapeRound(collect(), coalesceMillis);
       }
       const current = round;
       const body = current.body(format, gzip);

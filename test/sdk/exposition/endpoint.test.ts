@@ -19,14 +19,17 @@ let received = 0;
 
 beforeAll(async () => {
   collected = await collectEveryInstrument();
-  endpoint = createMetricsEndpoint(async (): Promise<CollectionResult> => {
-    await gate;
-    if (failNext) {
-      failNext = false;
-      throw new Error('collector broke');
-    }
-    return collected.exporter.collect();
-  });
+  endpoint = createMetricsEndpoint(
+    async (): Promise<CollectionResult> => {
+      await gate;
+      if (failNext) {
+        failNext = false;
+        throw new Error('collector broke');
+      }
+      return collected.exporter.collect();
+    },
+    { coalesceMillis: 0 },
+  );
   server = createServer((req, res) => {
     received++;
     void endpoint.handle(req, res);
@@ -135,6 +138,26 @@ describe('the metrics endpoint', () => {
     await get();
     await get();
     expect(endpoint.collections - before).toBe(2);
+  });
+
+  it('serves a scrape within the coalescing window from the previous collection', async () => {
+    const windowed = createMetricsEndpoint(() => collected.exporter.collect(), { coalesceMillis: 60_000 });
+    const sink = () => {
+      const response = {
+        destroyed: false,
+        writeHead() {},
+        write: () => true,
+        end: () => {},
+        destroy() {},
+        once() {},
+        off() {},
+      };
+      return response as unknown as Parameters<MetricsEndpoint['handle']>[1];
+    };
+    const request = { method: 'GET', headers: {} } as Parameters<MetricsEndpoint['handle']>[0];
+    await windowed.handle(request, sink());
+    await windowed.handle(request, sink());
+    expect(windowed.collections).toBe(1);
   });
 
   it('answers 500 when the collection fails, and recovers on the next scrape', async () => {
