@@ -2,6 +2,7 @@ import {
   AggregationTemporality,
   type CollectionResult,
   InstrumentType,
+  type MetricProducer,
   MetricReader,
 } from '@opentelemetry/sdk-metrics';
 
@@ -15,8 +16,9 @@ import {
 export class InProcessMetricReader extends MetricReader {
   #inFlight: Promise<CollectionResult> | undefined;
 
-  constructor(options: { cardinalityLimit: number }) {
+  constructor(options: { cardinalityLimit: number; metricProducers?: MetricProducer[] }) {
     super({
+      metricProducers: options.metricProducers,
       cardinalitySelector: () => options.cardinalityLimit,
       aggregationTemporalitySelector: (type) =>
         type === InstrumentType.GAUGE || type === InstrumentType.OBSERVABLE_GAUGE

@@ -3,6 +3,7 @@ import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { AlertEngine } from '../alerts/engine.js';
 import { ConfigError } from '../core/errors.js';
+import { bindLocalHistograms } from '../core/local-histogram.js';
 import { hostMetricViews, startHostMetrics } from '../instrumentation/host.js';
 import { startRuntimeMetrics } from '../instrumentation/runtime.js';
 import {
@@ -194,6 +195,9 @@ async function start(
     if (!started) return ownProvider?.shutdown();
   });
   const meterProvider: ApiMeterProvider = externalProvider ?? (ownProvider as MeterProvider);
+  // Our provider's readers all carry the local-histogram producer: hot paths record into it. A foreign
+  // provider (NodeSDK) may have readers of its own, so its components keep the API instruments.
+  if (ownProvider && readers.localHistograms) bindLocalHistograms(ownProvider, readers.localHistograms);
 
   if (config.hostMetrics) {
     const host = startHostMetrics({ meterProvider, ...config.hostMetrics });
