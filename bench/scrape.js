@@ -32,14 +32,15 @@ perf.meter.createObservableGauge('bench.collections').addCallback((r) => r.obser
 const url = `${perf.url}/metrics`;
 
 /** Times `fn` and the longest event-loop block while it runs; median of `rounds` after 3 warm-ups. */
-async function measure(fn, rounds) {
+async function measure(fn, rounds, gapMillis = 60) {
   const times = [];
   const blocks = [];
   for (let i = 0; i < rounds + 3; i++) {
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
-    // The delay timer's first tick comes `resolution` after enable(): a block before it goes unseen.
-    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setTimeout(resolve, 2));
+    // Past the endpoint's 50 ms coalescing window, so every scrape measured collects afresh; and the
+    // delay timer's first tick comes `resolution` after enable(): a block before it would go unseen.
+    await new Promise((resolve) => setTimeout(resolve, gapMillis));
     const start = performance.now();
     const size = await fn();
     const elapsed = performance.now() - start;
@@ -231,7 +232,7 @@ console.log(
       for (const value of [0.003, 0.04, 0.7, 3])
         h.record(value, { 'aiva.task.name': name, 'aiva.task.outcome': outcome });
   const serializer = new PrometheusSerializer();
-  const endpoint = createMetricsEndpoint(() => reader.collect());
+  const endpoint = createMetricsEndpoint(() => reader.collect(), { coalesceMillis: 0 });
   const sink = () => {
     let bytes = 0;
     let finish;
