@@ -90,7 +90,7 @@ const defaultSeries = (await (await fetch(url)).text())
 // ---- (c) 50 concurrent scrapers × 40 bursts, from another process (as real scrapers are)
 const SCRAPERS = 50;
 const BURSTS = 40;
-const collectionsBefore = collections;
+let collectionsBefore = collections;
 const scrapers = spawn(
   process.execPath,
   [fileURLToPath(new URL('./fixtures/scrapers.js', import.meta.url)), url, String(SCRAPERS), String(BURSTS)],
@@ -101,10 +101,12 @@ const scrapers = spawn(
 let report = '';
 scrapers.stdout.on('data', (chunk) => {
   report += chunk;
+  // The scrapers finished their single scrapes: count from here (the bursts start 200 ms later).
+  if (report === 'ready\n') collectionsBefore = collections;
 });
 await new Promise((resolve) => scrapers.once('exit', resolve));
-const { single, p50, p99 } = JSON.parse(report);
-const made = collections - collectionsBefore - 15 - 3; // the scraper's own warm-up + single-scrape rounds
+const { single, p50, p99 } = JSON.parse(report.slice('ready\n'.length));
+const made = collections - collectionsBefore;
 printTable(
   `(c) ${SCRAPERS} concurrent scrapers × ${BURSTS} bursts (default metric set), scrapers in another process`,
   [
