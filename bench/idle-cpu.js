@@ -1,6 +1,7 @@
-// Idle CPU cost of the SDK with default intervals (production preset) vs a bare Node process and vs
-// prom-client's default metrics, all three running at once over the same window. Each metrics
-// endpoint is scraped every 15 s, as a Prometheus would. Target: SDK under 1% of one core.
+// Idle CPU cost of the SDK with default intervals (production preset; alert rounds every 1 s / 5 s /
+// 30 s, the original's) vs a bare Node process and vs prom-client's default metrics, all three running
+// at once over the same window. Each metrics endpoint is scraped every 15 s, as a Prometheus would.
+// Target (issue 14): SDK ≤ 0.5% of one core above bare Node.
 //   node bench/idle-cpu.js            (60 s window; BENCH_IDLE_SECONDS=20 for a quick look)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -49,5 +50,5 @@ printTable(`Idle CPU over ${windowSeconds} s, scraped every ${scrapeEverySeconds
 ]);
 const sdkExtra = percent[1] - percent[0];
 console.log(
-  `aiva-performance idle cost: ${fmt(sdkExtra, 3)}% of one core (target < 1%): ${sdkExtra < 1 ? 'met' : 'NOT met'}`,
+  `aiva-performance idle cost: ${fmt(sdkExtra, 3)}% of one core above bare Node (target ≤ 0.5%): ${sdkExtra <= 0.5 ? 'met' : 'NOT met'}; load average ${fmt((await import('node:os')).loadavg()[0])}`,
 );

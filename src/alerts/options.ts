@@ -34,7 +34,7 @@ export interface AlertsOptions {
   defaults?: boolean;
   /** Extra rules. Default none. @example [{ name: 'Busy', metric: 'queue_size', threshold: 50 }] */
   rules?: AlertRuleInput[];
-  /** Evaluation interval per severity, milliseconds. Default `{ critical: 5000, warning: 15000, normal: 30000 }`. */
+  /** Evaluation interval per severity, milliseconds. Default `{ critical: 1000, warning: 5000, normal: 30000 }`. */
   intervals?: Partial<AlertIntervals>;
   /** Deliver to Alertmanager's v2 API. Default off. @example { url: 'http://127.0.0.1:9093' } */
   alertmanager?: AlertmanagerOptions;

@@ -2,12 +2,12 @@ import { performance } from 'node:perf_hooks';
 import {
   type Attributes,
   diag,
-  type Histogram,
   type MeterProvider,
   metrics,
   type ObservableResult,
 } from '@opentelemetry/api';
 import { DURATION_SECONDS_BUCKETS } from '../core/buckets.js';
+import { boundHistogram, type RecordValue } from '../core/local-histogram.js';
 
 export const TASK_METER_NAME = 'aiva-performance/tasks';
 
@@ -33,7 +33,8 @@ export const INVALID_NAME = 'invalid';
 
 interface TaskAttributes {
   readonly active: Attributes;
-  readonly byOutcome: Readonly<Record<TaskOutcome, Attributes>>;
+  /** `aiva.task.duration` recorders bound per outcome: the hot path hashes no attribute set. */
+  readonly byOutcome: Readonly<Record<TaskOutcome, RecordValue>>;
   /** Tasks of this name running now: a plain number read at collection, so a task pays one instrument call, not three. */
   running: number;
 }
@@ -54,11 +55,11 @@ function warnOnce(seen: Set<string>, key: string, message: string): void {
   diag.warn(`aiva-performance: ${message} (reported once)`);
 }
 
-function taskAttributes(name: string): TaskAttributes {
+function taskAttributes(name: string, bind: (attributes: Attributes) => RecordValue): TaskAttributes {
   // Null prototype: an outcome such as 'toString' from untyped code must not find an inherited member.
-  const byOutcome = Object.create(null) as Record<TaskOutcome, Attributes>;
+  const byOutcome = Object.create(null) as Record<TaskOutcome, RecordValue>;
   for (const outcome of OUTCOMES) {
-    byOutcome[outcome] = Object.freeze({ 'aiva.task.name': name, 'aiva.task.outcome': outcome });
+    byOutcome[outcome] = bind(Object.freeze({ 'aiva.task.name': name, 'aiva.task.outcome': outcome }));
   }
   return {
     active: Object.freeze({ 'aiva.task.name': name }),
@@ -79,7 +80,7 @@ const queueWarnings = new Set<string>();
 
 /** Task instruments bound to one MeterProvider. */
 export class TaskRecorder {
-  readonly #duration: Histogram;
+  readonly #duration: (attributes: Attributes) => RecordValue;
   /** Every name recorded so far, fallbacks included: the active count observes exactly these. */
   readonly #attributes = new Map<string, TaskAttributes>();
   /** How many of those are fallback names ({@link INVALID_NAME}, {@link OVERFLOW_TASK_NAME}), outside the bound. */
@@ -88,10 +89,10 @@ export class TaskRecorder {
 
   constructor(meterProvider: MeterProvider) {
     const meter = meterProvider.getMeter(TASK_METER_NAME);
-    this.#duration = meter.createHistogram('aiva.task.duration', {
+    this.#duration = boundHistogram(meterProvider, TASK_METER_NAME, 'aiva.task.duration', {
       description: 'Processing time of tracked tasks, by task name and outcome.',
       unit: 's',
-      advice: { explicitBucketBoundaries: [...DURATION_SECONDS_BUCKETS] },
+      boundaries: DURATION_SECONDS_BUCKETS,
     });
     meter
       .createObservableUpDownCounter('aiva.task.active', {
@@ -120,7 +121,7 @@ export class TaskRecorder {
       elapsedSeconds = (performance.now() - startedAt) / 1000;
       attributes.running--;
       try {
-        this.#duration.record(elapsedSeconds, attributes.byOutcome[outcome] ?? attributes.byOutcome.error);
+        (attributes.byOutcome[outcome] ?? attributes.byOutcome.error)(elapsedSeconds);
       } catch (error) {
         // A broken MeterProvider must not turn the caller's success into a failure.
         warnOnce(this.#warnings, 'record', `recording aiva.task.duration failed: ${String(error)}`);
@@ -174,7 +175,7 @@ export class TaskRecorder {
       );
       return this.#fallback(OVERFLOW_TASK_NAME);
     }
-    const attributes = taskAttributes(name);
+    const attributes = taskAttributes(name, this.#duration);
     this.#attributes.set(name, attributes);
     return attributes;
   }
@@ -183,7 +184,7 @@ export class TaskRecorder {
   #fallback(name: string): TaskAttributes {
     let attributes = this.#attributes.get(name);
     if (!attributes) {
-      attributes = taskAttributes(name);
+      attributes = taskAttributes(name, this.#duration);
       this.#attributes.set(name, attributes);
       this.#fallbacks++;
     }

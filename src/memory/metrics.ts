@@ -1,11 +1,6 @@
-import type {
-  Attributes,
-  BatchObservableCallback,
-  Histogram,
-  Meter,
-  MeterProvider,
-} from '@opentelemetry/api';
+import type { BatchObservableCallback, Meter, MeterProvider } from '@opentelemetry/api';
 import { BYTES_BUCKETS } from '../core/buckets.js';
+import { boundHistogram, type RecordValue } from '../core/local-histogram.js';
 import type { Books } from './books.js';
 import { MEMORY_KINDS } from './types.js';
 
@@ -27,14 +22,13 @@ export interface MetricsSource {
  * from the books at collection time by one batch callback, removed on close.
  */
 export class MemoryMetrics {
-  readonly #histogram: Histogram;
   /**
-   * Pre-bound `{ kind }` per kind index, for the histogram only. The OpenTelemetry JS
-   * SDK hashes the attribute set on every record (sorted keys, JSON.stringify): one
-   * attribute costs ~0.8 µs, two ~2.1 µs on the bench box, more than the whole
-   * allocation. So the histogram carries `kind` alone; every observable carries `pool`.
+   * `aiva.memory.allocation.size` bound per kind index. Under our SDK a bound series is a few
+   * additions; under another SDK it is the API histogram, which hashes the attribute set on every
+   * record (one attribute ~0.8 µs, two ~2.1 µs on the bench box), so it carries `kind` alone and
+   * every observable carries `pool`.
    */
-  readonly #sizeAttrs: readonly Attributes[];
+  readonly #sizeRecorders: readonly RecordValue[];
   readonly #meter: Meter;
   readonly #callback: BatchObservableCallback;
   readonly #observables;
@@ -47,12 +41,12 @@ export class MemoryMetrics {
     const rejected = MEMORY_KINDS.map((kind) => Object.freeze({ pool, kind, outcome: 'rejected' }));
     const poolAttrs = Object.freeze({ pool });
     const cacheAttrs = kindAttrs[2]!;
-    this.#sizeAttrs = MEMORY_KINDS.map((kind) => Object.freeze({ kind }));
-    this.#histogram = meter.createHistogram('aiva.memory.allocation.size', {
+    const sizes = boundHistogram(provider, MEMORY_METER_NAME, 'aiva.memory.allocation.size', {
       description: 'Requested size of each allocation.',
       unit: 'By',
-      advice: { explicitBucketBoundaries: [...BYTES_BUCKETS] },
+      boundaries: BYTES_BUCKETS,
     });
+    this.#sizeRecorders = MEMORY_KINDS.map((kind) => sizes(Object.freeze({ kind })));
     const used = meter.createObservableUpDownCounter('aiva.memory.used', {
       description: 'Bytes held by live allocations, by kind (size classes).',
       unit: 'By',
@@ -112,7 +106,7 @@ export class MemoryMetrics {
 
   /** The one synchronous instrument call per allocate. */
   recordAllocation(bytes: number, kindIndex: number): void {
-    this.#histogram.record(bytes, this.#sizeAttrs[kindIndex]);
+    this.#sizeRecorders[kindIndex]!(bytes);
   }
 
   close(): void {

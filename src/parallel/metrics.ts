@@ -8,6 +8,7 @@ import type {
   ObservableGauge,
 } from '@opentelemetry/api';
 import { COUNT_BUCKETS, DURATION_SECONDS_BUCKETS } from '../core/buckets.js';
+import { boundHistogram, type RecordValue } from '../core/local-histogram.js';
 import type { ProcessorMode } from './options.js';
 
 export const PARALLEL_METER_NAME = 'aiva-performance/parallel';
@@ -21,6 +22,9 @@ export interface TaskMetrics {
   readonly counts: Record<TaskOutcome, number>;
   readonly byOutcome: Readonly<Record<TaskOutcome, Attributes>>;
   readonly base: Attributes;
+  /** Per-dispatch recorders, bound once per (mode, task, outcome): the hot path hashes nothing. */
+  readonly durationByOutcome: Readonly<Record<TaskOutcome, RecordValue>>;
+  readonly wait: RecordValue;
 }
 
 /** What the gauges observe from one mode's lane. */
@@ -61,8 +65,10 @@ export class PoolMetrics {
   readonly #utilization: ObservableGauge;
   readonly #inFlight: ObservableGauge;
   readonly #concurrency: ObservableGauge;
-  readonly #duration: Histogram;
-  readonly #wait: Histogram;
+  readonly #duration: (attributes: Attributes) => RecordValue;
+  readonly #wait: (attributes: Attributes) => RecordValue;
+  /** The task entry shared by (mode, task) pairs past {@link MAX_TASKS}, per mode. */
+  readonly #overflow = new Map<ProcessorMode, TaskMetrics>();
   readonly #mapDuration: Histogram;
   readonly #mapItems: Histogram;
   readonly #observe: (result: BatchObservableResult) => void;
@@ -76,16 +82,16 @@ export class PoolMetrics {
       description: 'Items processed by the pool, by task and outcome.',
       unit: '{task}',
     });
-    this.#duration = m.createHistogram('aiva.pool.task.duration', {
+    this.#duration = boundHistogram(meterProvider, PARALLEL_METER_NAME, 'aiva.pool.task.duration', {
       description:
         'Time per item spent in the task function, measured in the worker (one record per dispatch).',
       unit: 's',
-      advice: { explicitBucketBoundaries: [...DURATION_SECONDS_BUCKETS] },
+      boundaries: DURATION_SECONDS_BUCKETS,
     });
-    this.#wait = m.createHistogram('aiva.pool.task.wait', {
+    this.#wait = boundHistogram(meterProvider, PARALLEL_METER_NAME, 'aiva.pool.task.wait', {
       description: 'Time from queueing to the start of work in the worker (one record per dispatch).',
       unit: 's',
-      advice: { explicitBucketBoundaries: [...DURATION_SECONDS_BUCKETS] },
+      boundaries: DURATION_SECONDS_BUCKETS,
     });
     this.#mapDuration = m.createHistogram('aiva.pool.map.duration', {
       description: 'Wall time of map, run and mapStream calls.',
@@ -119,7 +125,7 @@ export class PoolMetrics {
       unit: '{item}',
     });
     this.#observe = (result) => {
-      for (const task of this.#tasks.values()) {
+      for (const task of this.#allTasks()) {
         for (const outcome of OUTCOMES) {
           const count = task.counts[outcome];
           if (count > 0) result.observe(this.#taskCounter, count, task.byOutcome[outcome]);
@@ -164,7 +170,24 @@ export class PoolMetrics {
   task(mode: ProcessorMode, taskName: string): TaskMetrics {
     const key = `${mode}\u0000${taskName}`;
     let task = this.#tasks.get(key);
+    if (task === undefined && this.#tasks.size >= MAX_TASKS) {
+      // Bound series are kept for good: past the cap, new names share one overflow entry per mode.
+      task = this.#overflow.get(mode);
+      if (task === undefined) {
+        task = this.#newTask(mode, 'otel.metric.overflow');
+        this.#overflow.set(mode, task);
+      }
+      return task;
+    }
     if (task === undefined) {
+      task = this.#newTask(mode, taskName);
+      this.#tasks.set(key, task);
+    }
+    return task;
+  }
+
+  #newTask(mode: ProcessorMode, taskName: string): TaskMetrics {
+    {
       const base = Object.freeze({
         'aiva.pool.name': this.#pool,
         'aiva.pool.mode': mode,
@@ -173,26 +196,34 @@ export class PoolMetrics {
       const byOutcome = {} as Record<TaskOutcome, Attributes>;
       for (const outcome of OUTCOMES)
         byOutcome[outcome] = Object.freeze({ ...base, 'aiva.task.outcome': outcome });
-      task = {
+      const durationByOutcome = {} as Record<TaskOutcome, RecordValue>;
+      for (const outcome of OUTCOMES) durationByOutcome[outcome] = this.#duration(byOutcome[outcome]);
+      return {
         counts: { ok: 0, error: 0, timeout: 0, cancelled: 0 },
         byOutcome: Object.freeze(byOutcome),
         base,
+        durationByOutcome: Object.freeze(durationByOutcome),
+        wait: this.#wait(base),
       };
-      if (this.#tasks.size < MAX_TASKS) this.#tasks.set(key, task);
     }
-    return task;
   }
 
   /** Item counters of every task, all modes. */
   allCounts(): IterableIterator<Readonly<Record<TaskOutcome, number>>> {
-    return [...this.#tasks.values()].map((task) => task.counts).values();
+    return this.#allTasks()
+      .map((task) => task.counts)
+      .values();
+  }
+
+  #allTasks(): TaskMetrics[] {
+    return [...this.#tasks.values(), ...this.#overflow.values()];
   }
 
   /** One dispatch came back: per-item time (mean over the chunk) and queue wait, in seconds. */
   recordDispatch(task: TaskMetrics, perItemSeconds: number, waitSeconds: number, outcome: TaskOutcome): void {
     if (this.#closed) return;
-    this.#duration.record(perItemSeconds, task.byOutcome[outcome]);
-    this.#wait.record(waitSeconds, task.base);
+    task.durationByOutcome[outcome](perItemSeconds);
+    task.wait(waitSeconds);
   }
 
   /** A map / run / stream call ended. */

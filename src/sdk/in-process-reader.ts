@@ -2,7 +2,9 @@ import {
   type AggregationOption,
   AggregationTemporality,
   AggregationType,
+  type CollectionResult,
   InstrumentType,
+  type MetricProducer,
   MetricReader,
 } from '@opentelemetry/sdk-metrics';
 
@@ -29,10 +31,14 @@ const DEFAULT: AggregationOption = { type: AggregationType.DEFAULT };
  * Histograms aggregate as base-2 exponential histograms here (and only here: the Prometheus and OTLP
  * readers keep the instruments' explicit buckets), so p50/p95/p99 read by the monitor, the alerts and
  * the history are within a few percent of the truth instead of interpolated across a 1 s-wide bucket.
+ * The hot-path histograms aggregated by the SDK itself reach it through an exponential producer.
  */
 export class InProcessMetricReader extends MetricReader {
-  constructor(options: { cardinalityLimit: number }) {
+  #inFlight: Promise<CollectionResult> | undefined;
+
+  constructor(options: { cardinalityLimit: number; metricProducers?: MetricProducer[] }) {
     super({
+      metricProducers: options.metricProducers,
       cardinalitySelector: () => options.cardinalityLimit,
       aggregationSelector: (type) => (type === InstrumentType.HISTOGRAM ? EXPONENTIAL : DEFAULT),
       aggregationTemporalitySelector: (type) =>
@@ -40,6 +46,19 @@ export class InProcessMetricReader extends MetricReader {
           ? AggregationTemporality.DELTA
           : AggregationTemporality.CUMULATIVE,
     });
+  }
+
+  /**
+   * Callers that ask while a collection runs (an alert round, a monitor sample, the dashboard's API in
+   * the same tick) share it: one collection, the same result, instead of one each.
+   */
+  override collect(options?: Parameters<MetricReader['collect']>[0]): Promise<CollectionResult> {
+    if (this.#inFlight) return this.#inFlight;
+    const collection = super.collect(options).finally(() => {
+      if (this.#inFlight === collection) this.#inFlight = undefined;
+    });
+    this.#inFlight = collection;
+    return collection;
   }
 
   protected override async onForceFlush(): Promise<void> {}

@@ -13,8 +13,10 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { LocalHistograms } from '../core/local-histogram.js';
 import type { TemporalityPreference } from './env.js';
-import { InProcessMetricReader } from './in-process-reader.js';
+import { IN_PROCESS_HISTOGRAM_MAX_BUCKETS, InProcessMetricReader } from './in-process-reader.js';
+import { LocalHistogramProducer } from './local-producer.js';
 import type { ResolvedSdkConfig } from './options.js';
 
 /** The readers one SDK hands to its MeterProvider. */
@@ -24,6 +26,11 @@ export interface Readers {
   /** The periodic (push) readers, with what each failed to deliver: the shutdown report reads them. */
   readonly push: readonly PushReader[];
   readonly all: MetricReader[];
+  /**
+   * The hot-path histograms every reader above exposes (a MetricProducer on each), or `undefined`
+   * when a reader wants delta temporality (OTLP `delta`/`lowmemory`): then they go through sdk-metrics.
+   */
+  readonly localHistograms: LocalHistograms | undefined;
 }
 
 export interface PushReader {
@@ -40,10 +47,22 @@ const TEMPORALITY: Record<TemporalityPreference, AggregationTemporalityPreferenc
 };
 
 export function createReaders(config: ResolvedSdkConfig): Readers {
-  const inProcess = new InProcessMetricReader({ cardinalityLimit: config.cardinalityLimit });
+  // The local histograms are cumulative; a delta OTLP reader gets the SDK's own aggregation instead.
+  const cumulative = !config.otlp || config.otlp.temporalityPreference === 'cumulative';
+  const localHistograms = cumulative && !config.disabled ? new LocalHistograms() : undefined;
+  // Explicit buckets for Prometheus (and OTLP by default), exponential for the in-process quantiles.
+  const producers = (exponential?: { maxBuckets: number }) =>
+    localHistograms ? [new LocalHistogramProducer(localHistograms, exponential)] : undefined;
+  const metricProducers = producers();
+  const inProcess = new InProcessMetricReader({
+    cardinalityLimit: config.cardinalityLimit,
+    metricProducers: producers({ maxBuckets: IN_PROCESS_HISTOGRAM_MAX_BUCKETS }),
+  });
   // OTEL_SDK_DISABLED: no reader at all, so a NodeSDK handed these neither serves nor pushes ours.
-  if (config.disabled) return { inProcess, prometheus: undefined, push: [], all: [] };
-  const prometheus = config.prometheus ? new PrometheusExporter({ preventServerStart: true }) : undefined;
+  if (config.disabled) return { inProcess, prometheus: undefined, push: [], all: [], localHistograms };
+  const prometheus = config.prometheus
+    ? new PrometheusExporter({ preventServerStart: true, metricProducers })
+    : undefined;
   const push: PushReader[] = [];
   const cardinalityLimits = { default: config.cardinalityLimit };
   if (config.otlp) {
@@ -76,6 +95,9 @@ export function createReaders(config: ResolvedSdkConfig): Readers {
         exportIntervalMillis: otlp.intervalMillis,
         exportTimeoutMillis: Math.min(otlp.timeoutMillis, otlp.intervalMillis),
         cardinalityLimits,
+        // 160 buckets: the SDK's default for its own exponential aggregation.
+        metricProducers:
+          otlp.histogramAggregation === 'exponential' ? producers({ maxBuckets: 160 }) : metricProducers,
       }),
     });
   }
@@ -87,13 +109,14 @@ export function createReaders(config: ResolvedSdkConfig): Readers {
         exporter,
         exportIntervalMillis: config.console.intervalMillis,
         cardinalityLimits,
+        metricProducers,
       }),
     });
   }
   const all: MetricReader[] = [inProcess];
   if (prometheus) all.push(prometheus);
   for (const { reader } of push) all.push(reader);
-  return { inProcess, prometheus, push, all };
+  return { inProcess, prometheus, push, all, localHistograms };
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { AlertEngine } from '../alerts/engine.js';
 import { ConfigError } from '../core/errors.js';
+import { bindLocalHistograms } from '../core/local-histogram.js';
 import { hostMetricViews, startHostMetrics } from '../instrumentation/host.js';
 import { startRuntimeMetrics } from '../instrumentation/runtime.js';
 import {
@@ -21,6 +22,7 @@ import type { ParallelProcessor } from '../parallel/index.js';
 import { type Cleanup, startComponents } from './components.js';
 import { resolveConfig } from './config.js';
 import { startDisabled } from './disabled.js';
+import { createMetricsEndpoint } from './exposition/endpoint.js';
 import { PerformanceMonitor } from './monitor.js';
 import type { PerformanceSdkOptions, ResolvedSdkConfig } from './options.js';
 import { createReaders, type Readers } from './readers.js';
@@ -170,9 +172,11 @@ async function start(
   const exporter = readers.prometheus;
   if (config.prometheus && exporter) {
     const startedAt = Date.now();
+    // exporter-prometheus stays the pull reader; the exposition (formats, gzip, coalescing) is ours.
+    const endpoint = createMetricsEndpoint(() => exporter.collect());
     server = await startMetricsServer({
       ...config.prometheus,
-      serveMetrics: (request, response) => exporter.getMetricsRequestHandler(request, response),
+      serveMetrics: (request, response) => endpoint.handle(request, response),
       health: () => ({
         status: 'ok',
         service: config.serviceName,
@@ -196,6 +200,9 @@ async function start(
     if (!started) return ownProvider?.shutdown();
   });
   const meterProvider: ApiMeterProvider = externalProvider ?? (ownProvider as MeterProvider);
+  // Our provider's readers all carry the local-histogram producer: hot paths record into it. A foreign
+  // provider (NodeSDK) may have readers of its own, so its components keep the API instruments.
+  if (ownProvider && readers.localHistograms) bindLocalHistograms(ownProvider, readers.localHistograms);
 
   if (config.hostMetrics) {
     const host = startHostMetrics({

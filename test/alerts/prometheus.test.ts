@@ -13,8 +13,8 @@ describe('toPrometheusRules', () => {
   it('exports the defaults as one group per severity with its interval', () => {
     const file = parse(toPrometheusRules(DEFAULT_ALERT_RULES)) as RuleFile;
     expect(file.groups.map((g) => [g.name, g.interval, g.rules.length])).toEqual([
-      ['aiva-performance.critical', '5s', 4],
-      ['aiva-performance.warning', '15s', 4],
+      ['aiva-performance.critical', '1s', 4],
+      ['aiva-performance.warning', '5s', 4],
     ]);
     const cpu = file.groups[0]?.rules[0];
     expect(cpu).toEqual({

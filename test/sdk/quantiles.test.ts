@@ -1,11 +1,13 @@
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { downscale, exponentialDelta, exponentialQuantile } from '../../src/core/exponential-histogram.js';
+import { LocalHistograms } from '../../src/core/local-histogram.js';
 import { METRIC } from '../../src/core/metric-names.js';
 import { flattenMetrics, samplesOf } from '../../src/core/query.js';
 import { histogramQuantile, mergeHistograms, windowedHistogram } from '../../src/core/query-histogram.js';
 import { TaskRecorder } from '../../src/instrumentation/tasks.js';
 import { InProcessMetricReader } from '../../src/sdk/in-process-reader.js';
+import { LocalHistogramProducer } from '../../src/sdk/local-producer.js';
 import { startPerformanceSdk } from '../../src/sdk/start.js';
 
 /**
@@ -102,6 +104,32 @@ describe('through startPerformanceSdk', () => {
       expect(Math.abs(taskDurationP95Seconds - truth) / truth).toBeLessThanOrEqual(0.05);
     } finally {
       await perf.shutdown();
+    }
+  });
+});
+
+describe('hot-path histograms aggregated by the SDK (local cells)', () => {
+  it('also keep exponential buckets: 1 µs … 1 h fits 160 buckets after downscaling, quantiles within one bucket', async () => {
+    const registry = new LocalHistograms();
+    const cell = registry
+      .histogram('scope', 'x.duration', { description: 'd', unit: 's', boundaries: [1, 2, 5] })
+      .bind({ k: 'v' });
+    const values = Array.from({ length: 10_000 }, (_, i) => 1e-6 * 3.6e9 ** (i / 9_999));
+    for (const v of values) cell.record(v);
+    cell.record(0);
+    for (const maxBuckets of [512, 160]) {
+      const result = await new LocalHistogramProducer(registry, { maxBuckets }).collect();
+      const snapshot = flattenMetrics(result.resourceMetrics);
+      const [series] = snapshot.select('x.duration');
+      const e = series?.histogram?.exponential;
+      expect(e?.counts.length).toBeLessThanOrEqual(maxBuckets);
+      expect(e?.zeroCount).toBe(1);
+      expect(e?.counts.reduce((a, c) => a + c, 0)).toBe(10_000);
+      const bucketWidth = 2 ** (2 ** -(e?.scale ?? 0)) - 1;
+      const truth = values[Math.ceil(0.95 * 10_001) - 2] as number;
+      expect(Math.abs(histogramQuantile(0.95, series?.histogram) - truth) / truth).toBeLessThanOrEqual(
+        bucketWidth,
+      );
     }
   });
 });

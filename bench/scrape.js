@@ -1,0 +1,297 @@
+// The scrape at the limit (issue 14), each beside its alternative in the same run:
+//  (a) 2,000 task-histogram series: our /metrics scrape (HTTP, collection included) vs prom-client's
+//      `registry.metrics()` for the same series, and the longest event-loop block during each
+//      (monitorEventLoopDelay, 1 ms resolution); exporter-prometheus' own serializer as the "before".
+//  (b) the default metric set: median scrape (target ≤ 3 ms) vs prom-client default metrics.
+//  (c) 50 concurrent scrapers × 40 bursts: collections vs bursts, p99 vs one scrape.
+//   node bench/scrape.js
+
+import { spawn } from 'node:child_process';
+import { Agent, createServer, get as httpGet } from 'node:http';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import client from 'prom-client';
+import { DURATION_SECONDS_BUCKETS } from '../dist/src/core/buckets.js';
+import { startPerformanceSdk } from '../dist/src/index.js';
+import { fmt, median, printTable } from './lib.js';
+
+const SERIES = 2000;
+const OUTCOMES = ['ok', 'error', 'timeout', 'cancelled'];
+const names = Array.from({ length: SERIES / OUTCOMES.length }, (_, i) => `task_${i}`);
+const loadBefore = (await import('node:os')).loadavg()[0];
+
+const perf = await startPerformanceSdk({
+  serviceName: 'bench-scrape',
+  prometheus: { port: 0 },
+  alerts: false,
+  cardinalityLimit: 5000,
+});
+let collections = 0;
+perf.meter.createObservableGauge('bench.collections').addCallback((r) => r.observe(++collections));
+const url = `${perf.url}/metrics`;
+
+/** Times `fn` and the longest event-loop block while it runs; median of `rounds` after 3 warm-ups. */
+async function measure(fn, rounds, gapMillis = 60) {
+  const times = [];
+  const blocks = [];
+  for (let i = 0; i < rounds + 3; i++) {
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
+    // Past the endpoint's 50 ms coalescing window, so every scrape measured collects afresh; and the
+    // delay timer's first tick comes `resolution` after enable(): a block before it would go unseen.
+    await new Promise((resolve) => setTimeout(resolve, gapMillis));
+    const start = performance.now();
+    const size = await fn();
+    const elapsed = performance.now() - start;
+    // A few more turns so a block right at the end is seen by the 1 ms timer.
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setTimeout(resolve, 2));
+    loop.disable();
+    if (i >= 3) {
+      times.push(elapsed);
+      blocks.push(loop.max / 1e6);
+    }
+    measure.size = size;
+  }
+  return {
+    ms: median(times),
+    maxBlockMs: Math.max(...blocks),
+    medianBlockMs: median(blocks),
+    size: measure.size,
+  };
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+/** One scrape with a raw keep-alive HTTP client that counts bytes (no decoding: the client costs little). */
+function get(target, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(target, { agent, headers }, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk) => {
+        bytes += chunk.length;
+      });
+      response.on('end', () => resolve(bytes));
+    });
+    request.on('error', reject);
+  });
+}
+const scrape = (accept) => get(url, accept ? { accept } : {});
+
+// ---- (b) default metric set first, before the 2,000 series exist
+await perf.trackTask('bench_default', async () => {});
+client.collectDefaultMetrics();
+const oursDefault = await measure(() => scrape(), 40);
+const oursDefaultOm = await measure(() => scrape('application/openmetrics-text;version=1.0.0'), 40);
+const promDefault = await measure(async () => (await client.register.metrics()).length, 40);
+const defaultSeries = (await (await fetch(url)).text())
+  .split('\n')
+  .filter((l) => l && !l.startsWith('#')).length;
+
+// ---- (c) 50 concurrent scrapers × 40 bursts, from another process (as real scrapers are)
+const SCRAPERS = 50;
+const BURSTS = 40;
+let collectionsBefore = collections;
+const scrapers = spawn(
+  process.execPath,
+  [fileURLToPath(new URL('./fixtures/scrapers.js', import.meta.url)), url, String(SCRAPERS), String(BURSTS)],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+let report = '';
+scrapers.stdout.on('data', (chunk) => {
+  report += chunk;
+  // The scrapers finished their single scrapes: count from here (the bursts start 200 ms later).
+  if (report === 'ready\n') collectionsBefore = collections;
+});
+await new Promise((resolve) => scrapers.once('exit', resolve));
+const { single, p50, p99 } = JSON.parse(report.slice('ready\n'.length));
+const made = collections - collectionsBefore;
+printTable(
+  `(c) ${SCRAPERS} concurrent scrapers × ${BURSTS} bursts (default metric set), scrapers in another process`,
+  [
+    ['measure', 'value'],
+    ['collections / bursts', `${made} / ${BURSTS}`],
+    ['one scrape alone, median ms', fmt(single)],
+    ['concurrent p50 ms', fmt(p50)],
+    ['concurrent p99 ms', fmt(p99)],
+    ['p99 / one scrape', `${fmt(p99 / single)}×`],
+  ],
+);
+console.log(
+  `(c) collections ≤ bursts: ${made <= BURSTS ? 'met' : 'NOT met'}; p99 ≤ 3× one scrape: ${p99 <= 3 * single ? 'met' : 'NOT met'}`,
+);
+
+// ---- (a) 2,000 task series
+const histogram = perf.meter.createHistogram('bench.task.duration', {
+  unit: 's',
+  advice: { explicitBucketBoundaries: [...DURATION_SECONDS_BUCKETS] },
+});
+const registry = new client.Registry();
+const promHistogram = new client.Histogram({
+  name: 'bench_task_duration',
+  help: 'bench',
+  labelNames: ['aiva_task_name', 'aiva_task_outcome'],
+  buckets: [...DURATION_SECONDS_BUCKETS],
+  registers: [registry],
+});
+for (const name of names)
+  for (const outcome of OUTCOMES)
+    for (const value of [0.003, 0.04, 0.7, 3]) {
+      histogram.record(value, { 'aiva.task.name': name, 'aiva.task.outcome': outcome });
+      promHistogram.observe({ aiva_task_name: name, aiva_task_outcome: outcome }, value);
+    }
+const ours2k = await measure(() => scrape(), 15);
+const ours2kOm = await measure(() => scrape('application/openmetrics-text;version=1.0.0'), 15);
+const ours2kGzip = await measure(() => get(url, { 'accept-encoding': 'gzip' }), 15);
+const prom2k = await measure(async () => (await registry.metrics()).length, 15);
+const promServer = createServer(async (_request, response) => {
+  const body = await registry.metrics();
+  response.writeHead(200, { 'Content-Type': registry.contentType });
+  response.end(body);
+});
+await new Promise((resolve) => promServer.listen(0, '127.0.0.1', resolve));
+const prom2kHttp = await measure(() => get(`http://127.0.0.1:${promServer.address().port}/metrics`), 15);
+promServer.close();
+
+printTable(
+  `(a) ${SERIES} task-histogram series (${DURATION_SECONDS_BUCKETS.length + 1} buckets each): one scrape, median of 15`,
+  [
+    ['variant', 'ms/scrape', 'longest event-loop block ms (max of 15)', 'bytes'],
+    [
+      'aiva-performance, text 0.0.4 over HTTP (collection included)',
+      fmt(ours2k.ms),
+      fmt(ours2k.maxBlockMs),
+      ours2k.size,
+    ],
+    ['aiva-performance, OpenMetrics over HTTP', fmt(ours2kOm.ms), fmt(ours2kOm.maxBlockMs), ours2kOm.size],
+    [
+      'aiva-performance, text + gzip over HTTP (bytes on the wire)',
+      fmt(ours2kGzip.ms),
+      fmt(ours2kGzip.maxBlockMs),
+      ours2kGzip.size,
+    ],
+    [
+      'prom-client `registry.metrics()` served over HTTP',
+      fmt(prom2kHttp.ms),
+      fmt(prom2kHttp.maxBlockMs),
+      prom2kHttp.size,
+    ],
+    [
+      'prom-client `registry.metrics()` (in-process, no HTTP)',
+      fmt(prom2k.ms),
+      fmt(prom2k.maxBlockMs),
+      prom2k.size,
+    ],
+  ],
+);
+const ratio2k = ours2k.ms / prom2k.ms;
+const ratio2kHttp = ours2k.ms / prom2kHttp.ms;
+console.log(
+  `(a) ours over HTTP / prom-client registry.metrics() in-process: ${fmt(ratio2k)}×, / prom-client over HTTP: ${fmt(ratio2kHttp)}× (target ≤ 1.0×: ${ratio2k <= 1 ? 'met' : 'NOT met'}); longest block ${fmt(ours2k.maxBlockMs)} ms vs prom-client ${fmt(prom2k.maxBlockMs)} ms (target ≤ 20 ms: ${ours2k.maxBlockMs <= 20 ? 'met' : 'NOT met'})`,
+);
+
+printTable('(b) default metric set: one scrape, median of 40', [
+  ['variant', 'ms/scrape', 'longest block ms', 'bytes'],
+  [
+    `aiva-performance text over HTTP (${defaultSeries} series)`,
+    fmt(oursDefault.ms),
+    fmt(oursDefault.maxBlockMs),
+    oursDefault.size,
+  ],
+  [
+    'aiva-performance OpenMetrics over HTTP',
+    fmt(oursDefaultOm.ms),
+    fmt(oursDefaultOm.maxBlockMs),
+    oursDefaultOm.size,
+  ],
+  [
+    'prom-client default metrics `register.metrics()`',
+    fmt(promDefault.ms),
+    fmt(promDefault.maxBlockMs),
+    promDefault.size,
+  ],
+]);
+console.log(
+  `(b) default scrape median ${fmt(oursDefault.ms)} ms (target ≤ 3 ms: ${oursDefault.ms <= 3 ? 'met' : 'NOT met'})`,
+);
+
+// ---- (a) without HTTP, as registry.metrics() is measured: one provider with the same 2,000 series
+// behind exporter-prometheus' reader; its own serializer (the "before") vs our endpoint's pipeline
+// (collect, model, sliced write, encode) into a byte-counting response.
+{
+  const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
+  const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
+  const { createMetricsEndpoint } = await import('../dist/src/sdk/exposition/endpoint.js');
+  const reader = new PrometheusExporter({ preventServerStart: true });
+  const provider = new MeterProvider({ readers: [reader] });
+  const h = provider.getMeter('bench').createHistogram('bench.task.duration', {
+    unit: 's',
+    advice: { explicitBucketBoundaries: [...DURATION_SECONDS_BUCKETS] },
+  });
+  for (const name of names)
+    for (const outcome of OUTCOMES)
+      for (const value of [0.003, 0.04, 0.7, 3])
+        h.record(value, { 'aiva.task.name': name, 'aiva.task.outcome': outcome });
+  const serializer = new PrometheusSerializer();
+  const endpoint = createMetricsEndpoint(() => reader.collect(), { coalesceMillis: 0 });
+  const sink = () => {
+    let bytes = 0;
+    let finish;
+    const finished = new Promise((resolve) => {
+      finish = resolve;
+    });
+    const response = {
+      destroyed: false,
+      writeHead() {},
+      write(chunk) {
+        bytes += chunk.length;
+        return true;
+      },
+      end(chunk) {
+        if (chunk) bytes += chunk.length;
+        finish(bytes);
+      },
+      destroy(error) {
+        finish(error);
+      },
+      once() {},
+      off() {},
+    };
+    return { response, finished };
+  };
+  const ourPipeline = await measure(async () => {
+    const { response, finished } = sink();
+    await endpoint.handle({ method: 'GET', headers: {} }, response);
+    return finished;
+  }, 15);
+  const exporterSerializer = await measure(
+    async () => serializer.serialize((await reader.collect()).resourceMetrics).length,
+    15,
+  );
+  const promAgain = await measure(async () => (await registry.metrics()).length, 15);
+  printTable(`(a) the same ${SERIES} series without HTTP, median of 15`, [
+    ['variant', 'ms', 'longest event-loop block ms', 'bytes'],
+    [
+      'aiva-performance endpoint pipeline (collect + write + encode)',
+      fmt(ourPipeline.ms),
+      fmt(ourPipeline.maxBlockMs),
+      ourPipeline.size,
+    ],
+    [
+      'exporter-prometheus collect + PrometheusSerializer (before)',
+      fmt(exporterSerializer.ms),
+      fmt(exporterSerializer.maxBlockMs),
+      exporterSerializer.size,
+    ],
+    ['prom-client `registry.metrics()`', fmt(promAgain.ms), fmt(promAgain.maxBlockMs), promAgain.size],
+  ]);
+  console.log(
+    `(a) without HTTP: ours / prom-client ${fmt(ourPipeline.ms / promAgain.ms)}× (target ≤ 1.0×: ${ourPipeline.ms <= promAgain.ms ? 'met' : 'NOT met'}); ours / exporter serializer ${fmt(ourPipeline.ms / exporterSerializer.ms)}×`,
+  );
+  await provider.shutdown();
+}
+console.log(
+  `load average (1 min) before / after: ${fmt(loadBefore)} / ${fmt((await import('node:os')).loadavg()[0])}`,
+);
+await perf.shutdown();

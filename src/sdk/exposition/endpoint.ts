@@ -1,0 +1,157 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { diag } from '@opentelemetry/api';
+import type { CollectionResult } from '@opentelemetry/sdk-metrics';
+import { buildModel, type ScrapeModel } from './families.js';
+import type { ExpositionFormat } from './format.js';
+import { acceptsGzip, EXPOSITION_FORMATS, negotiateFormat } from './negotiate.js';
+import { SharedBody } from './shared-body.js';
+
+/** Longest stretch the writer keeps the event loop before yielding, milliseconds. */
+const SLICE_MILLIS = 4;
+/** Size a body chunk is handed to the responses at, characters. */
+const CHUNK_CHARS = 64 * 1024;
+/**
+ * A scrape within this long of a collection's start is served from it, so a burst of scrapers (or an
+ * HA pair of Prometheus servers) that trickles in over a few milliseconds shares one collection.
+ * Far below any scrape interval; a scrape after it always collects afresh.
+ */
+export const DEFAULT_COALESCE_MILLIS = 50;
+
+/**
+ * One collection and the bodies written from it. Every scrape that arrives while a round is open joins
+ * it: one `collect()`, one body per format (and one gzip of it) for all of them. The round closes at
+ * the end of the event-loop turn in which its last body completed (the requests a burst delivers in
+ * one poll phase all join); the next scrape starts a new round, so a scrape is never served data
+ * collected before it arrived, except from a collection still running or just finished in that turn.
+ */
+class ScrapeRound {
+  readonly model: Promise<ScrapeModel>;
+  readonly startedAt = performance.now();
+  readonly #bodies = new Map<string, SharedBody>();
+  #open = 0;
+  closed = false;
+
+  constructor(
+    collection: Promise<CollectionResult>,
+    readonly coalesceMillis: number,
+  ) {
+    this.model = collection.then(({ resourceMetrics, errors }) => {
+      if (errors.length > 0) diag.error('aiva-performance: metrics collection errors', ...errors);
+      return buildModel(resourceMetrics);
+    });
+    this.model.catch(() => {
+      this.closed = true;
+    });
+  }
+
+  body(format: ExpositionFormat, gzip: boolean): SharedBody {
+    const key = gzip ? `${format.id}+gzip` : format.id;
+    let body = this.#bodies.get(key);
+    if (body) return body;
+    if (gzip) body = this.body(format, false).gzip();
+    else {
+      const plain = new SharedBody();
+      body = plain;
+      this.model.then((model) => writeBody(format, model, plain)).catch((error) => plain.fail(error));
+    }
+    this.#bodies.set(key, body);
+    this.#open++;
+    const settled = () => {
+      if (--this.#open > 0) return;
+      const close = () => {
+        if (this.#open === 0) this.closed = true;
+      };
+      const left = this.startedAt + this.coalesceMillis - performance.now();
+      if (left > 0) setTimeout(close, left).unref();
+      else setImmediate(close);
+    };
+    body.done.then(settled, settled);
+    return body;
+  }
+}
+
+/** Pulls the format's pieces into chunks, yielding to the event loop every {@link SLICE_MILLIS}. */
+async function writeBody(format: ExpositionFormat, model: ScrapeModel, body: SharedBody): Promise<void> {
+  let pending = '';
+  let sliceStart = performance.now();
+  let pieces = 0;
+  for (const piece of format.write(model)) {
+    if (typeof piece === 'string') pending += piece;
+    else {
+      if (pending) body.push(Buffer.from(pending));
+      pending = '';
+      body.push(Buffer.from(piece));
+    }
+    if (pending.length >= CHUNK_CHARS) {
+      body.push(Buffer.from(pending));
+      pending = '';
+    }
+    if ((++pieces & 31) === 0 && performance.now() - sliceStart > SLICE_MILLIS) {
+      if (pending) body.push(Buffer.from(pending));
+      pending = '';
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
+  }
+  if (pending) body.push(Buffer.from(pending));
+  body.end();
+}
+
+export interface MetricsEndpoint {
+  /** The `/metrics` route handler. */
+  handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
+  /** Collections made so far (the coalescing bench and tests read it). */
+  readonly collections: number;
+}
+
+/**
+ * The metrics endpoint over a pull reader's `collect()` (exporter-prometheus' reader): negotiates the
+ * format on `Accept` (q weights), gzips when `Accept-Encoding` asks, coalesces concurrent scrapes
+ * into one collection and one body per format, writes in slices and streams the response.
+ */
+export function createMetricsEndpoint(
+  collect: () => Promise<CollectionResult>,
+  {
+    formats = EXPOSITION_FORMATS,
+    coalesceMillis = DEFAULT_COALESCE_MILLIS,
+  }: { formats?: readonly ExpositionFormat[]; coalesceMillis?: number } = {},
+): MetricsEndpoint {
+  let round: ScrapeRound | undefined;
+  let collections = 0;
+  return {
+    get collections() {
+      return collections;
+    },
+    async handle(request, response) {
+      const format = negotiateFormat(request.headers.accept, formats);
+      const gzip = acceptsGzip(request.headers['accept-encoding']);
+      const headers: Record<string, string> = {
+        'Content-Type': format.contentType,
+        Vary: 'Accept, Accept-Encoding',
+        'Cache-Control': 'no-store',
+      };
+      if (gzip) headers['Content-Encoding'] = 'gzip';
+      if (request.method === 'HEAD') {
+        response.writeHead(200, headers);
+        response.end();
+        return;
+      }
+      if (round === undefined || round.closed) {
+        collections++;
+        round = new ScrapeRound(collect(), coalesceMillis);
+      }
+      const current = round;
+      const body = current.body(format, gzip);
+      try {
+        await current.model;
+      } catch (error) {
+        response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+        response.end(`# failed to export metrics: ${String(error)}\n`);
+        return;
+      }
+      response.writeHead(200, headers);
+      await body.pipeTo(response);
+    },
+  };
+}

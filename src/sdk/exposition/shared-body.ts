@@ -1,0 +1,113 @@
+import type { ServerResponse } from 'node:http';
+import { createGzip } from 'node:zlib';
+
+/**
+ * A response body written once and read by any number of responses, each from its start, while it is
+ * still being written: concurrent scrapes of one format share one serialization, and the first
+ * scraper already receives chunks while later series are being written.
+ */
+export class SharedBody {
+  readonly #chunks: Buffer[] = [];
+  #finished = false;
+  #error: unknown;
+  #wake: (() => void) | undefined;
+  #woken: Promise<void> | undefined;
+  /** Settles when the body is complete (rejects when it failed). */
+  readonly done: Promise<void>;
+  #settle!: (error?: unknown) => void;
+
+  constructor() {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.#settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    this.done.catch(() => {}); // readers see the error; an unread failure is not unhandled
+  }
+
+  push(chunk: Buffer): void {
+    if (this.#finished || chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#notify();
+  }
+
+  end(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#notify();
+    this.#settle();
+  }
+
+  fail(error: unknown): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#error = error ?? new Error('body failed');
+    this.#notify();
+    this.#settle(this.#error);
+  }
+
+  /** The chunks from the first, as they come; throws the body's error. */
+  async *chunks(): AsyncGenerator<Buffer> {
+    let next = 0;
+    for (;;) {
+      while (next < this.#chunks.length) yield this.#chunks[next++]!;
+      if (this.#finished) {
+        if (this.#error !== undefined) throw this.#error;
+        return;
+      }
+      this.#woken ??= new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+      await this.#woken;
+    }
+  }
+
+  /** A gzip-compressed copy, compressed once (zlib runs off the event loop) for every reader. */
+  gzip(): SharedBody {
+    const out = new SharedBody();
+    const zip = createGzip();
+    zip.on('data', (chunk: Buffer) => out.push(chunk));
+    zip.on('end', () => out.end());
+    zip.on('error', (error) => out.fail(error));
+    (async () => {
+      for await (const chunk of this.chunks()) {
+        if (!zip.write(chunk)) await new Promise((resolve) => zip.once('drain', resolve));
+      }
+      zip.end();
+    })().catch((error: unknown) => {
+      out.fail(error);
+      zip.destroy();
+    });
+    return out;
+  }
+
+  /** Streams the whole body into `response` and ends it; destroys it when the body fails. */
+  async pipeTo(response: ServerResponse): Promise<void> {
+    try {
+      for await (const chunk of this.chunks()) {
+        if (response.destroyed) return;
+        if (!response.write(chunk)) await drained(response);
+      }
+      response.end();
+    } catch (error) {
+      response.destroy(error as Error);
+    }
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    this.#woken = undefined;
+    wake?.();
+  }
+}
+
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.once('drain', done);
+    response.once('close', done);
+  });
+}

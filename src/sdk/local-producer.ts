@@ -1,0 +1,103 @@
+import { ValueType } from '@opentelemetry/api';
+import { emptyResource } from '@opentelemetry/resources';
+import {
+  AggregationTemporality,
+  type CollectionResult,
+  DataPointType,
+  type MetricData,
+  type MetricProducer,
+  type ScopeMetrics,
+} from '@opentelemetry/sdk-metrics';
+import { downscale, type ExponentialBuckets } from '../core/exponential-histogram.js';
+import {
+  type HistogramCell,
+  LOCAL_EXPONENTIAL_SCALE,
+  type LocalHistograms,
+} from '../core/local-histogram.js';
+
+const toHrTime = (millis: number): [number, number] => [
+  Math.floor(millis / 1000),
+  Math.round((millis % 1000) * 1e6),
+];
+
+/**
+ * Exposes the hot-path histograms aggregated in {@link LocalHistograms} to a reader, as cumulative
+ * histogram metrics under their own scope (the reader replaces the resource with the SDK's): explicit
+ * buckets, or — for the in-process reader and OTLP with `histogramAggregation: 'exponential'` —
+ * base-2 exponential buckets, downscaled until at most `maxBuckets` remain.
+ */
+export class LocalHistogramProducer implements MetricProducer {
+  constructor(
+    readonly registry: LocalHistograms,
+    readonly exponential?: { maxBuckets: number },
+  ) {}
+
+  async collect(): Promise<CollectionResult> {
+    const now = toHrTime(Date.now());
+    const byScope = new Map<string, MetricData[]>();
+    for (const histogram of this.registry.histograms.values()) {
+      const dataPoints = [];
+      for (const cell of histogram.cells) {
+        if (cell.count === 0) continue; // as sdk-metrics: a series exists from its first record
+        const stats = { sum: cell.sum, count: cell.count, min: cell.min, max: cell.max };
+        dataPoints.push({
+          attributes: cell.attributes,
+          startTime: toHrTime(cell.startMillis),
+          endTime: now,
+          value: this.exponential
+            ? { ...stats, ...exponentialValue(cell, this.exponential.maxBuckets) }
+            : {
+                ...stats,
+                buckets: { boundaries: histogram.boundaries as number[], counts: Array.from(cell.counts) },
+              },
+        });
+      }
+      if (dataPoints.length === 0) continue;
+      let metrics = byScope.get(histogram.scope);
+      if (!metrics) {
+        metrics = [];
+        byScope.set(histogram.scope, metrics);
+      }
+      metrics.push({
+        descriptor: {
+          name: histogram.name,
+          description: histogram.options.description,
+          unit: histogram.options.unit,
+          valueType: ValueType.DOUBLE,
+        },
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: this.exponential ? DataPointType.EXPONENTIAL_HISTOGRAM : DataPointType.HISTOGRAM,
+        dataPoints,
+      } as MetricData);
+    }
+    const scopeMetrics: ScopeMetrics[] = [...byScope].map(([name, metrics]) => ({
+      scope: { name },
+      metrics,
+    }));
+    return { resourceMetrics: { resource: emptyResource(), scopeMetrics }, errors: [] };
+  }
+}
+
+/** A cell's exponential buckets, trimmed to the used range and coarsened to fit `maxBuckets`. */
+function exponentialValue(cell: HistogramCell, maxBuckets: number) {
+  const all = cell.expCounts;
+  let first = 0;
+  while (first < all.length && all[first] === 0) first++;
+  let last = all.length - 1;
+  while (last >= first && all[last] === 0) last--;
+  let h: ExponentialBuckets = {
+    scale: LOCAL_EXPONENTIAL_SCALE,
+    zeroCount: cell.zeroCount,
+    offset: cell.expOffset + first,
+    counts: first <= last ? Array.from(all.subarray(first, last + 1)) : [],
+    count: cell.count,
+    sum: cell.sum,
+  };
+  while (h.counts.length > maxBuckets) h = downscale(h, h.scale - 1);
+  return {
+    scale: h.scale,
+    zeroCount: h.zeroCount,
+    positive: { offset: h.offset, bucketCounts: [...h.counts] },
+    negative: { offset: 0, bucketCounts: [] },
+  };
+}
