@@ -1,5 +1,6 @@
 /** Messages between the processor and its worker entry (`worker.ts`). Internal. */
 
+import type { MetricsBatch } from './bridge-protocol.js';
 import type { WorkerErrorInfo } from './errors.js';
 
 /** One dispatch: a module export and the items to call it with, in order. */
@@ -22,6 +23,8 @@ export interface ChunkRequest {
   readonly o?: number;
   /** Per-item time limit in ms, enforced in the worker by aborting the item's signal (0/absent = none). */
   readonly to?: number;
+  /** 1 = bridge worker metrics: install the worker MeterProvider and ship its measurements back (`x`). */
+  readonly b?: 1;
 }
 
 /** `WorkerErrorInfo.code` of an item the worker gave up on after its per-item time limit. */
@@ -50,4 +53,6 @@ export interface ChunkResponse {
   readonly id: number;
   /** 1 when an item returned a promise. */
   readonly a?: 1;
+  /** What the task recorded through `@opentelemetry/api` since the worker's previous answer (bridge on). */
+  readonly x?: MetricsBatch;
 }
