@@ -31,22 +31,26 @@ import {
 } from '@opentelemetry/api';
 import {
   attributesKey,
+  type BridgedDescriptor,
   type BridgedHistogramPoint,
-  type BridgedInstrument,
   type BridgedPoint,
   bucketIndex,
-  instrumentKey,
   type MetricsBatch,
   SDK_DEFAULT_BOUNDARIES,
 } from './bridge-protocol.js';
 
 /** Distinct warnings the merger logs (worker diag messages, merge failures) before it stops logging new ones. */
 const MAX_WARNINGS = 200;
+/**
+ * Workers whose instrument tables are kept (least recently heard from dropped first). A live worker
+ * is heard from with every chunk, so only exited ones fall out.
+ */
+const MAX_SESSIONS = 1024;
 
 type Target =
   | { readonly kind: 'sum'; readonly instrument: Counter | UpDownCounter }
   | { readonly kind: 'gauge'; readonly instrument: Gauge }
-  | { readonly kind: 'histogram'; readonly instrument: Histogram }
+  | { readonly kind: 'histogram'; readonly instrument: Histogram; readonly boundaries: readonly number[] }
   | {
       readonly kind: 'observable';
       readonly gauge: boolean;
@@ -59,19 +63,49 @@ type Target =
 export class WorkerMetricsMerger {
   readonly #provider: MeterProvider;
   readonly #targets = new Map<string, Target>();
+  /** Per worker session: its instrument ids → targets. */
+  readonly #sessions = new Map<number, (Target | undefined)[]>();
   readonly #warned = new Set<string>();
 
   constructor(provider: MeterProvider) {
     this.#provider = provider;
   }
 
-  /** Merges one worker's batch. Never throws: a failure is reported once through the diag logger. */
-  merge(batch: MetricsBatch): void {
-    for (const instrument of batch.m) {
+  /**
+   * Merges one worker's batch (the JSON text of a {@link MetricsBatch}).
+   * Never throws: a failure is reported once through the diag logger.
+   */
+  merge(text: string): void {
+    let batch: MetricsBatch;
+    try {
+      batch = JSON.parse(text) as MetricsBatch;
+    } catch (error) {
+      this.#warn(`aiva-performance: a pool worker sent unreadable metrics: ${String(error)}`);
+      return;
+    }
+    let table = this.#sessions.get(batch.s);
+    if (table === undefined) {
+      table = [];
+      if (this.#sessions.size >= MAX_SESSIONS)
+        this.#sessions.delete(this.#sessions.keys().next().value as number);
+    } else this.#sessions.delete(batch.s); // re-inserted below: most recently heard from last
+    this.#sessions.set(batch.s, table);
+    if (batch.d !== undefined) {
+      for (const [id, key] of batch.d) {
+        try {
+          table[id] = this.#target(key);
+        } catch (error) {
+          this.#warn(`aiva-performance: re-creating a worker instrument (${key}) failed: ${String(error)}`);
+        }
+      }
+    }
+    for (const [id, points] of batch.m) {
+      const target = table[id];
+      if (target === undefined) continue; // its descriptor failed above (reported there)
       try {
-        this.#mergeInstrument(instrument);
+        this.#mergeInstrument(target, points);
       } catch (error) {
-        this.#warn(`aiva-performance: merging worker metric ${instrument.name} failed: ${String(error)}`);
+        this.#warn(`aiva-performance: merging a worker metric failed: ${String(error)}`);
       }
     }
     if (batch.w !== undefined) for (const message of batch.w) this.#warn(`pool worker: ${message}`);
@@ -83,45 +117,44 @@ export class WorkerMetricsMerger {
       if (target.kind === 'observable') target.instrument.removeCallback(target.callback);
     }
     this.#targets.clear();
+    this.#sessions.clear();
   }
 
-  #mergeInstrument(bridged: BridgedInstrument): void {
-    const target = this.#target(bridged);
+  #mergeInstrument(target: Target, points: readonly BridgedPoint[]): void {
     switch (target.kind) {
       case 'sum':
-        for (const p of bridged.points as BridgedPoint[]) target.instrument.add(p.v, p.a);
+        for (const [a, v] of points) if (typeof v === 'number') target.instrument.add(v, a);
         return;
       case 'gauge':
-        for (const p of bridged.points as BridgedPoint[]) target.instrument.record(p.v, p.a);
+        for (const [a, v] of points) if (typeof v === 'number') target.instrument.record(v, a);
         return;
-      case 'histogram': {
-        const boundaries = bridged.boundaries ?? SDK_DEFAULT_BOUNDARIES;
-        for (const p of bridged.points as BridgedHistogramPoint[])
-          replayHistogram(target.instrument, boundaries, p);
+      case 'histogram':
+        for (const p of points) if (p.length === 4) replayHistogram(target.instrument, target.boundaries, p);
         return;
-      }
       case 'observable':
-        for (const p of bridged.points as BridgedPoint[]) {
-          const key = attributesKey(p.a);
+        for (const [a, v] of points) {
+          if (typeof v !== 'number') continue;
+          const key = attributesKey(a);
           const entry = target.values.get(key);
-          if (entry === undefined) target.values.set(key, { a: p.a, v: p.v });
-          else entry.v = target.gauge ? p.v : entry.v + p.v;
+          if (entry === undefined) target.values.set(key, { a, v });
+          else entry.v = target.gauge ? v : entry.v + v;
         }
         return;
     }
   }
 
-  #target(bridged: BridgedInstrument): Target {
-    const key = instrumentKey(bridged.scope, bridged.kind, bridged.name, bridged.options);
+  #target(key: string): Target {
     let target = this.#targets.get(key);
     if (target !== undefined) return target;
-    const { scope, name, options } = bridged;
+    const [scopeName, version, schemaUrl, kind, name, options, boundaries] = JSON.parse(
+      key,
+    ) as BridgedDescriptor;
     const meter = this.#provider.getMeter(
-      scope.name,
-      scope.version,
-      scope.schemaUrl === undefined ? undefined : { schemaUrl: scope.schemaUrl },
+      scopeName,
+      version ?? undefined,
+      schemaUrl === null ? undefined : { schemaUrl },
     );
-    switch (bridged.kind) {
+    switch (kind) {
       case 'counter':
         target = { kind: 'sum', instrument: meter.createCounter(name, options) };
         break;
@@ -132,13 +165,17 @@ export class WorkerMetricsMerger {
         target = { kind: 'gauge', instrument: meter.createGauge(name, options) };
         break;
       case 'histogram':
-        target = { kind: 'histogram', instrument: meter.createHistogram(name, options) };
+        target = {
+          kind: 'histogram',
+          instrument: meter.createHistogram(name, options),
+          boundaries: boundaries ?? SDK_DEFAULT_BOUNDARIES,
+        };
         break;
       default: {
         const instrument =
-          bridged.kind === 'observableCounter'
+          kind === 'observableCounter'
             ? meter.createObservableCounter(name, options)
-            : bridged.kind === 'observableUpDownCounter'
+            : kind === 'observableUpDownCounter'
               ? meter.createObservableUpDownCounter(name, options)
               : meter.createObservableGauge(name, options);
         const values = new Map<string, { readonly a: Attributes; v: number }>();
@@ -146,13 +183,7 @@ export class WorkerMetricsMerger {
           for (const entry of values.values()) result.observe(entry.v, entry.a);
         };
         instrument.addCallback(callback);
-        target = {
-          kind: 'observable',
-          gauge: bridged.kind === 'observableGauge',
-          values,
-          instrument,
-          callback,
-        };
+        target = { kind: 'observable', gauge: kind === 'observableGauge', values, instrument, callback };
       }
     }
     this.#targets.set(key, target);
@@ -174,21 +205,22 @@ export class WorkerMetricsMerger {
  * counts, count, min and max are the worker's; the sum is the worker's up to
  * floating-point rounding. Costs one `record` per recording — the SDK's
  * histogram API takes no weights. With other boundaries (a View on the main
- * thread) the counts are right and a bucket's recordings land where their
- * mean does.
+ * thread) the count, sum, min and max still hold and a bucket's recordings
+ * land where their mean does.
  */
 export function replayHistogram(
   histogram: Histogram,
   boundaries: readonly number[],
   point: BridgedHistogramPoint,
 ): void {
-  const { a, c, s, min, max } = point;
+  const [a, buckets, min, max] = point;
+  if (min === null || max === null) return;
   const minBucket = bucketIndex(boundaries, min);
   const maxBucket = bucketIndex(boundaries, max);
-  for (let b = 0; b < c.length; b++) {
-    let n = c[b] as number;
-    if (n === 0) continue;
-    let sum = s[b] as number;
+  for (let i = 0; i + 2 < buckets.length; i += 3) {
+    const b = buckets[i] as number;
+    let n = buckets[i + 1] as number;
+    let sum = buckets[i + 2] as number;
     if (b === minBucket) {
       histogram.record(min, a);
       sum -= min;
@@ -199,13 +231,13 @@ export function replayHistogram(
       sum -= max;
       n--;
     }
-    if (n === 0) continue;
+    if (n <= 0) continue;
     const upper = b < boundaries.length ? (boundaries[b] as number) : Infinity;
     const lower = b > 0 ? (boundaries[b - 1] as number) : -Infinity;
     let mean = sum / n;
     // rounding may push the mean across an edge: keep it in (lower, upper]
     if (mean > upper) mean = upper;
-    if (mean <= lower) mean = Math.min(upper, max);
-    for (let i = 0; i < n; i++) histogram.record(mean, a);
+    if (!(mean > lower)) mean = Math.min(upper, max);
+    for (let k = 0; k < n; k++) histogram.record(mean, a);
   }
 }

@@ -15,48 +15,54 @@ export type BridgedKind =
   | 'observableUpDownCounter'
   | 'observableGauge';
 
-/** The meter (instrumentation scope) an instrument was created on. */
-export interface BridgedScope {
-  readonly name: string;
-  readonly version?: string;
-  readonly schemaUrl?: string;
-}
+/**
+ * An instrument as the main thread re-creates it: meter name, version,
+ * schema URL, kind, name, options (description, unit, valueType, advice) and,
+ * for histograms, the boundaries the worker bucketed with. Its JSON text is
+ * the instrument's key on the wire, computed once per instrument.
+ */
+export type BridgedDescriptor = readonly [
+  scopeName: string,
+  scopeVersion: string | null,
+  schemaUrl: string | null,
+  kind: BridgedKind,
+  name: string,
+  options: MetricOptions,
+  boundaries: readonly number[] | null,
+];
 
 /**
  * One attribute set's measurements since the previous batch. Counters and
- * up-down counters (observable ones included): the sum of the increments.
- * Gauges: the last value.
+ * up-down counters (observable ones included): `[attributes, sum of the
+ * increments]`; gauges: `[attributes, last value]`. Histograms:
+ * `[attributes, buckets, min, max]` where `buckets` lists, for each bucket
+ * that received recordings, its index, its count and the sum of its values
+ * (boundaries.length + 1 buckets, upper bounds inclusive as in sdk-metrics).
  */
-export interface BridgedPoint {
-  /** Attributes, as first recorded. */
-  readonly a: Attributes;
-  readonly v: number;
-}
+export type BridgedPoint = readonly [attributes: Attributes, value: number] | BridgedHistogramPoint;
 
-/** One attribute set of a histogram since the previous batch, bucketed with the instrument's boundaries. */
-export interface BridgedHistogramPoint {
-  readonly a: Attributes;
-  /** Recordings per bucket (boundaries.length + 1 buckets, upper bounds inclusive, as in sdk-metrics). */
-  readonly c: readonly number[];
-  /** Sum of the recorded values per bucket. */
-  readonly s: readonly number[];
-  readonly min: number;
-  readonly max: number;
-}
+export type BridgedHistogramPoint = readonly [
+  attributes: Attributes,
+  buckets: readonly number[],
+  min: number | null,
+  max: number | null,
+];
 
-/** One instrument and what it recorded. */
-export interface BridgedInstrument {
-  readonly scope: BridgedScope;
-  readonly kind: BridgedKind;
-  readonly name: string;
-  readonly options: MetricOptions;
-  /** Histograms only: the boundaries the worker bucketed with (advice, else the SDK's default). */
-  readonly boundaries?: readonly number[];
-  readonly points: readonly (BridgedPoint | BridgedHistogramPoint)[];
-}
+/** One instrument and what it recorded: `[instrument id within the worker, points]`. */
+export type BridgedInstrument = readonly [id: number, points: readonly BridgedPoint[]];
 
-/** A worker's measurements since its previous answer. */
+/**
+ * A worker's measurements since its previous answer, as parsed from the
+ * JSON text the worker ships (`ChunkResponse.x`): one short string clones far
+ * cheaper than a tree of small objects (~0.3 µs against ~6 µs a batch).
+ * Descriptors travel once per worker (`d`): an answer is lost only with its
+ * worker, so a worker never refers to a descriptor the main thread missed.
+ */
 export interface MetricsBatch {
+  /** The worker's session: a random id drawn when it installed its provider. */
+  readonly s: number;
+  /** Instruments first shipped in this batch: `[id, descriptor JSON text]`. */
+  readonly d?: readonly (readonly [id: number, descriptor: string])[];
   readonly m: readonly BridgedInstrument[];
   /** Warnings the worker's code gave through the OpenTelemetry diag logger since the previous batch. */
   readonly w?: readonly string[];
@@ -102,22 +108,21 @@ export function attributesKey(attributes: Attributes | undefined): string {
   return key;
 }
 
-/** Key of an instrument: the same descriptor in any worker is the same instrument on the main thread. */
-export function instrumentKey(
-  scope: BridgedScope,
+/** The descriptor of an instrument (only the options the SDK reads are kept). */
+export function describeInstrument(
+  scope: { readonly name: string; readonly version?: string; readonly schemaUrl?: string },
   kind: BridgedKind,
   name: string,
   options: MetricOptions,
-): string {
-  return JSON.stringify([
-    scope.name,
-    scope.version ?? '',
-    scope.schemaUrl ?? '',
-    kind,
-    name,
-    options.unit ?? '',
-    options.description ?? '',
-    options.valueType ?? null,
-    options.advice?.explicitBucketBoundaries ?? null,
-  ]);
+  boundaries: readonly number[] | null,
+): BridgedDescriptor {
+  const kept: MetricOptions = {
+    ...(options.description === undefined ? {} : { description: options.description }),
+    ...(options.unit === undefined ? {} : { unit: options.unit }),
+    ...(options.valueType === undefined ? {} : { valueType: options.valueType }),
+    ...(options.advice?.explicitBucketBoundaries === undefined
+      ? {}
+      : { advice: { explicitBucketBoundaries: [...options.advice.explicitBucketBoundaries] } }),
+  };
+  return [scope.name, scope.version ?? null, scope.schemaUrl ?? null, kind, name, kept, boundaries];
 }

@@ -1,6 +1,5 @@
 /** Messages between the processor and its worker entry (`worker.ts`). Internal. */
 
-import type { MetricsBatch } from './bridge-protocol.js';
 import type { WorkerErrorInfo } from './errors.js';
 
 /** One dispatch: a module export and the items to call it with, in order. */
@@ -53,6 +52,9 @@ export interface ChunkResponse {
   readonly id: number;
   /** 1 when an item returned a promise. */
   readonly a?: 1;
-  /** What the task recorded through `@opentelemetry/api` since the worker's previous answer (bridge on). */
-  readonly x?: MetricsBatch;
+  /**
+   * What the task recorded through `@opentelemetry/api` since the worker's previous answer (bridge on):
+   * the JSON text of a `MetricsBatch` (bridge-protocol.ts).
+   */
+  x?: string;
 }

@@ -31,17 +31,22 @@ import type {
 } from '@opentelemetry/api';
 import {
   attributesKey,
-  type BridgedHistogramPoint,
-  type BridgedInstrument,
   type BridgedKind,
-  type BridgedPoint,
-  type BridgedScope,
   bucketIndex,
-  instrumentKey,
-  type MetricsBatch,
+  describeInstrument,
   OVERFLOW_ATTRIBUTES,
   SDK_DEFAULT_BOUNDARIES,
 } from './bridge-protocol.js';
+
+/** A meter's identity. */
+interface Scope {
+  readonly name: string;
+  readonly version?: string;
+  readonly schemaUrl?: string;
+}
+
+/** A number as JSON text (NaN and ±Infinity are not JSON: null, which the main thread skips). */
+const num = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
 
 /** Attribute sets kept per instrument in a worker (the SDK's default); later sets share the overflow cell. */
 export const WORKER_CARDINALITY_LIMIT = 2000;
@@ -49,7 +54,8 @@ export const WORKER_CARDINALITY_LIMIT = 2000;
 const MAX_WARNINGS = 100;
 
 interface Cell {
-  readonly a: Attributes;
+  /** The attributes as JSON text. */
+  readonly a: string;
   /** Sum since the last flush (sums), last value (gauges), last observed value (observables). */
   v: number;
   /** Observables: the value last shipped; NaN before the first. */
@@ -58,7 +64,7 @@ interface Cell {
 }
 
 interface HistogramCell {
-  readonly a: Attributes;
+  readonly a: string;
   readonly c: number[];
   readonly s: number[];
   min: number;
@@ -68,42 +74,45 @@ interface HistogramCell {
 
 /** What the provider keeps of an instrument with new measurements. */
 interface Drainable {
-  drain(): BridgedInstrument | undefined;
+  readonly id: number;
+  /** The descriptor's JSON text. */
+  readonly key: string;
+  /** Whether a batch carried the descriptor already. */
+  described: boolean;
+  /** JSON text of `[id, points]` (see `BridgedInstrument`), or undefined when nothing changed. */
+  drain(): string | undefined;
 }
 
-abstract class Instrument<C extends { dirty: boolean; readonly a: Attributes }> implements Drainable {
+abstract class Instrument<C extends { dirty: boolean; readonly a: string }> implements Drainable {
   readonly #cells = new Map<string, C>();
   readonly #dirty: C[] = [];
   #queued = false;
-  /** Histograms: the boundaries cells are bucketed with. */
-  readonly boundaries: readonly number[] | undefined;
+  described = false;
+  /** Last frozen attributes object and its cell: pre-bound attributes skip building the key. */
+  #lastAttributes: Attributes | undefined;
+  #lastCell: C | undefined;
 
   constructor(
     protected readonly owner: WorkerMeterProvider,
-    readonly scope: BridgedScope,
+    readonly id: number,
+    readonly key: string,
     readonly kind: BridgedKind,
     readonly name: string,
-    readonly options: MetricOptions,
   ) {}
 
-  protected abstract create(attributes: Attributes): C;
-  protected abstract point(cell: C): BridgedPoint | BridgedHistogramPoint | undefined;
+  /** A cell for attributes given as JSON text. */
+  protected abstract create(attributes: string): C;
+  /** The cell's point as JSON text (see `BridgedPoint`), reset for the next batch; undefined = nothing to send. */
+  protected abstract point(cell: C): string | undefined;
 
   /** The cell of an attribute set, marked dirty (the overflow cell past the cardinality limit). */
   protected cell(attributes: Attributes | undefined): C {
-    const key = attributesKey(attributes);
-    let cell = this.#cells.get(key);
+    let cell = attributes !== undefined && attributes === this.#lastAttributes ? this.#lastCell : undefined;
     if (cell === undefined) {
-      if (this.#cells.size >= WORKER_CARDINALITY_LIMIT - 1) {
-        const overflow = attributesKey(OVERFLOW_ATTRIBUTES);
-        cell = this.#cells.get(overflow);
-        if (cell === undefined) {
-          cell = this.create(OVERFLOW_ATTRIBUTES);
-          this.#cells.set(overflow, cell);
-        }
-      } else {
-        cell = this.create(attributes === undefined ? {} : { ...attributes });
-        this.#cells.set(key, cell);
+      cell = this.#lookup(attributes);
+      if (attributes !== undefined && Object.isFrozen(attributes)) {
+        this.#lastAttributes = attributes;
+        this.#lastCell = cell;
       }
     }
     if (!cell.dirty) {
@@ -117,25 +126,35 @@ abstract class Instrument<C extends { dirty: boolean; readonly a: Attributes }> 
     return cell;
   }
 
-  /** What changed since the last drain. */
-  drain(): BridgedInstrument | undefined {
+  #lookup(attributes: Attributes | undefined): C {
+    const key = attributesKey(attributes);
+    let cell = this.#cells.get(key);
+    if (cell === undefined) {
+      if (this.#cells.size >= WORKER_CARDINALITY_LIMIT - 1) {
+        const overflow = attributesKey(OVERFLOW_ATTRIBUTES);
+        cell = this.#cells.get(overflow);
+        if (cell === undefined) {
+          cell = this.create(JSON.stringify(OVERFLOW_ATTRIBUTES));
+          this.#cells.set(overflow, cell);
+        }
+      } else {
+        cell = this.create(attributes === undefined ? '{}' : JSON.stringify(attributes));
+        this.#cells.set(key, cell);
+      }
+    }
+    return cell;
+  }
+
+  drain(): string | undefined {
     this.#queued = false;
-    const points: (BridgedPoint | BridgedHistogramPoint)[] = [];
+    let points = '';
     for (const cell of this.#dirty) {
       cell.dirty = false;
       const point = this.point(cell);
-      if (point !== undefined) points.push(point);
+      if (point !== undefined) points += points === '' ? point : `,${point}`;
     }
     this.#dirty.length = 0;
-    if (points.length === 0) return undefined;
-    return {
-      scope: this.scope,
-      kind: this.kind,
-      name: this.name,
-      options: this.options,
-      ...(this.boundaries === undefined ? {} : { boundaries: this.boundaries }),
-      points,
-    };
+    return points === '' ? undefined : `[${this.id},[${points}]]`;
   }
 }
 
@@ -148,13 +167,13 @@ class SumInstrument extends Instrument<Cell> implements Counter, UpDownCounter {
     }
     this.cell(attributes).v += value;
   }
-  protected create(a: Attributes): Cell {
+  protected create(a: string): Cell {
     return { a, v: 0, shipped: Number.NaN, dirty: false };
   }
-  protected point(cell: Cell): BridgedPoint {
+  protected point(cell: Cell): string {
     const v = cell.v;
     cell.v = 0;
-    return { a: cell.a, v };
+    return `[${cell.a},${num(v)}]`;
   }
 }
 
@@ -163,20 +182,24 @@ class GaugeInstrument extends Instrument<Cell> implements Gauge {
     if (typeof value !== 'number' || Number.isNaN(value)) return;
     this.cell(attributes).v = value;
   }
-  protected create(a: Attributes): Cell {
+  protected create(a: string): Cell {
     return { a, v: 0, shipped: Number.NaN, dirty: false };
   }
-  protected point(cell: Cell): BridgedPoint {
-    return { a: cell.a, v: cell.v };
+  protected point(cell: Cell): string {
+    return `[${cell.a},${num(cell.v)}]`;
   }
 }
 
 class HistogramInstrument extends Instrument<HistogramCell> implements Histogram {
-  override readonly boundaries: readonly number[];
-  constructor(...args: ConstructorParameters<typeof SumInstrument>) {
-    super(...args);
-    const advice = this.options.advice?.explicitBucketBoundaries;
-    this.boundaries = advice === undefined ? SDK_DEFAULT_BOUNDARIES : [...advice];
+  constructor(
+    owner: WorkerMeterProvider,
+    id: number,
+    key: string,
+    kind: BridgedKind,
+    name: string,
+    readonly boundaries: readonly number[],
+  ) {
+    super(owner, id, key, kind, name);
   }
   record(value: number, attributes?: Attributes): void {
     if (typeof value !== 'number' || Number.isNaN(value)) return;
@@ -191,7 +214,7 @@ class HistogramInstrument extends Instrument<HistogramCell> implements Histogram
     if (value < cell.min) cell.min = value;
     if (value > cell.max) cell.max = value;
   }
-  protected create(a: Attributes): HistogramCell {
+  protected create(a: string): HistogramCell {
     const n = this.boundaries.length + 1;
     return {
       a,
@@ -202,8 +225,14 @@ class HistogramInstrument extends Instrument<HistogramCell> implements Histogram
       dirty: false,
     };
   }
-  protected point(cell: HistogramCell): BridgedHistogramPoint {
-    const point = { a: cell.a, c: [...cell.c], s: [...cell.s], min: cell.min, max: cell.max };
+  protected point(cell: HistogramCell): string {
+    let buckets = '';
+    for (let b = 0; b < cell.c.length; b++) {
+      const n = cell.c[b]!;
+      if (n === 0) continue;
+      buckets += `${buckets === '' ? '' : ','}${b},${n},${num(cell.s[b]!)}`;
+    }
+    const point = `[${cell.a},[${buckets}],${num(cell.min)},${num(cell.max)}]`;
     cell.c.fill(0);
     cell.s.fill(0);
     cell.min = Infinity;
@@ -227,27 +256,27 @@ class ObservableInstrument extends Instrument<Cell> implements Observable {
     if (typeof value !== 'number' || Number.isNaN(value)) return;
     this.cell(attributes).v = value;
   }
-  protected create(a: Attributes): Cell {
+  protected create(a: string): Cell {
     return { a, v: 0, shipped: Number.NaN, dirty: false };
   }
-  protected point(cell: Cell): BridgedPoint | undefined {
+  protected point(cell: Cell): string | undefined {
     const first = Number.isNaN(cell.shipped);
     if (this.kind === 'observableGauge') {
       if (!first && cell.v === cell.shipped) return undefined;
       cell.shipped = cell.v;
-      return { a: cell.a, v: cell.v };
+      return `[${cell.a},${num(cell.v)}]`;
     }
     const delta = cell.v - (first ? 0 : cell.shipped);
     if (!first && delta === 0) return undefined;
     cell.shipped = cell.v;
-    return { a: cell.a, v: delta };
+    return `[${cell.a},${num(delta)}]`;
   }
 }
 
 class WorkerMeter implements Meter {
   constructor(
     private readonly owner: WorkerMeterProvider,
-    private readonly scope: BridgedScope,
+    private readonly scope: Scope,
   ) {}
   createCounter(name: string, options: MetricOptions = {}): Counter {
     return this.owner.instrument(this.scope, 'counter', name, options) as SumInstrument;
@@ -286,7 +315,9 @@ class WorkerMeter implements Meter {
 /** The worker side of the metrics bridge. One per worker, installed as the global MeterProvider. */
 export class WorkerMeterProvider implements MeterProvider {
   readonly #meters = new Map<string, WorkerMeter>();
-  readonly #instruments = new Map<string, unknown>();
+  readonly #instruments = new Map<string, Drainable>();
+  /** Tells this worker's batches apart from those of a worker that had the same thread id or pid. */
+  readonly #session = Math.floor(Math.random() * 2 ** 52);
   readonly #dirty: Drainable[] = [];
   readonly #observables = new Set<ObservableInstrument>();
   readonly #batches = new Map<BatchObservableCallback, Set<Observable>>();
@@ -306,7 +337,7 @@ export class WorkerMeterProvider implements MeterProvider {
     const key = `${name}\u0001${version ?? ''}\u0001${options?.schemaUrl ?? ''}`;
     let meter = this.#meters.get(key);
     if (meter === undefined) {
-      const scope: BridgedScope = {
+      const scope: Scope = {
         name,
         ...(version === undefined ? {} : { version }),
         ...(options?.schemaUrl === undefined ? {} : { schemaUrl: options.schemaUrl }),
@@ -318,16 +349,19 @@ export class WorkerMeterProvider implements MeterProvider {
   }
 
   /** @internal The instrument of a descriptor: one per descriptor, so two `create` calls share it. */
-  instrument(scope: BridgedScope, kind: BridgedKind, name: string, options: MetricOptions): unknown {
-    const key = instrumentKey(scope, kind, name, options);
+  instrument(scope: Scope, kind: BridgedKind, name: string, options: MetricOptions): Drainable {
+    const boundaries =
+      kind === 'histogram' ? [...(options.advice?.explicitBucketBoundaries ?? SDK_DEFAULT_BOUNDARIES)] : null;
+    const key = JSON.stringify(describeInstrument(scope, kind, name, options, boundaries));
     let instrument = this.#instruments.get(key);
     if (instrument === undefined) {
-      const copy = { ...options };
+      const id = this.#instruments.size;
       if (kind === 'counter' || kind === 'upDownCounter')
-        instrument = new SumInstrument(this, scope, kind, name, copy);
-      else if (kind === 'histogram') instrument = new HistogramInstrument(this, scope, kind, name, copy);
-      else if (kind === 'gauge') instrument = new GaugeInstrument(this, scope, kind, name, copy);
-      else instrument = new ObservableInstrument(this, scope, kind, name, copy);
+        instrument = new SumInstrument(this, id, key, kind, name);
+      else if (boundaries !== null)
+        instrument = new HistogramInstrument(this, id, key, kind, name, boundaries);
+      else if (kind === 'gauge') instrument = new GaugeInstrument(this, id, key, kind, name);
+      else instrument = new ObservableInstrument(this, id, key, kind, name);
       this.#instruments.set(key, instrument);
     }
     return instrument;
@@ -367,21 +401,33 @@ export class WorkerMeterProvider implements MeterProvider {
 
   /**
    * Reads the observables, then returns everything recorded since the
-   * previous call (undefined when nothing was) and starts over.
+   * previous call as the JSON text of a `MetricsBatch` (undefined when
+   * nothing was) and starts over.
    */
-  collect(): MetricsBatch | undefined {
+  collect(): string | undefined {
     this.#observe();
     const warnings = this.#warnings;
     if (this.#dirty.length === 0 && warnings.length === 0) return undefined;
-    const m: BridgedInstrument[] = [];
+    let m = '';
+    let d = '';
     for (const instrument of this.#dirty) {
       const drained = instrument.drain();
-      if (drained !== undefined) m.push(drained);
+      if (drained === undefined) continue;
+      m += m === '' ? drained : `,${drained}`;
+      if (!instrument.described) {
+        instrument.described = true;
+        d += `${d === '' ? '' : ','}[${instrument.id},${JSON.stringify(instrument.key)}]`;
+      }
     }
     this.#dirty.length = 0;
-    if (warnings.length === 0) return m.length === 0 ? undefined : { m };
-    this.#warnings = [];
-    return { m, w: warnings };
+    if (m === '' && warnings.length === 0) return undefined;
+    let text = `{"s":${this.#session},"m":[${m}]`;
+    if (d !== '') text += `,"d":[${d}]`;
+    if (warnings.length > 0) {
+      this.#warnings = [];
+      text += `,"w":${JSON.stringify(warnings)}`;
+    }
+    return `${text}}`;
   }
 
   #observe(): void {

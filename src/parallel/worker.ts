@@ -38,8 +38,11 @@ function installBridge(): WorkerMeterProvider {
 
 /** The answer with what was recorded since the previous one attached (bridge on). */
 function withMetrics(response: ChunkResponse): ChunkResponse {
-  const batch = bridge?.collect();
-  return batch === undefined ? response : { ...response, x: batch };
+  if (bridge !== undefined) {
+    const batch = bridge.collect();
+    if (batch !== undefined) response.x = batch;
+  }
+  return response;
 }
 
 function toInfo(error: unknown): WorkerErrorInfo {
