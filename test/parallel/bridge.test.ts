@@ -13,6 +13,7 @@ const scan = defineTask<number, number>(FIXTURE, 'scan');
 const scanOrExit = defineTask<{ n: number; exitAt: number; marker: string }, number>(FIXTURE, 'scanOrExit');
 const mixed = defineTask<number, number>(FIXTURE, 'mixed');
 const conflicting = defineTask<number, number>(FIXTURE, 'conflicting');
+const allocate = defineTask<number, number>(FIXTURE, 'allocate');
 
 const ITEMS = 10_000;
 const items = Array.from({ length: ITEMS }, (_, n) => n);
@@ -190,6 +191,20 @@ describe.each(MODES)('worker metrics bridge, %s mode', (mode) => {
     const last = value(samples, 'user_last', {});
     expect(last).toBeGreaterThanOrEqual(0);
     expect(last).toBeLessThan(300);
+  });
+
+  it('a memory manager created inside the workers records: allocations counted once over all workers', async () => {
+    const sdk = await start();
+    await sdk.processor.map(allocate, items.slice(0, 400), { chunkSize: 10 });
+    expect(sdk.processor.workerIds(mode)).toHaveLength(2);
+    const samples = await scrape(sdk);
+    const pick = (name: string, match: Record<string, string>): number =>
+      samples
+        .filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v))
+        .reduce((t, s) => t + s.value, 0);
+    expect(pick('aiva_memory_allocations_total', { pool: 'worker-pool', outcome: 'ok' })).toBe(400);
+    expect(pick('aiva_memory_releases_total', { pool: 'worker-pool' })).toBe(400);
+    expect(pick('aiva_memory_allocation_size_count', {})).toBe(400);
   });
 
   it('bridgeWorkerMetrics: false leaves workers on the no-op provider', async () => {
