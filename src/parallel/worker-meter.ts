@@ -13,7 +13,6 @@
  * what a Map lookup does.
  */
 import type {
-  Attributes,
   BatchObservableCallback,
   BatchObservableResult,
   Counter,
@@ -25,18 +24,20 @@ import type {
   MeterProvider,
   MetricOptions,
   Observable,
-  ObservableCallback,
   ObservableResult,
   UpDownCounter,
 } from '@opentelemetry/api';
+import { type BridgedKind, describeInstrument, SDK_DEFAULT_BOUNDARIES } from './bridge-protocol.js';
 import {
-  attributesKey,
-  type BridgedKind,
-  bucketIndex,
-  describeInstrument,
-  OVERFLOW_ATTRIBUTES,
-  SDK_DEFAULT_BOUNDARIES,
-} from './bridge-protocol.js';
+  type Drainable,
+  GaugeInstrument,
+  HistogramInstrument,
+  type InstrumentOwner,
+  ObservableInstrument,
+  SumInstrument,
+} from './worker-instruments.js';
+
+export { WORKER_CARDINALITY_LIMIT } from './worker-instruments.js';
 
 /** A meter's identity. */
 interface Scope {
@@ -45,233 +46,8 @@ interface Scope {
   readonly schemaUrl?: string;
 }
 
-/** A number as JSON text (NaN and ±Infinity are not JSON: null, which the main thread skips). */
-const num = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
-
-/** Attribute sets kept per instrument in a worker (the SDK's default); later sets share the overflow cell. */
-export const WORKER_CARDINALITY_LIMIT = 2000;
 /** Distinct diag warnings a worker keeps for the main thread between two flushes. */
 const MAX_WARNINGS = 100;
-
-interface Cell {
-  /** The attributes as JSON text. */
-  readonly a: string;
-  /** Sum since the last flush (sums), last value (gauges), last observed value (observables). */
-  v: number;
-  /** Observables: the value last shipped; NaN before the first. */
-  shipped: number;
-  dirty: boolean;
-}
-
-interface HistogramCell {
-  readonly a: string;
-  readonly c: number[];
-  readonly s: number[];
-  min: number;
-  max: number;
-  dirty: boolean;
-}
-
-/** What the provider keeps of an instrument with new measurements. */
-interface Drainable {
-  readonly id: number;
-  /** The descriptor's JSON text. */
-  readonly key: string;
-  /** Whether a batch carried the descriptor already. */
-  described: boolean;
-  /** JSON text of `[id, points]` (see `BridgedInstrument`), or undefined when nothing changed. */
-  drain(): string | undefined;
-}
-
-abstract class Instrument<C extends { dirty: boolean; readonly a: string }> implements Drainable {
-  readonly #cells = new Map<string, C>();
-  readonly #dirty: C[] = [];
-  #queued = false;
-  described = false;
-  /** Last frozen attributes object and its cell: pre-bound attributes skip building the key. */
-  #lastAttributes: Attributes | undefined;
-  #lastCell: C | undefined;
-
-  constructor(
-    protected readonly owner: WorkerMeterProvider,
-    readonly id: number,
-    readonly key: string,
-    readonly kind: BridgedKind,
-    readonly name: string,
-  ) {}
-
-  /** A cell for attributes given as JSON text. */
-  protected abstract create(attributes: string): C;
-  /** The cell's point as JSON text (see `BridgedPoint`), reset for the next batch; undefined = nothing to send. */
-  protected abstract point(cell: C): string | undefined;
-
-  /** The cell of an attribute set, marked dirty (the overflow cell past the cardinality limit). */
-  protected cell(attributes: Attributes | undefined): C {
-    let cell = attributes !== undefined && attributes === this.#lastAttributes ? this.#lastCell : undefined;
-    if (cell === undefined) {
-      cell = this.#lookup(attributes);
-      if (attributes !== undefined && Object.isFrozen(attributes)) {
-        this.#lastAttributes = attributes;
-        this.#lastCell = cell;
-      }
-    }
-    if (!cell.dirty) {
-      cell.dirty = true;
-      this.#dirty.push(cell);
-      if (!this.#queued) {
-        this.#queued = true;
-        this.owner.dirty(this);
-      }
-    }
-    return cell;
-  }
-
-  #lookup(attributes: Attributes | undefined): C {
-    const key = attributesKey(attributes);
-    let cell = this.#cells.get(key);
-    if (cell === undefined) {
-      if (this.#cells.size >= WORKER_CARDINALITY_LIMIT - 1) {
-        const overflow = attributesKey(OVERFLOW_ATTRIBUTES);
-        cell = this.#cells.get(overflow);
-        if (cell === undefined) {
-          cell = this.create(JSON.stringify(OVERFLOW_ATTRIBUTES));
-          this.#cells.set(overflow, cell);
-        }
-      } else {
-        cell = this.create(attributes === undefined ? '{}' : JSON.stringify(attributes));
-        this.#cells.set(key, cell);
-      }
-    }
-    return cell;
-  }
-
-  drain(): string | undefined {
-    this.#queued = false;
-    let points = '';
-    for (const cell of this.#dirty) {
-      cell.dirty = false;
-      const point = this.point(cell);
-      if (point !== undefined) points += points === '' ? point : `,${point}`;
-    }
-    this.#dirty.length = 0;
-    return points === '' ? undefined : `[${this.id},[${points}]]`;
-  }
-}
-
-class SumInstrument extends Instrument<Cell> implements Counter, UpDownCounter {
-  add(value: number, attributes?: Attributes): void {
-    if (typeof value !== 'number' || Number.isNaN(value)) return;
-    if (value < 0 && this.kind === 'counter') {
-      this.owner.warn(`negative value provided to counter ${this.name}: ${value}`);
-      return;
-    }
-    this.cell(attributes).v += value;
-  }
-  protected create(a: string): Cell {
-    return { a, v: 0, shipped: Number.NaN, dirty: false };
-  }
-  protected point(cell: Cell): string {
-    const v = cell.v;
-    cell.v = 0;
-    return `[${cell.a},${num(v)}]`;
-  }
-}
-
-class GaugeInstrument extends Instrument<Cell> implements Gauge {
-  record(value: number, attributes?: Attributes): void {
-    if (typeof value !== 'number' || Number.isNaN(value)) return;
-    this.cell(attributes).v = value;
-  }
-  protected create(a: string): Cell {
-    return { a, v: 0, shipped: Number.NaN, dirty: false };
-  }
-  protected point(cell: Cell): string {
-    return `[${cell.a},${num(cell.v)}]`;
-  }
-}
-
-class HistogramInstrument extends Instrument<HistogramCell> implements Histogram {
-  constructor(
-    owner: WorkerMeterProvider,
-    id: number,
-    key: string,
-    kind: BridgedKind,
-    name: string,
-    readonly boundaries: readonly number[],
-  ) {
-    super(owner, id, key, kind, name);
-  }
-  record(value: number, attributes?: Attributes): void {
-    if (typeof value !== 'number' || Number.isNaN(value)) return;
-    if (value < 0) {
-      this.owner.warn(`negative value provided to histogram ${this.name}: ${value}`);
-      return;
-    }
-    const cell = this.cell(attributes);
-    const bucket = bucketIndex(this.boundaries, value);
-    cell.c[bucket]! += 1;
-    cell.s[bucket]! += value;
-    if (value < cell.min) cell.min = value;
-    if (value > cell.max) cell.max = value;
-  }
-  protected create(a: string): HistogramCell {
-    const n = this.boundaries.length + 1;
-    return {
-      a,
-      c: new Array<number>(n).fill(0),
-      s: new Array<number>(n).fill(0),
-      min: Infinity,
-      max: -Infinity,
-      dirty: false,
-    };
-  }
-  protected point(cell: HistogramCell): string {
-    let buckets = '';
-    for (let b = 0; b < cell.c.length; b++) {
-      const n = cell.c[b]!;
-      if (n === 0) continue;
-      buckets += `${buckets === '' ? '' : ','}${b},${n},${num(cell.s[b]!)}`;
-    }
-    const point = `[${cell.a},[${buckets}],${num(cell.min)},${num(cell.max)}]`;
-    cell.c.fill(0);
-    cell.s.fill(0);
-    cell.min = Infinity;
-    cell.max = -Infinity;
-    return point;
-  }
-}
-
-/** Observable instruments: read at each flush; counters ship the increase since the last shipped value. */
-class ObservableInstrument extends Instrument<Cell> implements Observable {
-  readonly callbacks: ObservableCallback[] = [];
-  addCallback(callback: ObservableCallback): void {
-    if (!this.callbacks.includes(callback)) this.callbacks.push(callback);
-    this.owner.observed(this);
-  }
-  removeCallback(callback: ObservableCallback): void {
-    const at = this.callbacks.indexOf(callback);
-    if (at !== -1) this.callbacks.splice(at, 1);
-  }
-  observe(value: number, attributes?: Attributes): void {
-    if (typeof value !== 'number' || Number.isNaN(value)) return;
-    this.cell(attributes).v = value;
-  }
-  protected create(a: string): Cell {
-    return { a, v: 0, shipped: Number.NaN, dirty: false };
-  }
-  protected point(cell: Cell): string | undefined {
-    const first = Number.isNaN(cell.shipped);
-    if (this.kind === 'observableGauge') {
-      if (!first && cell.v === cell.shipped) return undefined;
-      cell.shipped = cell.v;
-      return `[${cell.a},${num(cell.v)}]`;
-    }
-    const delta = cell.v - (first ? 0 : cell.shipped);
-    if (!first && delta === 0) return undefined;
-    cell.shipped = cell.v;
-    return `[${cell.a},${num(delta)}]`;
-  }
-}
 
 class WorkerMeter implements Meter {
   constructor(
@@ -313,7 +89,7 @@ class WorkerMeter implements Meter {
 }
 
 /** The worker side of the metrics bridge. One per worker, installed as the global MeterProvider. */
-export class WorkerMeterProvider implements MeterProvider {
+export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
   readonly #meters = new Map<string, WorkerMeter>();
   readonly #instruments = new Map<string, Drainable>();
   /** Tells this worker's batches apart from those of a worker that had the same thread id or pid. */
