@@ -81,11 +81,22 @@ export abstract class Instrument<C extends { dirty: boolean; readonly a: string 
   /** The cell's point as JSON text (see `BridgedPoint`), reset for the next batch; undefined = nothing to send. */
   protected abstract point(cell: C): string | undefined;
 
-  /** The cell of an attribute set, marked dirty (the overflow cell past the cardinality limit). */
-  protected cell(attributes: Attributes | undefined): C {
+  /**
+   * The cell of an attribute set, marked dirty (the overflow cell past the cardinality limit);
+   * undefined for attributes that are not JSON (a BigInt, a cycle): the measurement is dropped, as
+   * the SDK's attribute hashing would throw on them, and reported once.
+   */
+  protected cell(attributes: Attributes | undefined): C | undefined {
     let cell = attributes !== undefined && attributes === this.#lastAttributes ? this.#lastCell : undefined;
     if (cell === undefined) {
-      cell = this.#lookup(attributes);
+      try {
+        cell = this.#lookup(attributes);
+      } catch (error) {
+        this.owner.warn(
+          `attributes of ${this.name} cannot be bridged, measurement dropped: ${String(error)}`,
+        );
+        return undefined;
+      }
       if (attributes !== undefined && Object.isFrozen(attributes)) {
         this.#lastAttributes = attributes;
         this.#lastCell = cell;
@@ -141,7 +152,8 @@ export class SumInstrument extends Instrument<Cell> implements Counter, UpDownCo
       this.owner.warn(`negative value provided to counter ${this.name}: ${value}`);
       return;
     }
-    this.cell(attributes).v += value;
+    const cell = this.cell(attributes);
+    if (cell !== undefined) cell.v += value;
   }
   protected create(a: string): Cell {
     return { a, v: 0, shipped: Number.NaN, dirty: false };
@@ -156,7 +168,8 @@ export class SumInstrument extends Instrument<Cell> implements Counter, UpDownCo
 export class GaugeInstrument extends Instrument<Cell> implements Gauge {
   record(value: number, attributes?: Attributes): void {
     if (typeof value !== 'number' || Number.isNaN(value)) return;
-    this.cell(attributes).v = value;
+    const cell = this.cell(attributes);
+    if (cell !== undefined) cell.v = value;
   }
   protected create(a: string): Cell {
     return { a, v: 0, shipped: Number.NaN, dirty: false };
@@ -184,6 +197,7 @@ export class HistogramInstrument extends Instrument<HistogramCell> implements Hi
       return;
     }
     const cell = this.cell(attributes);
+    if (cell === undefined) return;
     const bucket = bucketIndex(this.boundaries, value);
     cell.c[bucket]! += 1;
     cell.s[bucket]! += value;
@@ -230,7 +244,8 @@ export class ObservableInstrument extends Instrument<Cell> implements Observable
   }
   observe(value: number, attributes?: Attributes): void {
     if (typeof value !== 'number' || Number.isNaN(value)) return;
-    this.cell(attributes).v = value;
+    const cell = this.cell(attributes);
+    if (cell !== undefined) cell.v = value;
   }
   protected create(a: string): Cell {
     return { a, v: 0, shipped: Number.NaN, dirty: false };

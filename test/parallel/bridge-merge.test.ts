@@ -186,6 +186,21 @@ describe('worker MeterProvider + main-thread merge', () => {
     );
   });
 
+  it('attributes that are not JSON drop the measurement with a warning, never throw', async () => {
+    const warn = vi.fn();
+    diag.setLogger({ warn, error: warn, info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
+    const worker = new WorkerMeterProvider();
+    const c = worker.getMeter('m').createCounter('user.odd');
+    expect(() => c.add(1, { big: 1n } as unknown as Attributes)).not.toThrow();
+    c.add(2, { ok: 'yes' });
+    const bridged = meterFixture();
+    new WorkerMetricsMerger(bridged.meterProvider).merge(worker.collect()!);
+    expect(sorted(points(await bridged.collect(), 'user.odd'))).toEqual([
+      { attributes: { ok: 'yes' }, value: 2 },
+    ]);
+    expect(warn.mock.calls.some((call) => String(call[0]).includes('user.odd cannot be bridged'))).toBe(true);
+  });
+
   it('nothing recorded: collect() returns undefined, so the answer carries nothing', () => {
     const worker = new WorkerMeterProvider();
     worker.getMeter('m').createCounter('c');
