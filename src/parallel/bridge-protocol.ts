@@ -54,7 +54,7 @@ export type BridgedInstrument = readonly [id: number, points: readonly BridgedPo
 /**
  * A worker's measurements since its previous answer, as parsed from the
  * JSON text the worker ships (`ChunkResponse.x`): one short string clones far
- * cheaper than a tree of small objects (~0.3 µs against ~6 µs a batch).
+ * cheaper than a tree of small objects (~0.5 µs against ~6.5 µs a batch here).
  * Descriptors travel once per worker (`d`): an answer is lost only with its
  * worker, so a worker never refers to a descriptor the main thread missed.
  */
