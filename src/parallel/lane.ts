@@ -1,4 +1,5 @@
 import type Tinypool from 'tinypool';
+import type { WorkerMetricsMerger } from './bridge-merge.js';
 import { type Deadline, type StartChannel, startDeadline } from './deadline.js';
 import { crashError, deliverChunk } from './delivery.js';
 import { ProcessorClosedError, TaskTimeoutError } from './errors.js';
@@ -15,6 +16,8 @@ export interface LaneConfig extends PoolConfig {
   readonly size: number;
   /** Cap of `concurrency: 'auto'`, items per worker. */
   readonly maxConcurrency: number;
+  /** Where the workers' bridged measurements go; undefined = bridge off. */
+  readonly bridge: WorkerMetricsMerger | undefined;
 }
 
 /**
@@ -245,6 +248,7 @@ export class Lane implements JobOwner, Scheduler {
       x: this.#config.maxConcurrency,
       o: chunk.start,
       to: job.timeoutMillis,
+      ...(this.#config.bridge === undefined ? {} : { b: 1 as const }),
     };
     let runOptions: { signal: AbortSignal; channel?: StartChannel } | undefined;
     if (abortable) {
@@ -289,6 +293,8 @@ export class Lane implements JobOwner, Scheduler {
 
   #deliver(job: Job, chunk: Chunk, response: ChunkResponse): void {
     this.#limits.set(response.id, response.k);
+    // before the results: a map() resolves only once its chunks' measurements are in the instruments
+    if (response.x !== undefined) this.#config.bridge?.merge(response.x);
     deliverChunk(job, chunk, response, this.#metrics);
   }
 

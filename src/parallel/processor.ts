@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { type MeterProvider, metrics } from '@opentelemetry/api';
 import { ConfigError } from '../core/errors.js';
 import { AsyncLane } from './async-lane.js';
+import { WorkerMetricsMerger } from './bridge-merge.js';
 import { type CallSettings, resolveCall, resolveTask } from './call-options.js';
 import { AbortError, ProcessorClosedError, QueueOverflowError } from './errors.js';
 import { ArrayJob, type Job } from './job.js';
@@ -39,6 +40,8 @@ type AnyTask<In, Out> = TaskDefinition<In, Out> | AsyncTaskFunction<In, Out>;
 export class ParallelProcessor implements PoolScaler {
   readonly options: ResolvedProcessorOptions;
   readonly #metrics: PoolMetrics;
+  /** Merges what tasks record inside workers into `meterProvider`'s instruments (bridgeWorkerMetrics). */
+  readonly #bridge: WorkerMetricsMerger | undefined;
   readonly #lanes = new Map<ProcessorMode, Scheduler>();
   #size: number;
   #closing: Promise<void> | undefined;
@@ -50,6 +53,7 @@ export class ParallelProcessor implements PoolScaler {
     this.#metrics = new PoolMetrics(meterProvider, this.options.name, () =>
       [...this.#lanes.values()].map((lane) => lane.snapshot()),
     );
+    this.#bridge = this.options.bridgeWorkerMetrics ? new WorkerMetricsMerger(meterProvider) : undefined;
   }
 
   /**
@@ -222,6 +226,7 @@ export class ParallelProcessor implements PoolScaler {
       const lanes = [...this.#lanes.values()];
       await Promise.all(lanes.map((lane) => lane.close(this.options.name)));
       this.#metrics.close();
+      this.#bridge?.close();
     })();
     return this.#closing;
   }
@@ -245,6 +250,7 @@ export class ParallelProcessor implements PoolScaler {
           size: this.#size,
           idleTimeoutMillis: this.options.idleTimeoutMillis,
           maxConcurrency: this.options.maxConcurrency,
+          bridge: this.#bridge,
         },
         this.#metrics,
       );

@@ -22,6 +22,8 @@ export interface ChunkRequest {
   readonly o?: number;
   /** Per-item time limit in ms, enforced in the worker by aborting the item's signal (0/absent = none). */
   readonly to?: number;
+  /** 1 = bridge worker metrics: install the worker MeterProvider and ship its measurements back (`x`). */
+  readonly b?: 1;
 }
 
 /** `WorkerErrorInfo.code` of an item the worker gave up on after its per-item time limit. */
@@ -50,4 +52,9 @@ export interface ChunkResponse {
   readonly id: number;
   /** 1 when an item returned a promise. */
   readonly a?: 1;
+  /**
+   * What the task recorded through `@opentelemetry/api` since the worker's previous answer (bridge on):
+   * the JSON text of a `MetricsBatch` (bridge-protocol.ts).
+   */
+  x?: string;
 }

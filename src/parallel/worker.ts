@@ -8,9 +8,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
+import { DiagLogLevel, diag, metrics } from '@opentelemetry/api';
 import { ConcurrencyLimit } from './concurrency.js';
 import type { WorkerErrorInfo } from './errors.js';
 import { type ChunkRequest, type ChunkResponse, ITEM_TIMEOUT_CODE } from './protocol.js';
+import { WorkerMeterProvider } from './worker-meter.js';
 
 /** What a task receives besides its item. */
 interface TaskContext {
@@ -24,6 +26,24 @@ const limit = new ConcurrencyLimit();
 /** Handed to tasks when there is no per-item time limit: nothing can abort an item inside the worker then. */
 const NEVER_ABORTED = new AbortController().signal;
 const WORKER_ID = threadId === 0 ? process.pid : threadId;
+/** The worker's MeterProvider, once a chunk asked for bridged metrics (before the task module loads). */
+let bridge: WorkerMeterProvider | undefined;
+
+function installBridge(): WorkerMeterProvider {
+  const provider = new WorkerMeterProvider();
+  metrics.setGlobalMeterProvider(provider);
+  diag.setLogger(provider.logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  return provider;
+}
+
+/** The answer with what was recorded since the previous one attached (bridge on). */
+function withMetrics(response: ChunkResponse): ChunkResponse {
+  if (bridge !== undefined) {
+    const batch = bridge.collect();
+    if (batch !== undefined) response.x = batch;
+  }
+  return response;
+}
 
 function toInfo(error: unknown): WorkerErrorInfo {
   if (error instanceof Error) {
@@ -82,6 +102,7 @@ export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
     errors[index] = info;
   };
   limit.configure(request.k ?? 1, request.x ?? 1);
+  if (request.b === 1 && bridge === undefined) bridge = installBridge();
   const fn = lookup(request);
   let resolved: TaskFunction | undefined;
   let loadError: unknown;
@@ -104,7 +125,7 @@ export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
   if (resolved === undefined) {
     const info = toInfo(loadError);
     const e = new Array<WorkerErrorInfo>(count).fill(info);
-    return { v: values, e, s: start, d: 0, w: 0, k: limit.limit, id: WORKER_ID };
+    return withMetrics({ v: values, e, s: start, d: 0, w: 0, k: limit.limit, id: WORKER_ID });
   }
   const offset = request.o ?? 0;
   const timeoutMillis = request.to ?? 0;
@@ -147,7 +168,7 @@ export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
   const wallEnd = performance.now();
   // "finished" stamp: if the worker dies before the main thread reads this response, the chunk is resent
   if (request.t !== undefined) request.t[1] = performance.timeOrigin + wallEnd;
-  return {
+  return withMetrics({
     v: values,
     e: errors,
     s: start,
@@ -156,7 +177,7 @@ export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
     k: limit.limit,
     id: WORKER_ID,
     ...(pending.length > 0 ? { a: 1 as const } : {}),
-  };
+  });
 }
 
 /** Holds a slot until an async item settles, or until its time limit aborts its signal. */

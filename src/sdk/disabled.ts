@@ -31,6 +31,8 @@ export function startDisabled(
     runtimeMetrics: false,
     alerts: false,
     registerGlobal: false,
+    // nothing is recorded: workers need not aggregate and ship what their tasks record
+    parallel: resolved.parallel && { ...resolved.parallel, bridgeWorkerMetrics: false },
   };
   const empty: CollectionResult = {
     resourceMetrics: { resource: buildResource(config), scopeMetrics: [] },

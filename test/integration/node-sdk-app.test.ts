@@ -28,7 +28,11 @@ describe('a fresh app with @opentelemetry/sdk-node and aiva-performance', () => 
   beforeAll(async () => {
     if (!existsSync(join(repo, 'dist/src/index.js'))) throw new Error('dist/ missing: run npm run build');
     app = mkdtempSync(join(tmpdir(), 'aiva-node-sdk-app-'));
-    const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', app], { cwd: repo });
+    // --ignore-scripts: `prepack` would rebuild dist/ (tsc rewrites every file) while other test files
+    // run from it, and a worker importing the build mid-rewrite fails; global-setup built it already.
+    const { stdout } = await run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', app], {
+      cwd: repo,
+    });
     const tarball = join(app, stdout.trim().split('\n').pop() as string);
     writeFileSync(
       join(app, 'package.json'),

@@ -23,6 +23,7 @@ describe('processor options', () => {
       maxConcurrency: 64,
       taskTimeoutMillis: 0,
       idleTimeoutMillis: 30_000,
+      bridgeWorkerMetrics: true,
     });
     expect(Object.isFrozen(DEFAULT_PROCESSOR_OPTIONS)).toBe(true);
   });
@@ -59,6 +60,7 @@ describe('processor options', () => {
       `options.concurrency must be 'auto' or a positive integer (items in flight at once), got "max"`,
     ],
     [{ maxConcurrency: 0.5 }, 'options.maxConcurrency must be a positive integer, got 0.5'],
+    [{ bridgeWorkerMetrics: 'no' as never }, 'options.bridgeWorkerMetrics must be a boolean, got "no"'],
   ])('rejects %j: %s', (options, message) => {
     expect(() => new ParallelProcessor(options)).toThrow(ConfigError);
     expect(() => new ParallelProcessor(options)).toThrow(message);

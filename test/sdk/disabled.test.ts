@@ -89,6 +89,7 @@ describe('OTEL_SDK_DISABLED=true', () => {
     });
     expect(metrics.getMeterProvider()).toBe(before);
     expect(perf.processor).toBeInstanceOf(ParallelProcessor);
+    expect(perf.processor.options.bridgeWorkerMetrics).toBe(false);
     expect(perf.trackTask('sync', () => 'value')).toBe('value');
     perf.monitor.start({ intervalMillis: 1000 });
     expect(Number.isNaN((await perf.monitor.getCurrentMetrics()).memoryUsedMb)).toBe(true);

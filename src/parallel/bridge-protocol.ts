@@ -1,0 +1,128 @@
+/**
+ * What a worker ships to the main thread when worker metrics are bridged
+ * (see `worker-meter.ts` and `bridge-merge.ts`). Internal: the shapes are
+ * short because they are structured-cloned with every chunk answer.
+ */
+import type { Attributes, MetricOptions } from '@opentelemetry/api';
+
+/** Instrument kinds, as the OpenTelemetry API creates them. */
+export type BridgedKind =
+  | 'counter'
+  | 'upDownCounter'
+  | 'histogram'
+  | 'gauge'
+  | 'observableCounter'
+  | 'observableUpDownCounter'
+  | 'observableGauge';
+
+/**
+ * An instrument as the main thread re-creates it: meter name, version,
+ * schema URL, kind, name, options (description, unit, valueType, advice) and,
+ * for histograms, the boundaries the worker bucketed with. Its JSON text is
+ * the instrument's key on the wire, computed once per instrument.
+ */
+export type BridgedDescriptor = readonly [
+  scopeName: string,
+  scopeVersion: string | null,
+  schemaUrl: string | null,
+  kind: BridgedKind,
+  name: string,
+  options: MetricOptions,
+  boundaries: readonly number[] | null,
+];
+
+/**
+ * One attribute set's measurements since the previous batch. Counters and
+ * up-down counters (observable ones included): `[attributes, sum of the
+ * increments]`; gauges: `[attributes, last value]`. Histograms:
+ * `[attributes, buckets, min, max]` where `buckets` lists, for each bucket
+ * that received recordings, its index, its count and the sum of its values
+ * (boundaries.length + 1 buckets, upper bounds inclusive as in sdk-metrics).
+ */
+export type BridgedPoint = readonly [attributes: Attributes, value: number] | BridgedHistogramPoint;
+
+export type BridgedHistogramPoint = readonly [
+  attributes: Attributes,
+  buckets: readonly number[],
+  min: number | null,
+  max: number | null,
+];
+
+/** One instrument and what it recorded: `[instrument id within the worker, points]`. */
+export type BridgedInstrument = readonly [id: number, points: readonly BridgedPoint[]];
+
+/**
+ * A worker's measurements since its previous answer, as parsed from the
+ * JSON text the worker ships (`ChunkResponse.x`): one short string clones far
+ * cheaper than a tree of small objects (~0.5 µs against ~6.5 µs a batch here).
+ * Descriptors travel once per worker (`d`): an answer is lost only with its
+ * worker, so a worker never refers to a descriptor the main thread missed.
+ */
+export interface MetricsBatch {
+  /** The worker's session: a random id drawn when it installed its provider. */
+  readonly s: number;
+  /** Instruments first shipped in this batch: `[id, descriptor JSON text]`. */
+  readonly d?: readonly (readonly [id: number, descriptor: string])[];
+  readonly m: readonly BridgedInstrument[];
+  /** Warnings the worker's code gave through the OpenTelemetry diag logger since the previous batch. */
+  readonly w?: readonly string[];
+}
+
+/** sdk-metrics' default explicit-bucket boundaries (for instruments without advice). */
+export const SDK_DEFAULT_BOUNDARIES: readonly number[] = Object.freeze([
+  0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000,
+]);
+
+/** The attribute set of the SDK's cardinality overflow series. */
+export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
+
+/** Bucket of `value`: the first boundary ≥ value (upper bounds inclusive, like sdk-metrics). */
+export function bucketIndex(boundaries: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = boundaries.length - 1;
+  let found = boundaries.length;
+  while (hi >= lo) {
+    const mid = (lo + hi) >>> 1;
+    if ((boundaries[mid] as number) < value) lo = mid + 1;
+    else {
+      found = mid;
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+/**
+ * A map key for an attribute set. Key order is kept (no sort: it costs more
+ * than it saves), so `{a, b}` and `{b, a}` are two cells in the worker; the
+ * main thread's SDK merges them into one series.
+ */
+export function attributesKey(attributes: Attributes | undefined): string {
+  if (attributes === undefined) return '';
+  let key = '';
+  for (const name in attributes) {
+    const value = attributes[name];
+    if (value === undefined) continue;
+    key += `${name}\u0001${typeof value === 'object' ? JSON.stringify(value) : String(value)}\u0002`;
+  }
+  return key;
+}
+
+/** The descriptor of an instrument (only the options the SDK reads are kept). */
+export function describeInstrument(
+  scope: { readonly name: string; readonly version?: string; readonly schemaUrl?: string },
+  kind: BridgedKind,
+  name: string,
+  options: MetricOptions,
+  boundaries: readonly number[] | null,
+): BridgedDescriptor {
+  const kept: MetricOptions = {
+    ...(options.description === undefined ? {} : { description: options.description }),
+    ...(options.unit === undefined ? {} : { unit: options.unit }),
+    ...(options.valueType === undefined ? {} : { valueType: options.valueType }),
+    ...(options.advice?.explicitBucketBoundaries === undefined
+      ? {}
+      : { advice: { explicitBucketBoundaries: [...options.advice.explicitBucketBoundaries] } }),
+  };
+  return [scope.name, scope.version ?? null, scope.schemaUrl ?? null, kind, name, kept, boundaries];
+}

@@ -1,0 +1,217 @@
+import type { MeterProvider as ApiMeterProvider, Attributes, Meter } from '@opentelemetry/api';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
+import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WorkerMetricsMerger } from '../../src/parallel/bridge-merge.js';
+import { WORKER_CARDINALITY_LIMIT, WorkerMeterProvider } from '../../src/parallel/worker-meter.js';
+import { meterFixture, points } from './helpers.js';
+
+/** Runs `record` against a meter of `provider`. */
+type Recording = (meter: Meter) => void;
+
+/** Records `flushes` times straight into an SDK and as often through a worker provider (collected each time) + merger into another SDK. */
+async function both(record: Recording, flushes = 1) {
+  const direct = meterFixture();
+  for (let i = 0; i < flushes; i++) record(direct.meterProvider.getMeter('user-task', '2.0.0'));
+  const bridged = meterFixture();
+  const merger = new WorkerMetricsMerger(bridged.meterProvider);
+  const worker = new WorkerMeterProvider();
+  const meter = worker.getMeter('user-task', '2.0.0');
+  for (let i = 0; i < flushes; i++) {
+    record(meter);
+    const batch = worker.collect();
+    if (batch !== undefined) merger.merge(batch);
+  }
+  return { direct: await direct.collect(), bridged: await bridged.collect(), merger, worker };
+}
+
+function sorted(list: DataPoint<unknown>[]): { attributes: Attributes; value: unknown }[] {
+  return list
+    .map((p) => ({ attributes: p.attributes, value: p.value }))
+    .sort((a, b) => JSON.stringify(a.attributes).localeCompare(JSON.stringify(b.attributes)));
+}
+
+describe('worker MeterProvider + main-thread merge', () => {
+  afterEach(() => diag.disable());
+
+  it('a histogram merges exactly: buckets, count, min, max, and the sum to rounding', async () => {
+    const values = Array.from({ length: 5_000 }, (_, i) => ((i * 7919) % 3001) / 7);
+    const record: Recording = (meter) => {
+      const h = meter.createHistogram('user.size', {
+        unit: 'By',
+        advice: { explicitBucketBoundaries: [1, 10, 100] },
+      });
+      for (const [i, v] of values.entries()) h.record(v, { kind: i % 3 === 0 ? 'a' : 'b' });
+    };
+    const { direct, bridged } = await both(record);
+    const want = sorted(points(direct, 'user.size'));
+    const got = sorted(points(bridged, 'user.size'));
+    expect(got).toHaveLength(2);
+    for (const [i, w] of want.entries()) {
+      const g = got[i]!;
+      expect(g.attributes).toEqual(w.attributes);
+      const [gv, wv] = [g.value as Histogram, w.value as Histogram];
+      expect(gv.buckets).toEqual(wv.buckets);
+      expect(gv.count).toBe(wv.count);
+      expect(gv.min).toBe(wv.min);
+      expect(gv.max).toBe(wv.max);
+      expect(gv.sum).toBeCloseTo(wv.sum!, 6);
+    }
+  });
+
+  it('histograms without advice use the SDK default boundaries; values on a bucket edge stay in their bucket', async () => {
+    const record: Recording = (meter) => {
+      const h = meter.createHistogram('user.ms');
+      for (let i = 0; i < 30; i++) h.record(i % 2 === 0 ? 5 : 10);
+      h.record(0);
+      h.record(20_000);
+    };
+    const { direct, bridged } = await both(record, 3);
+    expect((points(bridged, 'user.ms')[0]!.value as Histogram).buckets).toEqual(
+      (points(direct, 'user.ms')[0]!.value as Histogram).buckets,
+    );
+  });
+
+  it('counters sum, up-down counters net, gauges keep the last value, over several flushes', async () => {
+    const record: Recording = (meter) => {
+      const c = meter.createCounter('user.count', { description: 'd', unit: '{x}' });
+      const u = meter.createUpDownCounter('user.level');
+      const g = meter.createGauge('user.temp');
+      for (let i = 0; i < 100; i++) {
+        c.add(2, { k: String(i % 4) });
+        u.add(i % 2 === 0 ? 3 : -1);
+        g.record(i, { room: 'r' });
+      }
+      c.add(-1); // a negative counter increment is dropped (and reported)
+    };
+    const { direct, bridged } = await both(record, 4);
+    for (const name of ['user.count', 'user.level', 'user.temp']) {
+      expect(sorted(points(bridged, name))).toEqual(sorted(points(direct, name)));
+    }
+    expect(sorted(points(bridged, 'user.count')).map((p) => p.value)).toEqual([200, 200, 200, 200]);
+    expect(points(bridged, 'user.level')[0]!.value).toBe(400);
+    expect(points(bridged, 'user.temp')[0]!.value).toBe(99);
+  });
+
+  it('observable counters ship increases, observable gauges the last value; the main thread reports them', async () => {
+    const bridged = meterFixture();
+    const merger = new WorkerMetricsMerger(bridged.meterProvider);
+    const worker = new WorkerMeterProvider();
+    const meter = worker.getMeter('user-task');
+    let total = 0;
+    let temperature = 20;
+    meter.createObservableCounter('user.done').addCallback((r) => r.observe(total, { q: 'x' }));
+    const g = meter.createObservableGauge('user.heat');
+    const u = meter.createObservableUpDownCounter('user.open');
+    meter.addBatchObservableCallback(
+      (r) => {
+        r.observe(g, temperature);
+        r.observe(u, total % 7);
+      },
+      [g, u],
+    );
+    for (let i = 0; i < 3; i++) {
+      total += 10;
+      temperature += 1;
+      merger.merge(worker.collect()!);
+    }
+    const collected = await bridged.collect();
+    expect(points(collected, 'user.done')[0]!.value).toBe(30);
+    expect(points(collected, 'user.done')[0]!.attributes).toEqual({ q: 'x' });
+    expect(points(collected, 'user.heat')[0]!.value).toBe(23);
+    expect(points(collected, 'user.open')[0]!.value).toBe(30 % 7);
+    // unchanged observations ship nothing
+    expect(worker.collect()).toBeUndefined();
+  });
+
+  it('keeps the meter name and version, unit and description', async () => {
+    const { bridged } = await both((meter) =>
+      meter.createCounter('user.count', { description: 'd', unit: '{x}' }).add(1),
+    );
+    const scope = bridged.scopeMetrics.find((s) => s.scope.name === 'user-task');
+    expect(scope?.scope.version).toBe('2.0.0');
+    expect(scope?.metrics[0]?.descriptor).toMatchObject({
+      name: 'user.count',
+      unit: '{x}',
+      description: 'd',
+    });
+  });
+
+  it('bounds attribute sets per instrument in the worker; the rest share the overflow series', async () => {
+    const { bridged } = await both((meter) => {
+      const c = meter.createCounter('user.wide');
+      for (let i = 0; i < WORKER_CARDINALITY_LIMIT + 500; i++) c.add(1, { id: i });
+    });
+    const list = points(bridged, 'user.wide');
+    expect(list.length).toBeLessThanOrEqual(WORKER_CARDINALITY_LIMIT);
+    const overflow = list.find((p) => p.attributes['otel.metric.overflow'] === true);
+    expect(overflow?.value).toBe(501);
+    expect(list.reduce((t, p) => t + (p.value as number), 0)).toBe(WORKER_CARDINALITY_LIMIT + 500);
+  });
+
+  it('the main SDK cardinality limit applies to bridged attribute sets too', async () => {
+    const { MeterProvider, MetricReader } = await import('@opentelemetry/sdk-metrics');
+    class Reader extends MetricReader {
+      protected override async onForceFlush(): Promise<void> {}
+      protected override async onShutdown(): Promise<void> {}
+    }
+    const reader = new Reader({ cardinalitySelector: () => 10 });
+    const provider: ApiMeterProvider = new MeterProvider({ readers: [reader] });
+    const merger = new WorkerMetricsMerger(provider);
+    const worker = new WorkerMeterProvider();
+    const c = worker.getMeter('m').createCounter('user.wide');
+    for (let i = 0; i < 50; i++) c.add(1, { id: i });
+    merger.merge(worker.collect()!);
+    const { resourceMetrics } = await reader.collect();
+    const list = points(resourceMetrics, 'user.wide');
+    expect(list).toHaveLength(10);
+    expect(list.reduce((t, p) => t + (p.value as number), 0)).toBe(50);
+  });
+
+  it("forwards the worker's diag warnings to the main thread's diag logger, once each", async () => {
+    const warn = vi.fn();
+    diag.setLogger({ warn, error: warn, info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
+    await both((meter) => {
+      meter.createCounter('user.count').add(-5);
+      meter.createHistogram('user.size').record(-1);
+    }, 3);
+    const messages = warn.mock.calls
+      .map((call) => String(call[0]))
+      .filter((m) => m.startsWith('pool worker:'));
+    expect(messages.filter((m) => m.includes('negative value provided to counter user.count'))).toHaveLength(
+      1,
+    );
+    expect(messages.filter((m) => m.includes('negative value provided to histogram user.size'))).toHaveLength(
+      1,
+    );
+  });
+
+  it('attributes that are not JSON drop the measurement with a warning, never throw', async () => {
+    const warn = vi.fn();
+    diag.setLogger({ warn, error: warn, info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
+    const worker = new WorkerMeterProvider();
+    const c = worker.getMeter('m').createCounter('user.odd');
+    expect(() => c.add(1, { big: 1n } as unknown as Attributes)).not.toThrow();
+    c.add(2, { ok: 'yes' });
+    const bridged = meterFixture();
+    new WorkerMetricsMerger(bridged.meterProvider).merge(worker.collect()!);
+    expect(sorted(points(await bridged.collect(), 'user.odd'))).toEqual([
+      { attributes: { ok: 'yes' }, value: 2 },
+    ]);
+    expect(warn.mock.calls.some((call) => String(call[0]).includes('user.odd cannot be bridged'))).toBe(true);
+  });
+
+  it('nothing recorded: collect() returns undefined, so the answer carries nothing', () => {
+    const worker = new WorkerMeterProvider();
+    worker.getMeter('m').createCounter('c');
+    expect(worker.collect()).toBeUndefined();
+  });
+
+  it('an unreadable batch is reported, not thrown', () => {
+    const warn = vi.fn();
+    diag.setLogger({ warn, error: warn, info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
+    const merger = new WorkerMetricsMerger(meterFixture().meterProvider);
+    expect(() => merger.merge('{not json')).not.toThrow();
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+});
