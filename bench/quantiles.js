@@ -90,3 +90,46 @@ printTable('one histogram.record feeding both readers (median of 9 interleaved r
   ...costs.map(([label, ns]) => [label, fmt(ns, 0), fmt(ns / before, 2)]),
 ]);
 console.log(`\nexponential / explicit record cost: ${fmt(after / before, 2)}× (target ≤ 1.20×)`);
+
+// Scrape cost with native histograms on (protobuf, classic + native buckets) vs off (text 0.0.4),
+// 200 task series, same run, interleaved.
+{
+  const { startPerformanceSdk } = await import('../dist/src/index.js');
+  const perf = await startPerformanceSdk({
+    prometheus: { port: 0, nativeHistograms: true },
+    hostMetrics: false,
+    runtimeMetrics: false,
+    alerts: false,
+    registerGlobal: false,
+  });
+  for (let t = 0; t < 200; t++) {
+    for (let i = 0; i < 50; i++) perf.startTimer(`task_${t}`)();
+  }
+  const accepts = {
+    'off: text 0.0.4': 'text/plain;version=0.0.4',
+    'on: protobuf with native histograms':
+      'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited',
+  };
+  const times = Object.fromEntries(Object.keys(accepts).map((k) => [k, []]));
+  const sizes = {};
+  for (let round = 0; round < 30; round++) {
+    for (const [label, accept] of Object.entries(accepts)) {
+      await new Promise((resolve) => setTimeout(resolve, 60)); // past the 50 ms coalescing window
+      const start = performance.now();
+      const body = await (await fetch(`${perf.url}/metrics`, { headers: { accept } })).arrayBuffer();
+      times[label].push(performance.now() - start);
+      sizes[label] = body.byteLength;
+    }
+  }
+  await perf.shutdown();
+  const off = median(times['off: text 0.0.4']);
+  printTable('one /metrics scrape, 200 task series (median of 30, interleaved)', [
+    ['native histograms', 'ms', 'bytes', 'ratio'],
+    ...Object.keys(accepts).map((k) => [
+      k,
+      fmt(median(times[k]), 2),
+      sizes[k],
+      fmt(median(times[k]) / off, 2),
+    ]),
+  ]);
+}

@@ -10,6 +10,14 @@ const MODE = label(A.poolMode);
 const QUEUE = label(A.queueName);
 const by = (...labels: string[]) => `by (job, instance, ${labels.join(', ')})`;
 const taskScope = `${TASK}=~"$task"`;
+
+/**
+ * Marks a panel that reads native histograms (tests run it against a Prometheus with the feature on):
+ * it needs `prometheus.nativeHistograms: true` in the SDK and Prometheus ≥ 2.40 with
+ * `--enable-feature=native-histograms`; without them it stays empty.
+ */
+export const NATIVE_HISTOGRAMS_NOTE =
+  'Needs native histograms: startPerformanceSdk({ prometheus: { nativeHistograms: true } }) and Prometheus started with --enable-feature=native-histograms (2.40+).';
 const poolScope = `${POOL}=~"$pool"`;
 
 /** Tracked tasks (trackTask / startTimer / registerQueue) and the worker pool. */
@@ -117,6 +125,19 @@ export function tasksPoolDashboard(): dashboard.Dashboard {
           ],
         }),
         8,
+        8,
+      );
+      add.panel(
+        timeSeries({
+          title: 'Latency p50 / p95 / p99 from native histograms',
+          description: `${NATIVE_HISTOGRAMS_NOTE} Quantiles of task duration within a few percent of the truth, where the classic buckets interpolate across a whole bucket.`,
+          unit: 's',
+          targets: [0.5, 0.95, 0.99].map((q) => ({
+            expr: `histogram_quantile(${q}, sum ${by(TASK)} (rate(${sel(series.gauge(I.taskDuration), taskScope)}[${RATE}])))`,
+            legend: `p${q * 100} {{${TASK}}}`,
+          })),
+        }),
+        24,
         8,
       );
       add.row('Worker pool');

@@ -10,7 +10,8 @@ const port = Number(process.env.PORT ?? process.env.OTEL_EXPORTER_PROMETHEUS_POR
 const perf = await startPerformanceSdk({
   serviceName: 'aiva-demo',
   preset: 'development',
-  prometheus: { port },
+  // Native histograms are offered only to a Prometheus that asks for protobuf; text scrapes are unchanged.
+  prometheus: { port, nativeHistograms: true },
   alerts: { rules: [DEMO_ALERT_RULE] },
 });
 

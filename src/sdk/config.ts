@@ -122,6 +122,7 @@ function resolvePrometheus(
         : parseOptions(integer(0, 65535), Number(envPort), 'OTEL_EXPORTER_PROMETHEUS_PORT')),
     endpoint: value?.endpoint ?? DEFAULT_SDK_OPTIONS.prometheus.endpoint,
     token: value?.token,
+    nativeHistograms: value?.nativeHistograms ?? false,
   };
 }
 

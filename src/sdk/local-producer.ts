@@ -30,6 +30,8 @@ export class LocalHistogramProducer implements MetricProducer {
   constructor(
     readonly registry: LocalHistograms,
     readonly exponential?: { maxBuckets: number },
+    /** Explicit data points also carry their exponential buckets (`native`) for native histograms. */
+    readonly options: { native?: boolean } = {},
   ) {}
 
   async collect(): Promise<CollectionResult> {
@@ -49,6 +51,7 @@ export class LocalHistogramProducer implements MetricProducer {
             : {
                 ...stats,
                 buckets: { boundaries: histogram.boundaries as number[], counts: Array.from(cell.counts) },
+                ...(this.options.native ? { native: exponentialBuckets(cell, NATIVE_MAX_BUCKETS) } : {}),
               },
         });
       }
@@ -78,8 +81,11 @@ export class LocalHistogramProducer implements MetricProducer {
   }
 }
 
+/** Buckets a native histogram keeps, as Prometheus' client_golang defaults to (160). */
+const NATIVE_MAX_BUCKETS = 160;
+
 /** A cell's exponential buckets, trimmed to the used range and coarsened to fit `maxBuckets`. */
-function exponentialValue(cell: HistogramCell, maxBuckets: number) {
+function exponentialBuckets(cell: HistogramCell, maxBuckets: number): ExponentialBuckets {
   const all = cell.expCounts;
   let first = 0;
   while (first < all.length && all[first] === 0) first++;
@@ -94,6 +100,11 @@ function exponentialValue(cell: HistogramCell, maxBuckets: number) {
     sum: cell.sum,
   };
   while (h.counts.length > maxBuckets) h = downscale(h, h.scale - 1);
+  return h;
+}
+
+function exponentialValue(cell: HistogramCell, maxBuckets: number) {
+  const h = exponentialBuckets(cell, maxBuckets);
   return {
     scale: h.scale,
     zeroCount: h.zeroCount,

@@ -36,6 +36,13 @@ export interface PrometheusOptions {
   endpoint?: string;
   /** When set, `/metrics` requires `Authorization: Bearer <token>`. Default: none. */
   token?: string;
+  /**
+   * Offer Prometheus' protobuf format and write the hot-path duration and size histograms
+   * (`aiva.task.duration`, pool wait/run, allocation size) as native histograms in it, beside their
+   * classic buckets. Prometheus uses it when started with `--enable-feature=native-histograms`; text
+   * and OpenMetrics scrapes are unchanged. Default `false`. @example { nativeHistograms: true }
+   */
+  nativeHistograms?: boolean;
 }
 
 /** OTLP/HTTP push to an OpenTelemetry Collector, for fleets. */
@@ -152,6 +159,7 @@ export const PROMETHEUS_OPTIONS_SCHEMA = options({
     ),
   ),
   token: optional(nonEmptyString()),
+  nativeHistograms: optional(boolean()),
 });
 
 export const OTLP_OPTIONS_SCHEMA = options({

@@ -61,7 +61,14 @@ export function createReaders(config: ResolvedSdkConfig): Readers {
   // OTEL_SDK_DISABLED: no reader at all, so a NodeSDK handed these neither serves nor pushes ours.
   if (config.disabled) return { inProcess, prometheus: undefined, push: [], all: [], localHistograms };
   const prometheus = config.prometheus
-    ? new PrometheusExporter({ preventServerStart: true, metricProducers })
+    ? new PrometheusExporter({
+        preventServerStart: true,
+        // Classic buckets, plus the exponential ones for the protobuf format's native histograms.
+        metricProducers:
+          config.prometheus.nativeHistograms && localHistograms
+            ? [new LocalHistogramProducer(localHistograms, undefined, { native: true })]
+            : metricProducers,
+      })
     : undefined;
   const push: PushReader[] = [];
   const cardinalityLimits = { default: config.cardinalityLimit };

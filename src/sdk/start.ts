@@ -23,6 +23,8 @@ import { type Cleanup, startComponents } from './components.js';
 import { resolveConfig } from './config.js';
 import { startDisabled } from './disabled.js';
 import { createMetricsEndpoint } from './exposition/endpoint.js';
+import { EXPOSITION_FORMATS } from './exposition/negotiate.js';
+import { PROMETHEUS_PROTOBUF } from './exposition/prometheus-protobuf.js';
 import { PerformanceMonitor } from './monitor.js';
 import type { PerformanceSdkOptions, ResolvedSdkConfig } from './options.js';
 import { createReaders, type Readers } from './readers.js';
@@ -173,7 +175,11 @@ async function start(
   if (config.prometheus && exporter) {
     const startedAt = Date.now();
     // exporter-prometheus stays the pull reader; the exposition (formats, gzip, coalescing) is ours.
-    const endpoint = createMetricsEndpoint(() => exporter.collect());
+    const endpoint = createMetricsEndpoint(() => exporter.collect(), {
+      formats: config.prometheus.nativeHistograms
+        ? [...EXPOSITION_FORMATS, PROMETHEUS_PROTOBUF]
+        : EXPOSITION_FORMATS,
+    });
     server = await startMetricsServer({
       ...config.prometheus,
       serveMetrics: (request, response) => endpoint.handle(request, response),

@@ -31,6 +31,8 @@ export async function startPrometheus(
   binary: string,
   targets: string[],
   metricsPath = '/metrics',
+  /** e.g. `['--enable-feature=native-histograms']` */
+  extraArgs: readonly string[] = [],
 ): Promise<RunningPrometheus> {
   const dir = await mkdtemp(join(tmpdir(), 'aiva-prom-'));
   const port = await freePort();
@@ -53,6 +55,7 @@ export async function startPrometheus(
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -203,6 +203,7 @@ describe('resolveConfig: presets, overrides and environment', () => {
       port: 9464,
       endpoint: '/metrics',
       token: undefined,
+      nativeHistograms: false,
     });
     expect(config.hostMetrics).toEqual({ intervalMillis: 10_000, perCpu: false });
     expect(config.memory).toEqual({ maxMemoryMb: 4096, gcThreshold: 0.75 });

@@ -6,7 +6,7 @@ import {
   type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
 
-type InstrumentationScope = ScopeMetrics['scope'];
+export type InstrumentationScope = ScopeMetrics['scope'];
 
 /**
  * The metric families of one collection, grouped and named exactly as exporter-prometheus'
@@ -21,6 +21,8 @@ export interface FamilyMember {
   readonly metric: MetricData;
   /** `otel_scope_name="…"` (+ schema URL, version) for every series of this member. */
   readonly scopeLabels: string;
+  /** The scope itself, for formats that write labels as pairs (protobuf). */
+  readonly scope: InstrumentationScope;
 }
 
 export interface Family {
@@ -35,6 +37,8 @@ export interface Family {
 
 export interface ScrapeModel {
   readonly resourceLabels: string;
+  /** The resource's attributes, for formats that write labels as pairs (protobuf). */
+  readonly resourceAttributes: Attributes;
   readonly families: readonly Family[];
 }
 
@@ -57,7 +61,7 @@ function escapeLabelValue(value: unknown): string {
 
 /** Sanitized label names: a handful of keys, computed once per process. */
 const labelNames = new Map<string, string>();
-function labelName(key: string): string {
+export function labelName(key: string): string {
   let name = labelNames.get(key);
   if (name === undefined) {
     name = sanitizeName(key);
@@ -158,7 +162,7 @@ export function buildModel(resourceMetrics: ResourceMetrics): ScrapeModel {
       if (family === null) continue;
       scopeLabels ??= scopeLabelsOf(scope);
       if (family === undefined) {
-        byName.set(name, { name, type, help: '', unit: '', members: [{ metric, scopeLabels }] });
+        byName.set(name, { name, type, help: '', unit: '', members: [{ metric, scopeLabels, scope }] });
         continue;
       }
       if (family.type !== type) {
@@ -169,7 +173,7 @@ export function buildModel(resourceMetrics: ResourceMetrics): ScrapeModel {
         byName.set(name, null);
         continue;
       }
-      family.members.push({ metric, scopeLabels });
+      family.members.push({ metric, scopeLabels, scope });
     }
   }
   const families: Family[] = [];
@@ -190,7 +194,11 @@ export function buildModel(resourceMetrics: ResourceMetrics): ScrapeModel {
     }
     families.push(family);
   }
-  return { resourceLabels: labelsOf(resourceMetrics.resource.attributes), families };
+  return {
+    resourceLabels: labelsOf(resourceMetrics.resource.attributes),
+    resourceAttributes: resourceMetrics.resource.attributes,
+    families,
+  };
 }
 
 /** A sample value as the exporter writes it. */
