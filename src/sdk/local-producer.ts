@@ -35,7 +35,8 @@ export class LocalHistogramProducer implements MetricProducer {
   ) {}
 
   async collect(): Promise<CollectionResult> {
-    const now = toHrTime(Date.now());
+    // Sub-millisecond: two readings in the same millisecond must still have a window (rates divide by it).
+    const now = toHrTime(performance.timeOrigin + performance.now());
     const byScope = new Map<string, MetricData[]>();
     for (const histogram of this.registry.histograms.values()) {
       const dataPoints = [];
