@@ -11,6 +11,7 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { withLiveSeries } from '../core/live-series.js';
 import type { TemporalityPreference } from './env.js';
 import { InProcessMetricReader } from './in-process-reader.js';
 import type { ResolvedSdkConfig } from './options.js';
@@ -83,6 +84,7 @@ export function createReaders(config: ResolvedSdkConfig): Readers {
   const all: MetricReader[] = [inProcess];
   if (prometheus) all.push(prometheus);
   for (const { reader } of push) all.push(reader);
+  for (const reader of all) withLiveSeries(reader);
   return { inProcess, prometheus, push, all };
 }
 

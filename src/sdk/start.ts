@@ -2,6 +2,7 @@ import { type MeterProvider as ApiMeterProvider, diag, type Meter, metrics } fro
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { AlertEngine } from '../alerts/engine.js';
+import { setCardinalityLimit } from '../core/bounded-attributes.js';
 import { ConfigError } from '../core/errors.js';
 import { hostMetricViews, startHostMetrics } from '../instrumentation/host.js';
 import { startRuntimeMetrics } from '../instrumentation/runtime.js';
@@ -191,6 +192,8 @@ async function start(
     if (!started) return ownProvider?.shutdown();
   });
   const meterProvider: ApiMeterProvider = externalProvider ?? (ownProvider as MeterProvider);
+  // Components bound the attribute sets they create by this limit (core/bounded-attributes.ts).
+  setCardinalityLimit(meterProvider, config.cardinalityLimit);
 
   if (config.hostMetrics) {
     const host = startHostMetrics({
