@@ -19,7 +19,7 @@ function series(body: string, name: string): string[] {
   return body.split('\n').filter((line) => line.startsWith(`${name}{`));
 }
 
-function valueOf(line: string): number {
+function sampleValue(line: string): number {
   return Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
@@ -64,11 +64,11 @@ describe('cardinality bounded by construction (issue 13)', () => {
       expect(active.length).toBeLessThanOrEqual(LIMIT + 1);
       perRound.push(counts.length);
       // Totals stay exact: every call is counted somewhere, the overflow series carrying the rest.
-      const total = counts.reduce((n, line) => n + valueOf(line), 0);
+      const total = counts.reduce((n, line) => n + sampleValue(line), 0);
       expect(total).toBe((round + 1) * 2000);
       const errors = counts
         .filter((line) => line.includes('aiva_task_outcome="error"'))
-        .reduce((n, line) => n + valueOf(line), 0);
+        .reduce((n, line) => n + sampleValue(line), 0);
       expect(errors).toBe(failures);
       expect(body).toMatch(/^aiva_task_duration_count\{.*otel_metric_overflow="true".*\} \d+$/m);
       heap.push(getHeapStatistics().used_heap_size);
@@ -92,7 +92,7 @@ describe('cardinality bounded by construction (issue 13)', () => {
     try {
       const lines = series(await scrape(), 'aiva_task_queue_size');
       expect(lines.length).toBeLessThanOrEqual(LIMIT + 1);
-      expect(lines.reduce((n, line) => n + valueOf(line), 0)).toBe(30_000);
+      expect(lines.reduce((n, line) => n + sampleValue(line), 0)).toBe(30_000);
       expect(lines.filter((line) => line.includes('otel_metric_overflow="true"'))).toHaveLength(1);
       expect((await sdk.monitor.getCurrentMetrics()).queueSize).toBe(30_000);
     } finally {
