@@ -53,7 +53,12 @@ const child = spawn(
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     // the demo stops itself a minute after the soak should have ended, whatever happens here
-    env: { ...process.env, PORT: String(port), AIVA_DEMO_DURATION_MS: String(durationMillis + 60_000) },
+    env: {
+      ...process.env,
+      AIVA_SOAK_LOAD: '1',
+      PORT: String(port),
+      AIVA_DEMO_DURATION_MS: String(durationMillis + 60_000),
+    },
   },
 );
 const stderrTail = [];
