@@ -19,8 +19,9 @@ describe.runIf(process.env.CI === 'true')('bench/soak.js --minutes 2', () => {
     expect(result.samples).toBeGreaterThanOrEqual(5);
     // thousands of new task names went in, the exported series did not follow them
     expect(result.end.taskNames).toBeGreaterThan(10_000);
-    expect(result.slopePer10Min.series).toBe(0);
-    expect(result.end.series).toBe(result.middle.series);
+    // (a few bounded sets still appear late: a pool outcome, an alert state; never one per name)
+    expect(result.slopePer10Min.series).toBeLessThan(result.end.series * 0.01);
+    expect(result.end.series - result.middle.series).toBeLessThan(result.end.series * 0.01);
     expect(result.unhandled).toBe(0);
     // every answered scrape was a 200; the only failures allowed are slow answers to the burst
     expect(Object.keys(result.failureReasons).filter((reason) => reason !== 'TimeoutError')).toEqual([]);
