@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const only = process.argv.slice(2);
 const files = readdirSync(dir)
-  .filter((file) => file.endsWith('.js') && !['run.js', 'lib.js'].includes(file) && !file.startsWith('_'))
+  .filter(
+    (file) =>
+      file.endsWith('.js') && !['run.js', 'lib.js', 'soak.js'].includes(file) && !file.startsWith('_'),
+  )
   .filter((file) => only.length === 0 || only.some((name) => file.includes(name)))
   .sort();
 let failed = 0;

@@ -8,9 +8,18 @@ export class AlertConfigError extends ConfigError {
   override readonly name: string = 'AlertConfigError';
 }
 
-/** A rule with the same name and severity is already registered. */
+/**
+ * A rule with the same name and severity is already registered. `field` names the repeating entry
+ * (`options.alerts.rules[3]`) when it comes from options; `undefined` from `addRule()`.
+ */
 export class DuplicateAlertRuleError extends Error {
   override readonly name = 'DuplicateAlertRuleError';
+  readonly field: string | undefined;
+
+  constructor(message: string, field?: string) {
+    super(field === undefined ? message : `${field} ${message}`);
+    this.field = field;
+  }
 }
 
 /** The engine was shut down; it no longer evaluates or delivers. */

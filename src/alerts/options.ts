@@ -16,7 +16,7 @@ import {
 } from '../core/options-schema.js';
 import { DEFAULT_ALERT_INTERVALS } from './defaults.js';
 import { DEFAULT_DELIVERY_OPTIONS, type DeliveryOptions } from './delivery.js';
-import { AlertConfigError } from './errors.js';
+import { AlertConfigError, DuplicateAlertRuleError } from './errors.js';
 import type { AlertmanagerOptions, WebhookOptions } from './notifiers.js';
 import { normalizeRule, RULE_INPUT_SCHEMA } from './rules.js';
 import type {
@@ -178,7 +178,19 @@ export function resolveAlertsOptions(
   const d = DEFAULT_ALERTS_OPTIONS;
   const options = parseOptions(schema, input, field, AlertConfigError);
   const rules = options.rules ?? d.rules;
-  for (const [i, rule] of rules.entries()) normalizeRule(rule, `${field}.rules[${i}]`);
+  const seen = new Map<string, number>();
+  for (const [i, rule] of rules.entries()) {
+    for (const normalized of normalizeRule(rule, `${field}.rules[${i}]`)) {
+      const first = seen.get(normalized.id);
+      if (first !== undefined) {
+        throw new DuplicateAlertRuleError(
+          `repeats the alert rule ${normalized.id} of ${field}.rules[${first}] (name and severity must be unique)`,
+          `${field}.rules[${i}]`,
+        );
+      }
+      seen.set(normalized.id, i);
+    }
+  }
   return {
     defaults: options.defaults ?? d.defaults,
     rules,

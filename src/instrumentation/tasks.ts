@@ -6,7 +6,15 @@ import {
   metrics,
   type ObservableResult,
 } from '@opentelemetry/api';
+import {
+  BoundedMap,
+  cardinalityLimitOf,
+  distinctValuesWithin,
+  OVERFLOW_ATTRIBUTE,
+  overflowAttributes,
+} from '../core/bounded-attributes.js';
 import { DURATION_SECONDS_BUCKETS } from '../core/buckets.js';
+import { setLiveSeries } from '../core/live-series.js';
 import { boundHistogram, type RecordValue } from '../core/local-histogram.js';
 
 export const TASK_METER_NAME = 'aiva-performance/tasks';
@@ -19,19 +27,22 @@ const OUTCOMES: readonly TaskOutcome[] = ['ok', 'error', 'timeout', 'cancelled']
 export type EndTimer = (outcome?: TaskOutcome) => number;
 
 /**
- * Distinct task names recorded per MeterProvider; later names share the {@link OVERFLOW_TASK_NAME} series
- * in both `aiva.task.duration` and `aiva.task.active`. 400 names × 4 outcomes (+ the two fallback names)
- * stay under the SDK's default cardinality limit of 2000, so the SDK never splits one task's series.
+ * Distinct task names recorded per MeterProvider under the default `cardinalityLimit` of 2000 (the
+ * bound is `distinctValuesWithin(cardinalityLimit, 4)`); later names share the overflow series
+ * (`otel.metric.overflow=true`, outcome kept) in both `aiva.task.duration` and `aiva.task.active`,
+ * so the SDK never splits one task's series and totals stay exact.
  */
-export const MAX_TASK_NAMES = 400;
+export const MAX_TASK_NAMES = distinctValuesWithin(2000, 4);
 /** Longest accepted task or queue name; a longer one is almost always an id or a URL pasted into a name. */
 export const MAX_NAME_LENGTH = 255;
-/** `aiva.task.name` of every name past {@link MAX_TASK_NAMES}, after the OpenTelemetry overflow attribute. */
-export const OVERFLOW_TASK_NAME = 'otel.metric.overflow';
+/** The attribute that marks the overflow series of every name past the bound (`otel.metric.overflow: true`). */
+export const OVERFLOW_TASK_NAME = OVERFLOW_ATTRIBUTE;
 /** Task or queue name recorded in place of an empty, non-string or too long one. */
 export const INVALID_NAME = 'invalid';
 
 interface TaskAttributes {
+  /** The shared entry of every name past the bound. */
+  readonly overflow: boolean;
   readonly active: Attributes;
   /** `aiva.task.duration` recorders bound per outcome: the hot path hashes no attribute set. */
   readonly byOutcome: Readonly<Record<TaskOutcome, RecordValue>>;
@@ -55,14 +66,22 @@ function warnOnce(seen: Set<string>, key: string, message: string): void {
   diag.warn(`aiva-performance: ${message} (reported once)`);
 }
 
-function taskAttributes(name: string, bind: (attributes: Attributes) => RecordValue): TaskAttributes {
+function taskAttributes(
+  name: string | undefined,
+  bind: (attributes: Attributes) => RecordValue,
+): TaskAttributes {
   // Null prototype: an outcome such as 'toString' from untyped code must not find an inherited member.
   const byOutcome = Object.create(null) as Record<TaskOutcome, RecordValue>;
   for (const outcome of OUTCOMES) {
-    byOutcome[outcome] = bind(Object.freeze({ 'aiva.task.name': name, 'aiva.task.outcome': outcome }));
+    byOutcome[outcome] = bind(
+      name === undefined
+        ? overflowAttributes({ 'aiva.task.outcome': outcome })
+        : Object.freeze({ 'aiva.task.name': name, 'aiva.task.outcome': outcome }),
+    );
   }
   return {
-    active: Object.freeze({ 'aiva.task.name': name }),
+    overflow: name === undefined,
+    active: name === undefined ? overflowAttributes() : Object.freeze({ 'aiva.task.name': name }),
     byOutcome: Object.freeze(byOutcome),
     running: 0,
   };
@@ -70,30 +89,45 @@ function taskAttributes(name: string, bind: (attributes: Attributes) => RecordVa
 
 /** Queue-size callbacks, shared by every recorder so a queue registered before the SDK starts is still exported. */
 const queues = new Map<string, () => number>();
-/**
- * Unregistered queues. sdk-metrics keeps exporting the last value of an attribute set that a gauge
- * callback stops observing, so a removed queue would show its old size forever; it reports 0 instead.
- */
-const retiredQueues = new Set<string>();
-const MAX_RETIRED_QUEUES = 1000;
 const queueWarnings = new Set<string>();
+/**
+ * sdk-metrics keeps exporting the last value of an attribute set that a gauge callback stops
+ * observing, so a removed queue would show its old size forever: the readers drop the series of
+ * queues that are no longer registered (the overflow series stays: it is one series).
+ */
+setLiveSeries(
+  'aiva.task.queue.size',
+  (attributes) =>
+    attributes[OVERFLOW_ATTRIBUTE] === true || queues.has(String(attributes['aiva.queue.name'])),
+);
 
 /** Task instruments bound to one MeterProvider. */
 export class TaskRecorder {
   readonly #duration: (attributes: Attributes) => RecordValue;
-  /** Every name recorded so far, fallbacks included: the active count observes exactly these. */
-  readonly #attributes = new Map<string, TaskAttributes>();
-  /** How many of those are fallback names ({@link INVALID_NAME}, {@link OVERFLOW_TASK_NAME}), outside the bound. */
-  #fallbacks = 0;
+  /** The first names recorded (`invalid` included), then one overflow entry: the active count observes exactly these. */
+  readonly #attributes: BoundedMap<TaskAttributes>;
+  /** Queue names with their own series; later ones are summed into the overflow series. */
+  readonly #queueNames: BoundedMap<Attributes>;
   readonly #warnings = new Set<string>();
 
   constructor(meterProvider: MeterProvider) {
-    const meter = meterProvider.getMeter(TASK_METER_NAME);
+    const limit = cardinalityLimitOf(meterProvider);
     this.#duration = boundHistogram(meterProvider, TASK_METER_NAME, 'aiva.task.duration', {
       description: 'Processing time of tracked tasks, by task name and outcome.',
       unit: 's',
       boundaries: DURATION_SECONDS_BUCKETS,
     });
+    this.#attributes = new BoundedMap(
+      distinctValuesWithin(limit, OUTCOMES.length),
+      (name) => taskAttributes(name, this.#duration),
+      () => taskAttributes(undefined, this.#duration),
+    );
+    this.#queueNames = new BoundedMap(
+      distinctValuesWithin(limit),
+      (name) => Object.freeze({ 'aiva.queue.name': name }),
+      () => overflowAttributes(),
+    );
+    const meter = meterProvider.getMeter(TASK_METER_NAME);
     meter
       .createObservableUpDownCounter('aiva.task.active', {
         description: 'Tracked tasks currently running.',
@@ -108,7 +142,25 @@ export class TaskRecorder {
         description: 'Items waiting in each registered queue.',
         unit: '{item}',
       })
-      .addCallback(observeQueues);
+      .addCallback((result) => this.#observeQueues(result));
+  }
+
+  /** Every registered queue; those past the bound are summed into one overflow series, so the total stays exact. */
+  #observeQueues(result: ObservableResult): void {
+    let overflow = 0;
+    for (const [name, size] of queues) {
+      let value: number;
+      try {
+        value = size();
+      } catch {
+        continue; // a broken size callback must not hide the other queues
+      }
+      if (!Number.isFinite(value)) continue;
+      const attributes = this.#queueNames.get(name);
+      if (attributes[OVERFLOW_ATTRIBUTE] === true) overflow += value;
+      else result.observe(value, attributes);
+    }
+    if (this.#queueNames.overflowed) result.observe(overflow, this.#queueNames.overflowEntry());
   }
 
   startTimer(name: string): EndTimer {
@@ -157,7 +209,7 @@ export class TaskRecorder {
   }
 
   #attributesFor(name: unknown): TaskAttributes {
-    const cached = typeof name === 'string' ? this.#attributes.get(name) : undefined;
+    const cached = typeof name === 'string' ? this.#attributes.own(name) : undefined;
     if (cached) return cached;
     if (!validName(name)) {
       warnOnce(
@@ -165,44 +217,18 @@ export class TaskRecorder {
         'invalid',
         `task name must be a non-empty string of at most ${MAX_NAME_LENGTH} characters, got ${describeName(name)}; recorded as "${INVALID_NAME}"`,
       );
-      return this.#fallback(INVALID_NAME);
+      return this.#attributes.get(INVALID_NAME);
     }
-    if (this.#attributes.size - this.#fallbacks >= MAX_TASK_NAMES) {
+    const attributes = this.#attributes.get(name);
+    if (attributes.overflow) {
       warnOnce(
         this.#warnings,
         'overflow',
-        `more than ${MAX_TASK_NAMES} task names; "${name}" and later new names are recorded as "${OVERFLOW_TASK_NAME}"`,
+        `more than ${this.#attributes.size} task names; "${name}" and later new names are recorded in the overflow series (${OVERFLOW_ATTRIBUTE}=true)`,
       );
-      return this.#fallback(OVERFLOW_TASK_NAME);
-    }
-    const attributes = taskAttributes(name, this.#duration);
-    this.#attributes.set(name, attributes);
-    return attributes;
-  }
-
-  /** The shared entry of a fallback name, created on first use so an unused fallback exports no series. */
-  #fallback(name: string): TaskAttributes {
-    let attributes = this.#attributes.get(name);
-    if (!attributes) {
-      attributes = taskAttributes(name, this.#duration);
-      this.#attributes.set(name, attributes);
-      this.#fallbacks++;
     }
     return attributes;
   }
-}
-
-function observeQueues(result: ObservableResult): void {
-  for (const [name, size] of queues) {
-    let value: number;
-    try {
-      value = size();
-    } catch {
-      continue; // a broken size callback must not hide the other queues
-    }
-    if (Number.isFinite(value)) result.observe(value, { 'aiva.queue.name': name });
-  }
-  for (const name of retiredQueues) result.observe(0, { 'aiva.queue.name': name });
 }
 
 /**
@@ -237,11 +263,8 @@ export function registerQueue(name: string, size: () => number): () => void {
   }
   const queue = name;
   queues.set(queue, size);
-  retiredQueues.delete(queue);
   return () => {
-    if (queues.get(queue) !== size) return;
-    queues.delete(queue);
-    if (retiredQueues.size < MAX_RETIRED_QUEUES) retiredQueues.add(queue);
+    if (queues.get(queue) === size) queues.delete(queue);
   };
 }
 
@@ -261,8 +284,8 @@ export function taskRecorderFor(meterProvider: MeterProvider = metrics.getMeterP
  * Runs `fn` (sync or async), recording `aiva.task.duration{aiva.task.name, aiva.task.outcome}` and
  * `aiva.task.active`. Errors are recorded as outcome `error` and rethrown; the return value is passed through.
  * Recording never throws: an empty, non-string or longer than 255 characters name is reported once through
- * the OpenTelemetry diag logger and recorded as `invalid`; past 400 distinct names, new names share the
- * `otel.metric.overflow` series of both instruments. Only a `fn` that is not a function throws (TypeError).
+ * the OpenTelemetry diag logger and recorded as `invalid`; past `cardinalityLimit / 4 - 1` distinct names
+ * (498 by default), new names share the `otel.metric.overflow=true` series of both instruments. Only a `fn` that is not a function throws (TypeError).
  * @example const user = await trackTask('load_user', () => db.find(id));
  */
 export function trackTask<T>(name: string, fn: () => T): T {

@@ -30,17 +30,21 @@ export function startDeadline(
   limitMillis: number,
   request: ChunkRequest,
   onExpire: () => void,
+  itemLimitMillis = 0,
 ): Deadline {
   let startedAt = 0;
   let timer: NodeJS.Timeout | undefined;
   let expired = false;
   let readStart: () => number;
+  let readItemStart: () => number = () => 0;
   let stamped: ChunkRequest;
   let channel: StartChannel | undefined;
   if (mode === 'thread') {
-    const slot = request.t ?? new Float64Array(new SharedArrayBuffer(16));
+    const slot = request.t ?? new Float64Array(new SharedArrayBuffer(24));
     stamped = request.t === undefined ? { ...request, t: slot } : request;
     readStart = () => slot[0] ?? 0;
+    // [2]: start of the item the worker runs synchronously now (0: none)
+    readItemStart = () => slot[2] ?? 0;
   } else {
     stamped = { ...request, c: 1 };
     channel = {
@@ -53,7 +57,11 @@ export function startDeadline(
   }
   const check = (): void => {
     const started = readStart();
-    const remaining = started === 0 ? limitMillis : limitMillis - (epochMillis() - started);
+    let remaining = started === 0 ? limitMillis : limitMillis - (epochMillis() - started);
+    const itemStarted = itemLimitMillis > 0 ? readItemStart() : 0;
+    if (itemStarted > 0) remaining = Math.min(remaining, itemLimitMillis - (epochMillis() - itemStarted));
+    // while an item may be blocking the worker, look again at its own limit, not only the chunk's
+    if (remaining > 0 && itemLimitMillis > 0) remaining = Math.min(remaining, itemLimitMillis);
     if (remaining > 0) {
       timer = setTimeout(check, Math.ceil(remaining));
       return;
@@ -61,7 +69,7 @@ export function startDeadline(
     expired = true;
     onExpire();
   };
-  timer = setTimeout(check, limitMillis);
+  timer = setTimeout(check, itemLimitMillis > 0 ? Math.min(limitMillis, itemLimitMillis) : limitMillis);
   return {
     request: stamped,
     channel,

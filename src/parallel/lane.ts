@@ -238,7 +238,8 @@ export class Lane implements JobOwner, Scheduler {
     const abortable = job.signal !== undefined || job.timeoutMillis > 0;
     // Threads: every chunk carries start/end stamps, so a chunk lost with a worker that crashed on
     // another chunk (pipelined behind it, or finished but not yet read) is sent again instead of failing.
-    const slot = this.mode === 'thread' ? new Float64Array(new SharedArrayBuffer(16)) : undefined;
+    // [0] chunk started, [1] chunk finished, [2] start of the item blocking the worker now (per-item timeouts)
+    const slot = this.mode === 'thread' ? new Float64Array(new SharedArrayBuffer(24)) : undefined;
     let request: ChunkRequest = {
       m: job.task.moduleUrl,
       e: job.task.exportName,
@@ -258,7 +259,10 @@ export class Lane implements JobOwner, Scheduler {
       runOptions = { signal: c.signal };
       if (job.timeoutMillis > 0) {
         const limit = job.timeoutMillis * chunk.items.length + WORKER_TIMER_GRACE_MILLIS;
-        deadline = startDeadline(this.mode, limit, request, () => c.abort());
+        // the chunk's budget is a backstop; a thread worker stamps each synchronous item, and one over
+        // its own limit (plus the worker timer's grace) cuts the chunk, whose items then run one by one
+        const itemLimit = job.timeoutMillis + WORKER_TIMER_GRACE_MILLIS;
+        deadline = startDeadline(this.mode, limit, request, () => c.abort(), itemLimit);
         request = deadline.request;
         if (deadline.channel !== undefined) runOptions.channel = deadline.channel;
       }

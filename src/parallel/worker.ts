@@ -129,6 +129,7 @@ export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
   }
   const offset = request.o ?? 0;
   const timeoutMillis = request.to ?? 0;
+  const itemStamp = timeoutMillis > 0 && request.t !== undefined && request.t.length > 2;
   let taskSeconds = 0;
   const pending: Promise<void>[] = [];
   const wallStart = performance.now();
@@ -139,19 +140,26 @@ export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
       t = performance.now();
     }
     const controller = timeoutMillis > 0 ? new AbortController() : undefined;
+    // threads: the start of the item running synchronously now, so the main thread cuts this item at
+    // its own limit (not n × the limit of the chunk); 0 while no item blocks the thread
+    if (itemStamp) request.t![2] = now();
     let value: unknown;
     try {
       value = resolved(items[index], { signal: controller?.signal ?? NEVER_ABORTED, index: offset + index });
     } catch (error) {
+      if (itemStamp) request.t![2] = 0;
       fail(index, toInfo(error));
       const end = performance.now();
       taskSeconds += end - t;
       t = end;
       continue;
     }
+    if (itemStamp) request.t![2] = 0;
     if (!isThenable(value)) {
-      values[index] = value;
       const end = performance.now();
+      // per item in every chunking mode: a synchronous item over its limit fails alone, its result dropped
+      if (timeoutMillis > 0 && end - t > timeoutMillis) fail(index, timeoutInfo(timeoutMillis));
+      else values[index] = value;
       taskSeconds += end - t;
       t = end;
       continue;
@@ -180,6 +188,10 @@ export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
   });
 }
 
+function timeoutInfo(timeoutMillis: number): WorkerErrorInfo {
+  return { name: 'TaskTimeoutError', message: `exceeded ${timeoutMillis} ms`, code: ITEM_TIMEOUT_CODE };
+}
+
 /** Holds a slot until an async item settles, or until its time limit aborts its signal. */
 function settleItem(
   value: PromiseLike<unknown>,
@@ -206,11 +218,7 @@ function settleItem(
     if (controller !== undefined) {
       timer = setTimeout(() => {
         if (over) return;
-        fail(index, {
-          name: 'TaskTimeoutError',
-          message: `exceeded ${timeoutMillis} ms`,
-          code: ITEM_TIMEOUT_CODE,
-        });
+        fail(index, timeoutInfo(timeoutMillis));
         controller.abort(new Error(`item exceeded its time limit of ${timeoutMillis} ms`));
         finish();
       }, timeoutMillis);

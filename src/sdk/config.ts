@@ -11,7 +11,17 @@ import { PRESETS, type Preset, type PresetName } from './presets.js';
 
 export const DEFAULT_SDK_OPTIONS = Object.freeze({
   preset: 'production' as PresetName,
-  prometheus: Object.freeze({ host: '127.0.0.1', port: 9464, endpoint: '/metrics' }),
+  prometheus: Object.freeze({
+    host: '127.0.0.1',
+    port: 9464,
+    endpoint: '/metrics',
+    openHealthz: false,
+    headersTimeoutMillis: 10_000,
+    requestTimeoutMillis: 30_000,
+    keepAliveTimeoutMillis: 5_000,
+    maxConnections: 4096,
+    maxHeaderSizeBytes: 8192,
+  }),
   otlpIntervalMillis: 60_000,
   otlpTimeoutMillis: 30_000,
   runtimeMonitoringPrecisionMillis: 20,
@@ -113,6 +123,16 @@ function resolvePrometheus(
   if (value === false) return false;
   if (value === undefined && exporters && !exporters.has('prometheus')) return false;
   const envPort = nonEmpty(env.OTEL_EXPORTER_PROMETHEUS_PORT);
+  const d = DEFAULT_SDK_OPTIONS.prometheus;
+  const headersTimeoutMillis = value?.headersTimeoutMillis ?? d.headersTimeoutMillis;
+  const requestTimeoutMillis =
+    value?.requestTimeoutMillis ?? Math.max(d.requestTimeoutMillis, headersTimeoutMillis);
+  if (headersTimeoutMillis > requestTimeoutMillis) {
+    throw new ConfigError(
+      'options.prometheus.headersTimeoutMillis',
+      `must not exceed options.prometheus.requestTimeoutMillis (${requestTimeoutMillis}), got ${headersTimeoutMillis}`,
+    );
+  }
   return {
     host: value?.host ?? nonEmpty(env.OTEL_EXPORTER_PROMETHEUS_HOST) ?? DEFAULT_SDK_OPTIONS.prometheus.host,
     port:
@@ -120,9 +140,15 @@ function resolvePrometheus(
       (envPort === undefined
         ? DEFAULT_SDK_OPTIONS.prometheus.port
         : parseOptions(integer(0, 65535), Number(envPort), 'OTEL_EXPORTER_PROMETHEUS_PORT')),
-    endpoint: value?.endpoint ?? DEFAULT_SDK_OPTIONS.prometheus.endpoint,
+    endpoint: value?.endpoint ?? d.endpoint,
     token: value?.token,
     nativeHistograms: value?.nativeHistograms ?? false,
+    openHealthz: value?.openHealthz ?? d.openHealthz,
+    headersTimeoutMillis,
+    requestTimeoutMillis,
+    keepAliveTimeoutMillis: value?.keepAliveTimeoutMillis ?? d.keepAliveTimeoutMillis,
+    maxConnections: value?.maxConnections ?? d.maxConnections,
+    maxHeaderSizeBytes: value?.maxHeaderSizeBytes ?? d.maxHeaderSizeBytes,
   };
 }
 

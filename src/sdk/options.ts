@@ -32,9 +32,17 @@ export interface PrometheusOptions {
   host?: string;
   /** TCP port; `0` picks a free one. Default `OTEL_EXPORTER_PROMETHEUS_PORT`, else `9464`. @example { port: 9464 } */
   port?: number;
-  /** Path of the metrics endpoint. Default `/metrics`. */
+  /**
+   * Path of the metrics endpoint: a plain path (letters, digits, `-._~`, segments separated by `/`; no
+   * query, fragment or `..`), not one of the server's own routes ({@link RESERVED_PATHS}). Default `/metrics`.
+   * @example { endpoint: '/internal/metrics' }
+   */
   endpoint?: string;
-  /** When set, `/metrics` requires `Authorization: Bearer <token>`. Default: none. */
+  /**
+   * When set, every route the server serves (the metrics endpoint, `/healthz`, `/alerts`, and any route
+   * added later) requires `Authorization: Bearer <token>`; `/healthz` stays open only with
+   * {@link PrometheusOptions.openHealthz}. Default: none.
+   */
   token?: string;
   /**
    * Offer Prometheus' protobuf format and write the hot-path duration and size histograms
@@ -43,6 +51,31 @@ export interface PrometheusOptions {
    * and OpenMetrics scrapes are unchanged. Default `false`. @example { nativeHistograms: true }
    */
   nativeHistograms?: boolean;
+  /** With a `token`, leave `/healthz` open (status, service, version, uptime) for load-balancer probes. Default `false`. */
+  openHealthz?: boolean;
+  /** Longest time a client may take to send the request headers, in ms; then 408 and the socket closes (slowloris). Default 10000. */
+  headersTimeoutMillis?: number;
+  /** Longest time a client may take to send a whole request, in ms; at least `headersTimeoutMillis`. Default 30000. */
+  requestTimeoutMillis?: number;
+  /** How long an idle keep-alive connection stays open, in ms. Default 5000. */
+  keepAliveTimeoutMillis?: number;
+  /** Most connections open at once; later ones are closed at once. Default 4096. @example { maxConnections: 256 } */
+  maxConnections?: number;
+  /** Largest request head (request line and headers) in bytes; larger gets 431. Default 8192. */
+  maxHeaderSizeBytes?: number;
+}
+
+/** Paths the SDK's server serves itself (or reserves for its own pages): never the metrics endpoint. */
+export const RESERVED_PATHS: readonly string[] = Object.freeze(['/healthz', '/alerts', '/dashboard', '/api']);
+
+/** A plain absolute path: `/`-separated segments of unreserved characters, no `.`/`..` segment. */
+function plainPath(path: string): boolean {
+  return /^(\/[A-Za-z0-9._~-]+)+\/?$|^\/$/.test(path) && !/\/\.{1,2}(\/|$)/.test(path);
+}
+
+function reservedPath(path: string): boolean {
+  const trimmed = path.length > 1 ? path.replace(/\/$/, '') : path;
+  return RESERVED_PATHS.some((r) => trimmed === r || trimmed.startsWith(`${r}/`));
 }
 
 /** OTLP/HTTP push to an OpenTelemetry Collector, for fleets. */
@@ -156,10 +189,24 @@ export const PROMETHEUS_OPTIONS_SCHEMA = options({
     v.pipe(
       nonEmptyString(),
       v.check((s) => s.startsWith('/'), "must start with '/'"),
+      v.check(
+        plainPath,
+        "must be a plain path (letters, digits, '-._~' between '/'; no query, fragment or '..')",
+      ),
+      v.check(
+        (s) => !reservedPath(s),
+        `must not be a path the server serves itself (${RESERVED_PATHS.join(', ')})`,
+      ),
     ),
   ),
   token: optional(nonEmptyString()),
   nativeHistograms: optional(boolean()),
+  openHealthz: optional(boolean()),
+  headersTimeoutMillis: optional(millis()),
+  requestTimeoutMillis: optional(millis()),
+  keepAliveTimeoutMillis: optional(millis()),
+  maxConnections: optional(integer(1)),
+  maxHeaderSizeBytes: optional(integer(1024, 1024 * 1024)),
 });
 
 export const OTLP_OPTIONS_SCHEMA = options({

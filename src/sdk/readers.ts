@@ -13,6 +13,7 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { withLiveSeries } from '../core/live-series.js';
 import { LocalHistograms } from '../core/local-histogram.js';
 import type { TemporalityPreference } from './env.js';
 import { IN_PROCESS_HISTOGRAM_MAX_BUCKETS, InProcessMetricReader } from './in-process-reader.js';
@@ -123,6 +124,7 @@ export function createReaders(config: ResolvedSdkConfig): Readers {
   const all: MetricReader[] = [inProcess];
   if (prometheus) all.push(prometheus);
   for (const { reader } of push) all.push(reader);
+  for (const reader of all) withLiveSeries(reader);
   return { inProcess, prometheus, push, all, localHistograms };
 }
 

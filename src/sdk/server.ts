@@ -10,6 +10,13 @@ export interface MetricsServerOptions {
   port: number;
   endpoint: string;
   token: string | undefined;
+  /** With a token: `/healthz` answers without it. */
+  openHealthz: boolean;
+  headersTimeoutMillis: number;
+  requestTimeoutMillis: number;
+  keepAliveTimeoutMillis: number;
+  maxConnections: number;
+  maxHeaderSizeBytes: number;
   serveMetrics: RouteHandler;
   health: () => Record<string, unknown>;
 }
@@ -24,29 +31,48 @@ export interface MetricsServer {
 
 /**
  * One `node:http` server for everything the SDK serves: the metrics endpoint, `/healthz`, and the
- * routes other components add. GET/HEAD only; other methods on a known path get 405, unknown paths 404.
+ * routes other components add. One auth rule before any routing: with a token, every path (unknown
+ * ones too) needs it, except `/healthz` when `openHealthz`. GET/HEAD only; other methods on a known
+ * path get 405, unknown paths 404. Slow or idle clients are cut by the timeouts, and at most
+ * `maxConnections` sockets are open at once.
  */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
   const routes = new Map<string, RouteHandler>();
-  routes.set(options.endpoint, withBearerToken(options.token, options.serveMetrics));
+  routes.set(options.endpoint, options.serveMetrics);
   routes.set('/healthz', (_request, response) => sendJson(response, 200, options.health()));
+  const authorized = bearerCheck(options.token);
 
-  const server = createServer((request, response) => {
-    const path = pathOf(request);
-    const handler = path === undefined ? undefined : routes.get(path);
-    if (!handler) return sendJson(response, 404, { error: 'not found', path });
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.setHeader('Allow', 'GET, HEAD');
-      return sendJson(response, 405, { error: 'method not allowed', method: request.method });
-    }
-    Promise.resolve()
-      .then(() => handler(request, response))
-      .catch((error: unknown) => {
-        if (!response.headersSent)
-          sendJson(response, 500, { error: String((error as Error)?.message ?? error) });
-        else response.destroy();
-      });
-  });
+  const server = createServer(
+    {
+      headersTimeout: options.headersTimeoutMillis,
+      requestTimeout: options.requestTimeoutMillis,
+      keepAliveTimeout: options.keepAliveTimeoutMillis,
+      maxHeaderSize: options.maxHeaderSizeBytes,
+      // Node checks the two timeouts above only this often (default 30 s).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, options.headersTimeoutMillis / 4)),
+    },
+    (request, response) => {
+      const path = pathOf(request);
+      if (!authorized(request) && !(options.openHealthz && path === '/healthz')) {
+        response.setHeader('WWW-Authenticate', 'Bearer realm="aiva-performance"');
+        return sendJson(response, 401, { error: 'unauthorized' });
+      }
+      const handler = path === undefined ? undefined : routes.get(path);
+      if (!handler) return sendJson(response, 404, { error: 'not found', path });
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        response.setHeader('Allow', 'GET, HEAD');
+        return sendJson(response, 405, { error: 'method not allowed', method: request.method });
+      }
+      Promise.resolve()
+        .then(() => handler(request, response))
+        .catch((error: unknown) => {
+          if (!response.headersSent)
+            sendJson(response, 500, { error: String((error as Error)?.message ?? error) });
+          else response.destroy();
+        });
+    },
+  );
+  server.maxConnections = options.maxConnections;
   await listen(server, options.host, options.port);
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -84,16 +110,13 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-function withBearerToken(token: string | undefined, handler: RouteHandler): RouteHandler {
-  if (token === undefined) return handler;
+/** True when the request may be served: no token configured, or `Authorization: Bearer <token>` (compared in constant time). */
+function bearerCheck(token: string | undefined): (request: IncomingMessage) => boolean {
+  if (token === undefined) return () => true;
   const expected = Buffer.from(`Bearer ${token}`);
-  return (request, response) => {
+  return (request) => {
     const given = Buffer.from(request.headers.authorization ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      response.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
-      return sendJson(response, 401, { error: 'unauthorized' });
-    }
-    return handler(request, response);
+    return given.length === expected.length && timingSafeEqual(given, expected);
   };
 }
 

@@ -7,6 +7,7 @@ import {
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
 import type { AlertEngine } from '../alerts/engine.js';
+import { setCardinalityLimit } from '../core/bounded-attributes.js';
 import { ConfigError } from '../core/errors.js';
 import { bindLocalHistograms } from '../core/local-histogram.js';
 import { hostMetricViews, startHostMetrics } from '../instrumentation/host.js';
@@ -209,6 +210,8 @@ async function start(
   // Our provider's readers all carry the local-histogram producer: hot paths record into it. A foreign
   // provider (NodeSDK) may have readers of its own, so its components keep the API instruments.
   if (ownProvider && readers.localHistograms) bindLocalHistograms(ownProvider, readers.localHistograms);
+  // Components bound the attribute sets they create by this limit (core/bounded-attributes.ts).
+  setCardinalityLimit(meterProvider, config.cardinalityLimit);
 
   if (config.hostMetrics) {
     const host = startHostMetrics({

@@ -149,3 +149,19 @@ describe('engine option validation names the field', () => {
     expect(() => engine.start()).toThrow('AlertEngine was shut down');
   });
 });
+
+describe('duplicate rules in options (issue 13: a ConfigError naming only options.alerts)', () => {
+  it('throws DuplicateAlertRuleError naming the repeating entry, options.alerts.rules[i], from startPerformanceSdk', async () => {
+    const { startPerformanceSdk } = await import('../../src/sdk/start.js');
+    const rule = { name: 'Twice', metric: 'cpu_percent', threshold: 50 } as const;
+    const error = await startPerformanceSdk({
+      prometheus: false,
+      alerts: { rules: [rule, { name: 'Other', metric: 'cpu_percent', threshold: 1 }, rule] },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DuplicateAlertRuleError);
+    expect((error as DuplicateAlertRuleError).field).toBe('options.alerts.rules[2]');
+    expect((error as Error).message).toBe(
+      'options.alerts.rules[2] repeats the alert rule Twice/warning of options.alerts.rules[0] (name and severity must be unique)',
+    );
+  });
+});

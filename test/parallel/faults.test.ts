@@ -205,3 +205,24 @@ describe.each(MODES)('fault isolation in %s mode', (mode) => {
     if (mode === 'process') expect(ids.some(alive)).toBe(false);
   });
 });
+
+// Issue 13: with timeoutMillis 300, 3 of 8 items that ran 3,000 ms came back ok under chunkSize 'auto'
+// (a chunk of n items had n × the limit).
+describe.each(MODES)('per-item timeouts under auto-chunking in %s mode', (mode) => {
+  const open = useProcessor(mode);
+
+  it('fails exactly the slow items; every other item keeps its result', async () => {
+    const p = open({ chunkSize: 'auto' });
+    const slow = new Set([60, 130, 210, 280]);
+    // fast items first teach the chunker a tiny per-item time, so later chunks hold many items
+    const items = Array.from({ length: 300 }, (_, i) => (slow.has(i) ? 1200 : 0));
+    const settled = await p.map(tasks.spin, items, { settle: true, timeoutMillis: 300 });
+    const failedAt = settled.flatMap((s, i) => (s.ok ? [] : [i]));
+    expect(failedAt).toEqual([...slow]);
+    for (const i of slow) {
+      const s = settled[i];
+      expect(s?.ok === false && s.error).toBeInstanceOf(TaskTimeoutError);
+    }
+    expect(settled.every((s, i) => slow.has(i) || (s.ok && typeof s.value === 'number'))).toBe(true);
+  }, 30_000);
+});

@@ -204,6 +204,12 @@ describe('resolveConfig: presets, overrides and environment', () => {
       endpoint: '/metrics',
       token: undefined,
       nativeHistograms: false,
+      openHealthz: false,
+      headersTimeoutMillis: 10_000,
+      requestTimeoutMillis: 30_000,
+      keepAliveTimeoutMillis: 5_000,
+      maxConnections: 4096,
+      maxHeaderSizeBytes: 8192,
     });
     expect(config.hostMetrics).toEqual({ intervalMillis: 10_000, perCpu: false });
     expect(config.memory).toEqual({ maxMemoryMb: 4096, gcThreshold: 0.75 });

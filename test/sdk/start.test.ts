@@ -59,7 +59,8 @@ describe('startPerformanceSdk', () => {
     const ok = await fetch(`${sdk.url}/metrics`, { headers: { authorization: 'Bearer s3cret' } });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('target_info');
-    expect((await fetch(`${sdk.url}/healthz`)).status).toBe(200);
+    // one rule for every route (issue 13): /healthz too, unless prometheus.openHealthz
+    expect((await fetch(`${sdk.url}/healthz`)).status).toBe(401);
   });
 
   it('serves the metrics endpoint at a custom path', async () => {
