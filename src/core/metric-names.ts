@@ -24,6 +24,13 @@ export const METRIC = Object.freeze({
   taskDuration: 'aiva.task.duration',
   taskActive: 'aiva.task.active',
   taskQueueSize: 'aiva.task.queue.size',
+  // Read by the history, the dashboard and the reports (not by the derived table).
+  memoryUsed: 'aiva.memory.used',
+  memoryAllocations: 'aiva.memory.allocations',
+  memoryEvictions: 'aiva.memory.evictions',
+  poolWorkers: 'aiva.pool.workers',
+  poolUtilization: 'aiva.pool.utilization',
+  alertsActive: 'aiva.alerts.active',
 } as const);
 
 /** Attribute names. */
@@ -35,6 +42,12 @@ export const ATTR = Object.freeze({
   taskName: 'aiva.task.name',
   taskOutcome: 'aiva.task.outcome',
   queueName: 'aiva.queue.name',
+  memoryKind: 'kind',
+  memoryOutcome: 'outcome',
+  poolWorkerState: 'aiva.pool.worker.state',
+  alertName: 'alertname',
+  alertSeverity: 'severity',
+  alertState: 'alertstate',
 } as const);
 
 /**

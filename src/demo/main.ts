@@ -6,10 +6,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { defineTask, registerQueue, startPerformanceSdk, trackTask } from '../index.js';
 
 const port = Number(process.env.PORT ?? process.env.OTEL_EXPORTER_PROMETHEUS_PORT ?? 9464);
+// AIVA_DEMO_TOKEN protects every route like a production token; AIVA_DEMO_INTERVAL_MS samples faster
+// (the browser test uses 1000); AIVA_DEMO_EXTRA_TASK tracks one more task name (the test uses
+// markup, to see it rendered as text).
+const token = process.env.AIVA_DEMO_TOKEN || undefined;
+const intervalMillis = Number(process.env.AIVA_DEMO_INTERVAL_MS ?? 5000);
+const extraTask = process.env.AIVA_DEMO_EXTRA_TASK || undefined;
 const perf = await startPerformanceSdk({
   serviceName: 'aiva-demo',
   preset: 'development',
-  prometheus: { port },
+  prometheus: { port, ...(token ? { token } : {}) },
+  monitor: { intervalMillis },
+  dashboard: true,
 });
 
 const checksum = defineTask<number, number>(new URL('./tasks.js', import.meta.url), 'checksum');
@@ -24,6 +32,7 @@ async function handleJob(job: number): Promise<void> {
     await sleep(5 + (job % 7) * 10);
     if (job % 13 === 0) throw new Error(`job ${job} failed`);
   });
+  if (extraTask && job % 5 === 0) await trackTask(extraTask, () => sleep(2));
 }
 
 async function runBatch(): Promise<void> {
@@ -41,14 +50,16 @@ const consumer = setInterval(() => {
 }, 60);
 const batches = setInterval(() => void runBatch().catch(() => {}), 2000);
 
+const access = token ? '?access_token=<token>' : '';
 console.log(`aiva-performance demo '${perf.config.serviceName}' running`);
+console.log(`  dashboard: ${perf.url}/dashboard${access}`);
 console.log(`  metrics:  ${perf.url}/metrics`);
 console.log(`  health:   ${perf.url}/healthz`);
 console.log(`  alerts:   ${perf.url}/alerts`);
 console.log('Press Ctrl-C to stop.');
 
 // The development preset is verbose: the monitor prints one summary line per sample.
-perf.monitor.start({ intervalMillis: 5000 });
+perf.monitor.start({ intervalMillis });
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {

@@ -5,6 +5,7 @@ import { ConfigError } from '../core/errors.js';
 import { httpUrl, integer, parseOptions, positive, type v } from '../core/options-schema.js';
 import { resolveMemoryOptions } from '../memory/resolve.js';
 import { resolveProcessorOptions } from '../parallel/options.js';
+import { DEFAULT_DASHBOARD_OPTIONS } from './dashboard/dashboard.js';
 import { type MetricsExporterName, OTLP_ENV_DEFAULTS, readOtelEnv, resolveOtlpTransport } from './env.js';
 import { type ResolvedSdkConfig, SDK_OPTIONS_SCHEMA } from './options.js';
 import { PRESETS, type Preset, type PresetName } from './presets.js';
@@ -64,6 +65,7 @@ export function resolveConfig(input: unknown = {}, env: Env = process.env): Reso
       retentionDays: presetValues.monitoring.retentionDays ?? DEFAULT_SDK_OPTIONS.retentionDays,
       verbose: options.monitor?.verbose ?? presetValues.monitoring.verbose ?? false,
     },
+    dashboard: resolveDashboard(options, preset),
     ...resolveComponents(options, presetValues),
     shutdownTimeoutMillis: options.shutdownTimeoutMillis ?? DEFAULT_SDK_OPTIONS.shutdownTimeoutMillis,
     disabled: otelEnv.disabled,
@@ -100,6 +102,25 @@ function resolveComponents(
   const alerts = options.alerts === false ? false : (options.alerts ?? {});
   if (alerts) resolveAlertsOptions(alerts, 'options.alerts');
   return { memory, parallel, alerts };
+}
+
+/** On in the development preset unless switched off; explicit `dashboard` without a server is an error. */
+function resolveDashboard(options: SdkInput, preset: PresetName): ResolvedSdkConfig['dashboard'] {
+  const value = options.dashboard ?? preset === 'development';
+  if (value === false) return false;
+  if (options.prometheus === false) {
+    // The preset's default quietly yields to a server switched off; an explicit request does not.
+    if (options.dashboard === undefined) return false;
+    throw new ConfigError(
+      'options.dashboard',
+      'needs the SDK server, but options.prometheus is false; use new PerformanceDashboard(perf.monitor).serve() instead',
+    );
+  }
+  const o = value === true ? {} : value;
+  return {
+    path: o.path ?? DEFAULT_DASHBOARD_OPTIONS.path,
+    maxClients: o.maxClients ?? DEFAULT_DASHBOARD_OPTIONS.maxClients,
+  };
 }
 
 type Exporters = ReadonlySet<MetricsExporterName> | undefined;

@@ -15,6 +15,7 @@ import {
 } from '../core/options-schema.js';
 import { MEMORY_OPTIONS_SCHEMA, type MemoryOptions } from '../memory/options.js';
 import { PROCESSOR_OPTIONS_SCHEMA, type ProcessorOptions } from '../parallel/options.js';
+import { DASHBOARD_OPTIONS_SCHEMA, type DashboardOptions } from './dashboard/dashboard.js';
 import type { OtlpCompression, OtlpProtocol, TemporalityPreference } from './env.js';
 import { OTLP_PROTOCOLS } from './env.js';
 import { PRESET_NAMES, type PresetName } from './presets.js';
@@ -33,7 +34,11 @@ export interface PrometheusOptions {
   port?: number;
   /** Path of the metrics endpoint. Default `/metrics`. */
   endpoint?: string;
-  /** When set, `/metrics` requires `Authorization: Bearer <token>`. Default: none. */
+  /**
+   * When set, every route of the server but `/healthz` (`/metrics`, `/alerts`, the dashboard and its
+   * API) requires `Authorization: Bearer <token>`; a browser opening the dashboard passes
+   * `?access_token=<token>` once. Default: none.
+   */
   token?: string;
 }
 
@@ -102,6 +107,13 @@ export interface PerformanceSdkOptions {
   /** Defaults for `perf.monitor`. */
   monitor?: MonitorOptions;
   /**
+   * The built-in dashboard at `/dashboard` on the SDK's server (with `/api/current`, `/api/history`,
+   * `/api/alerts`, `/api/stream`), protected by `prometheus.token`; it starts the monitor's sampling.
+   * `true`, `{ path, maxClients }` or `false`. Default: on in the development preset, off in production.
+   * Needs the server (`prometheus` not `false`). @example { dashboard: { path: '/perf' } }
+   */
+  dashboard?: boolean | DashboardOptions;
+  /**
    * The memory manager (`perf.memory`): its options over the preset's (`maxMemoryMb`, `gcThreshold`),
    * or `false` for none. `meterProvider` is always the SDK's. @example { maxMemoryMb: 2048 }
    */
@@ -165,6 +177,7 @@ export const SDK_OPTIONS_SCHEMA = options({
   registerGlobal: optional(boolean()),
   cardinalityLimit: optional(integer(1)),
   monitor: optional(options({ intervalMillis: optional(millis()), verbose: optional(boolean()) })),
+  dashboard: optional(v.union([v.boolean(), DASHBOARD_OPTIONS_SCHEMA], 'must be a boolean or an object')),
   memory: optional(orFalse(MEMORY_OPTIONS_SCHEMA)),
   parallel: optional(orFalse(PROCESSOR_OPTIONS_SCHEMA)),
   alerts: optional(orFalse(ALERTS_OPTIONS_SCHEMA)),
@@ -193,6 +206,8 @@ export interface ResolvedSdkConfig {
   registerGlobal: boolean;
   cardinalityLimit: number;
   monitor: { intervalMillis: number; retentionDays: number; verbose: boolean };
+  /** The built-in dashboard on the SDK's server, or `false`. */
+  dashboard: Required<DashboardOptions> | false;
   /** The user's memory options over the preset's, validated. */
   memory: MemoryOptions | false;
   /** The user's pool options over the preset's, validated. */

@@ -8,10 +8,11 @@ export type RouteHandler = (request: IncomingMessage, response: ServerResponse) 
 export interface MetricsServerOptions {
   host: string;
   port: number;
-  endpoint: string;
+  /** Path of `serveMetrics`; neither is given for a dashboard-only server. */
+  endpoint?: string;
   token: string | undefined;
-  serveMetrics: RouteHandler;
-  health: () => Record<string, unknown>;
+  serveMetrics?: RouteHandler;
+  health?: () => Record<string, unknown>;
 }
 
 export interface MetricsServer {
@@ -28,13 +29,21 @@ export interface MetricsServer {
  */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
   const routes = new Map<string, RouteHandler>();
-  routes.set(options.endpoint, withBearerToken(options.token, options.serveMetrics));
-  routes.set('/healthz', (_request, response) => sendJson(response, 200, options.health()));
+  if (options.serveMetrics) routes.set(options.endpoint ?? '/metrics', options.serveMetrics);
+  routes.set('/healthz', (_request, response) =>
+    sendJson(response, 200, options.health?.() ?? { status: 'ok' }),
+  );
+  // One check for every route (metrics, alerts, dashboard, its API); only the liveness probe is open.
+  const authorized = bearerCheck(options.token);
 
   const server = createServer((request, response) => {
     const path = pathOf(request);
     const handler = path === undefined ? undefined : routes.get(path);
     if (!handler) return sendJson(response, 404, { error: 'not found', path });
+    if (path !== '/healthz' && !authorized(request)) {
+      response.setHeader('WWW-Authenticate', 'Bearer realm="aiva-performance"');
+      return sendJson(response, 401, { error: 'unauthorized' });
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');
       return sendJson(response, 405, { error: 'method not allowed', method: request.method });
@@ -84,16 +93,25 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-function withBearerToken(token: string | undefined, handler: RouteHandler): RouteHandler {
-  if (token === undefined) return handler;
-  const expected = Buffer.from(`Bearer ${token}`);
-  return (request, response) => {
-    const given = Buffer.from(request.headers.authorization ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      response.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
-      return sendJson(response, 401, { error: 'unauthorized' });
+/**
+ * `Authorization: Bearer <token>`, or `?access_token=<token>` (RFC 6750 §2.3) for what a browser
+ * cannot send a header with: opening the dashboard page. Compared in constant time.
+ */
+export function bearerCheck(token: string | undefined): (request: IncomingMessage) => boolean {
+  if (token === undefined) return () => true;
+  const expected = Buffer.from(token);
+  const same = (given: string | null | undefined) => {
+    const bytes = Buffer.from(given ?? '');
+    return bytes.length === expected.length && timingSafeEqual(bytes, expected);
+  };
+  return (request) => {
+    const header = request.headers.authorization;
+    if (header?.startsWith('Bearer ')) return same(header.slice(7));
+    try {
+      return same(new URL(request.url ?? '/', 'http://localhost').searchParams.get('access_token'));
+    } catch {
+      return false;
     }
-    return handler(request, response);
   };
 }
 

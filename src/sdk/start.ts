@@ -15,6 +15,7 @@ import type { UnifiedMemoryManager } from '../memory/index.js';
 import type { ParallelProcessor } from '../parallel/index.js';
 import { type Cleanup, startComponents } from './components.js';
 import { resolveConfig } from './config.js';
+import { PerformanceDashboard } from './dashboard/dashboard.js';
 import { startDisabled } from './disabled.js';
 import { PerformanceMonitor } from './monitor.js';
 import type { PerformanceSdkOptions, ResolvedSdkConfig } from './options.js';
@@ -222,13 +223,20 @@ async function start(
   const monitor = new PerformanceMonitor({
     reader: readers.inProcess,
     intervalMillis: config.monitor.intervalMillis,
-    historyLimit: historyLimit(config),
+    retentionDays: config.monitor.retentionDays,
     alerts: components.alerts,
+    alertSource: components.alerts,
+    serviceName: config.serviceName,
     log: config.monitor.verbose ? (line) => console.log(`[aiva-performance] ${line}`) : undefined,
   });
   cleanups.push(() => monitor.stop());
   // The first reading's rates then cover "since start" rather than "since boot".
   await monitor.getCurrentMetrics();
+  if (config.dashboard && server) {
+    const dashboard = new PerformanceDashboard(monitor, config.dashboard);
+    dashboard.mount(server);
+    cleanups.push(() => dashboard.close());
+  }
 
   let stopped: Promise<void> | undefined;
   started = true;
@@ -269,10 +277,4 @@ export function performanceViews(
     { instrumentName: 'aiva.*', aggregationCardinalityLimit: config.cardinalityLimit },
     ...(config.hostMetrics ? hostMetricViews({ perCpu: config.hostMetrics.perCpu }) : []),
   ];
-}
-
-/** Enough samples for the retention period, capped so the history stays a few MB. */
-function historyLimit(config: ResolvedSdkConfig): number {
-  const samples = (config.monitor.retentionDays * 86_400_000) / config.monitor.intervalMillis;
-  return Math.max(1, Math.min(10_000, Math.floor(samples)));
 }

@@ -42,7 +42,7 @@ beforeEach(() => {
     r.observe(host.swapFree, { 'system.paging.state': 'free' });
   });
   meter.createObservableGauge('system.cpu.load_average.1m').addCallback((r) => r.observe(1.5));
-  monitor = new PerformanceMonitor({ reader, intervalMillis: 1000, historyLimit: 3 });
+  monitor = new PerformanceMonitor({ reader, intervalMillis: 1000, retentionDays: 1 });
 });
 
 afterEach(async () => {
@@ -125,7 +125,11 @@ describe('PerformanceMonitor.start', () => {
     expect(monitor.intervalMillis).toBe(100);
     for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(100);
     expect(seen).toHaveLength(5);
-    expect(monitor.history()).toHaveLength(3);
+    const columns = monitor.history({ from: 0, to: Date.now() + 1000 });
+    // The finest resolution is 1 s: five samples 100 ms apart fold into one or two steps.
+    const steps = columns.series.cpuPercent?.avg.filter((x) => !Number.isNaN(x)) ?? [];
+    expect(steps.length === 1 || steps.length === 2).toBe(true);
+    expect(monitor.latest()?.metrics.cpuPercent).toBe(seen[4]);
     monitor.stop();
     await vi.advanceTimersByTimeAsync(500);
     expect(seen).toHaveLength(5);
@@ -138,7 +142,7 @@ describe('PerformanceMonitor.start', () => {
     const verbose = new PerformanceMonitor({
       reader,
       intervalMillis: 100,
-      historyLimit: 3,
+      retentionDays: 1,
       log: (l) => lines.push(l),
     });
     verbose.start();
