@@ -136,6 +136,22 @@ describe('PerformanceMonitor.start', () => {
     expect(monitor.intervalMillis).toBeUndefined();
   });
 
+  it('history() under fake timers: the last hour at the sampling step, before that 1-minute steps', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 1) });
+    const start = Date.now();
+    monitor.start({ intervalMillis: 10_000 });
+    await vi.advanceTimersByTimeAsync(2 * 3_600_000);
+    const recent = monitor.history({ from: Date.now() - 600_000, to: Date.now(), step: 10_000 });
+    expect(recent.resolutionMillis).toBe(10_000);
+    expect(recent.series.cpuPercent?.avg.filter((x) => !Number.isNaN(x))).toHaveLength(60);
+    const all = monitor.history({ from: start, to: Date.now() });
+    expect(all.resolutionMillis).toBe(60_000);
+    expect(all.series.cpuPercent?.avg.filter((x) => !Number.isNaN(x))).toHaveLength(120);
+    expect(monitor.historyStats().bytes).toBeLessThan(2 * 1024 * 1024);
+    expect(() => monitor.history({ from: 5, to: 1 })).toThrow(/options.to must be after options.from/);
+    expect(() => monitor.history({ from: 'yesterday' } as never)).toThrow(/options.from must be a time/);
+  });
+
   it('logs one summary line per sample when given a log (monitor.verbose)', async () => {
     vi.useFakeTimers();
     const lines: string[] = [];

@@ -134,7 +134,7 @@ export function buildReport(input: ReportInput): Report {
       name: a.name,
       severity: a.severity,
       metric: a.metric,
-      threshold: a.threshold,
+      threshold: toNum(a.threshold),
       firedAt: iso(a.firedAt),
       resolvedAt: a.resolvedAt === null ? null : iso(a.resolvedAt),
       durationSeconds:
