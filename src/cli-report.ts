@@ -64,13 +64,14 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     const spanMillis = parsePeriod(values.period);
     if (spanMillis === undefined || spanMillis <= 0)
       throw new UsageError(`--period must look like 30m, 1h, 24h or 7d, got '${values.period}'`);
-    const format = (values.format ??
-      (values.output ? formatOfPath(values.output) : undefined) ??
-      'json') as ReportFormat;
-    if (!REPORT_FORMATS.includes(format))
+    if (values.output && !values.format && !formatOfPath(values.output)) {
       throw new UsageError(
-        `unknown format '${values.format ?? values.output}': use ${REPORT_FORMATS.join(', ')}`,
+        `cannot tell the format of '${values.output}': name it .json, .csv or .pdf, or pass --format`,
       );
+    }
+    const format = (values.format ?? (values.output ? formatOfPath(values.output) : 'json')) as ReportFormat;
+    if (!REPORT_FORMATS.includes(format))
+      throw new UsageError(`unknown format '${values.format}': use ${REPORT_FORMATS.join(', ')}`);
     if (Boolean(values.prometheus) === Boolean(values.url))
       throw new UsageError('give either --prometheus URL --job NAME or --url URL');
     if (values.prometheus && !values.job) throw new UsageError('--prometheus needs --job NAME');
