@@ -104,7 +104,11 @@ describe('dashboard on the SDK server', () => {
   });
 
   it('/api/alerts lists rules with their monitor field for threshold lines', async () => {
-    const body = await (await fetch(`${base}/api/alerts`, { headers: auth })).json();
+    const body = (await (await fetch(`${base}/api/alerts`, { headers: auth })).json()) as {
+      enabled: boolean;
+      rules: unknown[];
+      history: unknown;
+    };
     expect(body.enabled).toBe(true);
     expect(body.rules).toContainEqual(
       expect.objectContaining({ metric: 'cpu_percent', field: 'cpuPercent', severity: 'warning' }),
