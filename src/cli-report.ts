@@ -16,7 +16,8 @@ export const REPORT_USAGE = `Usage: aiva-perf report (--prometheus URL --job NAM
   --job NAME         the scrape job of the service (with --prometheus)
   --url URL          a running service's server (its /api/history; dashboard: true)
   --token TOKEN      bearer token of that service (or AIVA_PERF_TOKEN)
-  --period P         1h, 24h, 7d, 30m, ... ending now (default 24h)
+  --period P         1h, 24h, 7d, 30m, ... (default 24h)
+  --to TIME          end of the period, ISO 8601 or ms since the epoch (default now)
   --format F         json, csv or pdf (default: from -o's extension, else json)
   -o, --output FILE  write here (atomically) instead of stdout
 
@@ -50,6 +51,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
         url: { type: 'string' },
         token: { type: 'string' },
         period: { type: 'string', default: '24h' },
+        to: { type: 'string' },
         format: { type: 'string' },
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
@@ -79,7 +81,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
       if (u !== undefined && !/^https?:\/\/[^/\s]/.test(u))
         throw new UsageError(`not an http(s) URL: '${u}'`);
     }
-    const to = io.now ?? Date.now();
+    const to = values.to === undefined ? (io.now ?? Date.now()) : parseTime(values.to);
     const range: SourceRange = {
       from: to - spanMillis,
       to,
@@ -109,6 +111,13 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     }
     throw error;
   }
+}
+
+function parseTime(text: string): number {
+  const value = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (Number.isNaN(value))
+    throw new UsageError(`--to must be an ISO 8601 time or ms since the epoch, got '${text}'`);
+  return value;
 }
 
 /** `[########------------] 12/31` redrawn in place on a terminal. */

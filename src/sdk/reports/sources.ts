@@ -92,7 +92,11 @@ export async function prometheusSource(base: string, job: string, range: SourceR
   const stepSeconds = range.stepMillis / 1000;
   const start = Math.floor(range.from / range.stepMillis) * range.stepMillis;
   const timestamps: number[] = [];
-  for (let t = start; t <= range.to; t += range.stepMillis) timestamps.push(t);
+  for (let t = start; t < range.to; t += range.stepMillis) timestamps.push(t);
+  // The history keeps per step what happened within it (for a counter, its value at the step's end),
+  // so Prometheus is asked at each step's end: the same instants, whatever the scrape phase.
+  const evalStart = start + range.stepMillis;
+  const evalEnd = (timestamps.at(-1) ?? start) + range.stepMillis;
   const matchers = `job=${JSON.stringify(job)}`;
   const rateRange = `${Math.max(60, 2 * stepSeconds)}s`;
   const count = `${promName(METRIC.taskDuration)}_count`;
@@ -145,7 +149,7 @@ export async function prometheusSource(base: string, job: string, range: SourceR
       if (!name) continue;
       const values: Num[] = timestamps.map(() => null);
       for (const [t, v] of s.values) {
-        const i = Math.round((t * 1000 - start) / range.stepMillis);
+        const i = Math.round((t * 1000 - evalStart) / range.stepMillis);
         if (i >= 0 && i < values.length) values[i] = Number(v);
       }
       series[name] = { min: values, avg: values, max: values };
@@ -160,7 +164,7 @@ export async function prometheusSource(base: string, job: string, range: SourceR
     let open: AlertRecord | undefined;
     let last = Number.NaN;
     for (const [t, v] of s.values) {
-      const ms = t * 1000;
+      const ms = t * 1000 - range.stepMillis; // the step it closes
       // A gap of more than one step between firing points is a resolve followed by a new firing.
       if (open && ms - last > range.stepMillis * 1.5) {
         open.resolvedAt = last + range.stepMillis;
