@@ -18,6 +18,8 @@ interface DashboardState {
   historyRequests: { range: number; step: number }[];
 }
 declare const window: { aivaDashboard: DashboardState };
+// Page functions run in the browser; the test is type-checked without the DOM library.
+declare const document: { querySelectorAll(selector: string): Iterable<{ textContent: string | null }> };
 
 describe.skipIf(chromiumBinary.skip)('the built-in dashboard in headless Chromium, against the demo', () => {
   let demo: RunningDemo;

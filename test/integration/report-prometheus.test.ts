@@ -69,11 +69,11 @@ describe.skipIf(prometheusBinary.skip)(
       expect(p.metrics.map((m) => m.name)).toEqual(s.metrics.map((m) => m.name));
       expect(p.series.timestamps).toEqual(s.series.timestamps);
       expect(p.topTasks.map((t) => t.name).sort()).toEqual(s.topTasks.map((t) => t.name).sort());
-      const tasks = [p.totals.tasks as number, s.totals.tasks as number];
+      const tasks = [p.totals.tasks ?? 0, s.totals.tasks ?? 0] as const;
       console.log(`task totals: prometheus ${tasks[0]}, in-process ${tasks[1]}`);
       expect(Math.min(...tasks)).toBeGreaterThan(100);
       expect(Math.abs(tasks[0] - tasks[1]) / tasks[1]).toBeLessThan(0.05);
-      const errors = [p.totals.errors as number, s.totals.errors as number];
+      const errors = [p.totals.errors ?? 0, s.totals.errors ?? 0] as const;
       expect(Math.abs(errors[0] - errors[1])).toBeLessThanOrEqual(Math.max(2, 0.05 * errors[1]));
       // The demo's CPU from PromQL and from the monitor measure the same machine.
       expect(p.metrics.find((m) => m.name === 'cpu_percent')?.samples).toBeGreaterThan(10);
