@@ -135,40 +135,43 @@ export class HistoryStore {
     const first = Math.floor(from / step) * step;
     const timestamps: number[] = [];
     for (let t = first; t < to; t += step) timestamps.push(t);
-    const chosen = this.#names.flatMap((name, i) => (selected(name, q.series) ? [[name, i] as const] : []));
-    const series: Record<string, HistoryColumn> = {};
     const n = timestamps.length;
-    const sums = chosen.map(() => new Float64Array(n));
-    const counts = chosen.map(() => new Uint32Array(n));
-    for (const [name] of chosen) {
-      series[name] = {
-        min: new Array<number>(n).fill(Number.NaN),
-        avg: new Array<number>(n).fill(Number.NaN),
-        max: new Array<number>(n).fill(Number.NaN),
-      };
-    }
+    // Slots in range and the output step each falls in, found once for all series.
+    const offsets: number[] = [];
+    const buckets: number[] = [];
     tier.forEachSlot(first, to, (start, offset) => {
       const b = Math.floor((start - first) / step);
       if (b < 0 || b >= n) return;
-      chosen.forEach(([name, i], k) => {
-        const avg = tier.avg(offset, i);
-        if (Number.isNaN(avg)) return;
-        const column = series[name] as HistoryColumn;
+      offsets.push(offset);
+      buckets.push(b);
+    });
+    const series: Record<string, HistoryColumn> = {};
+    const sums = new Float64Array(n);
+    const counts = new Uint32Array(n);
+    for (let i = 0; i < this.#names.length; i++) {
+      const name = this.#names[i] as string;
+      if (!selected(name, q.series)) continue;
+      const min = new Array<number>(n).fill(Number.NaN);
+      const avg = new Array<number>(n).fill(Number.NaN);
+      const max = new Array<number>(n).fill(Number.NaN);
+      sums.fill(0);
+      counts.fill(0);
+      for (let j = 0; j < offsets.length; j++) {
+        const offset = offsets[j] as number;
+        const mean = tier.avg(offset, i);
+        if (Number.isNaN(mean)) continue;
+        const b = buckets[j] as number;
         const lo = tier.min(offset, i);
         const hi = tier.max(offset, i);
-        if (!((column.min[b] as number) <= lo)) column.min[b] = lo;
-        if (!((column.max[b] as number) >= hi)) column.max[b] = hi;
-        (sums[k] as Float64Array)[b] = ((sums[k] as Float64Array)[b] as number) + avg;
-        (counts[k] as Uint32Array)[b] = ((counts[k] as Uint32Array)[b] as number) + 1;
-      });
-    });
-    chosen.forEach(([name], k) => {
-      const column = series[name] as HistoryColumn;
-      for (let b = 0; b < n; b++) {
-        const c = (counts[k] as Uint32Array)[b] as number;
-        if (c > 0) column.avg[b] = ((sums[k] as Float64Array)[b] as number) / c;
+        if (!((min[b] as number) <= lo)) min[b] = lo;
+        if (!((max[b] as number) >= hi)) max[b] = hi;
+        sums[b] = (sums[b] as number) + mean;
+        counts[b] = (counts[b] as number) + 1;
       }
-    });
+      for (let b = 0; b < n; b++)
+        if ((counts[b] as number) > 0) avg[b] = (sums[b] as number) / (counts[b] as number);
+      series[name] = { min, avg, max };
+    }
     return { from, to, stepMillis: step, resolutionMillis: tier.stepMillis, timestamps, series };
   }
 
