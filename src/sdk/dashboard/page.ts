@@ -10,12 +10,15 @@ const ASSETS = ['../../../assets/dashboard/', '../../../../assets/dashboard/']
   .map((relative) => new URL(relative, import.meta.url))
   .find((url) => existsSync(new URL('index.html', url))) as URL;
 
-let cached: { html: string; app: string; css: string; uplotJs: string; uplotCss: string } | undefined;
+let cached:
+  | { html: string; app: string; charts: string; css: string; uplotJs: string; uplotCss: string }
+  | undefined;
 
 function load() {
   cached ??= {
     html: readFileSync(new URL('index.html', ASSETS), 'utf8'),
     app: readFileSync(new URL('app.js', ASSETS), 'utf8'),
+    charts: readFileSync(new URL('charts.js', ASSETS), 'utf8'),
     css: readFileSync(new URL('app.css', ASSETS), 'utf8'),
     uplotJs: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
     uplotCss: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
@@ -40,6 +43,7 @@ export function renderPage(config: { apiBase: string; service: string }): { html
     .replace('/*STYLES*/', () => inlineStyle(`${a.uplotCss}\n${a.css}`))
     .replace('{"settings":"SETTINGS"}', () => settings)
     .replace('/*UPLOT*/', () => inlineScript(a.uplotJs))
+    .replace('/*CHARTS*/', () => inlineScript(a.charts))
     .replace('/*APP*/', () => inlineScript(a.app));
   const csp = [
     "default-src 'none'",
