@@ -131,8 +131,8 @@ export async function prometheusSource(base: string, job: string, range: SourceR
   const run = async (expr: string): Promise<Matrix> => {
     const q = new URLSearchParams({
       query: expr,
-      start: String(start / 1000),
-      end: String(range.to / 1000),
+      start: String(evalStart / 1000),
+      end: String(evalEnd / 1000),
       step: String(stepSeconds),
     });
     const body = (await getJson(`${origin}/api/v1/query_range?${q}`, 'Prometheus')) as {
