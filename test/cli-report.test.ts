@@ -108,6 +108,23 @@ describe('aiva-perf report --url (a running service)', () => {
   });
 });
 
+describe('aiva-perf report progress', () => {
+  it('draws a progress bar on stderr when it is a terminal', async () => {
+    let err = '';
+    const code = await main(
+      ['report', '--url', sdk.url as string, '--token', TOKEN, '--period', '5m'],
+      () => {},
+      (s) => {
+        err += s;
+      },
+      { tty: true },
+    );
+    expect(code).toBe(0);
+    expect(err).toContain('\r[########----------------] 1/3 queries');
+    expect(err).toContain('\r[########################] 3/3 queries');
+  });
+});
+
 describe('aiva-perf report errors: one line, exit 2, no file', () => {
   const cases: [string, () => string[], RegExp][] = [
     [
