@@ -157,7 +157,9 @@
           a.firedAt ? time(Date.parse(a.firedAt)) : '-',
           '-',
         ]),
+      // Alerts still firing are the rows above; the history adds the ones that fired and resolved.
       ...body.history
+        .filter((h) => h.resolvedAt !== null)
         .reverse()
         .map((h) => [
           h.name,
