@@ -83,13 +83,6 @@ export class Tier {
     this.#openCount.fill(0);
   }
 
-  /** Empties the tier (a new sampling step). */
-  clear(): void {
-    this.#slotStart.fill(Number.NaN);
-    this.#head = -1;
-    this.#filled = 0;
-  }
-
   /**
    * Visits the slots overlapping `[from, to)`, oldest first, calling `visit(slotStart, slotOffset)`;
    * read a series with {@link min}/{@link avg}/{@link max}.

@@ -8,7 +8,7 @@ import type { AlertRecord, AlertSource } from '../history/alert-log.js';
 import { SERIES } from '../history/series.js';
 import type { HistoryColumns, HistoryQuery } from '../history/store.js';
 import { toCsv } from './csv.js';
-import { buildReport, type ColumnsLike, type Report, type ReportInput } from './model.js';
+import { buildReport, type Report } from './model.js';
 import { toPdf } from './pdf.js';
 import { formatOfPath, type ReportFormat, type ReportOptions, resolveReportOptions } from './period.js';
 
@@ -118,9 +118,4 @@ export async function writeReportFile(path: string, data: string | Buffer): Prom
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new ReportError(`cannot write ${path}: ${code}`, { cause: error });
   }
-}
-
-/** Report from columns another source produced (Prometheus, a running service). */
-export function reportFromColumns(input: Omit<ReportInput, 'columns'> & { columns: ColumnsLike }): Report {
-  return buildReport(input);
 }
