@@ -229,7 +229,8 @@ window.aivaCharts = (state) => {
           stroke: COLORS[i % COLORS.length],
           width: 1.5,
           spanGaps: false,
-          points: { size: 4 },
+          // Sparse data (a young process seen over 24 h) is dots, not invisible one-point lines.
+          points: { size: 5, show: sparse },
           value: (_u, v) => (s.fmt ? s.fmt(v) : num(v, 3)),
         })),
       ],
@@ -238,6 +239,13 @@ window.aivaCharts = (state) => {
     const chart = new uPlot(opts, dataOf(series), container);
     chart.aivaKeys = series.map((s) => s.label).join('\u0000');
     return chart;
+  }
+
+  function sparse(u, seriesIdx, i0, i1) {
+    const values = u.data[seriesIdx];
+    let n = 0;
+    for (let i = i0; i <= i1; i++) if (values[i] !== null && values[i] !== undefined) n++;
+    return n < 60;
   }
 
   function dataOf(series) {
