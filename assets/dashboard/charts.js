@@ -210,7 +210,7 @@ window.aivaCharts = (state) => {
           stroke: '#8e8e8e',
           grid: { show: i === 0, stroke: '#2c3235' },
           ticks: { stroke: '#2c3235' },
-          size: 60,
+          size: 72,
           values: (_u, ticks) =>
             ticks.map((v) =>
               scale === 'B/s'
