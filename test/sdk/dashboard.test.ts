@@ -115,6 +115,18 @@ describe('dashboard on the SDK server', () => {
   });
 });
 
+describe('the history behind it', () => {
+  it('keeps what the production preset says: monitoring.retentionDays 30 at 5-minute steps', () => {
+    expect(sdk.monitor.historyStats().resolutions).toEqual([
+      { stepMillis: 1000, spanMillis: 3_600_000 },
+      { stepMillis: 60_000, spanMillis: 86_400_000 },
+      { stepMillis: 300_000, spanMillis: 30 * 86_400_000 },
+    ]);
+    // Allocated up front: 64 series, 1 s sampling, 30 days.
+    expect(sdk.monitor.historyStats().bytes).toBeLessThan(10.2 * 1024 * 1024);
+  });
+});
+
 describe('PerformanceDashboard standalone', () => {
   it('serves on its own port and bounds the live streams', async () => {
     const dashboard = new PerformanceDashboard(sdk.monitor, { maxClients: 2 });
