@@ -3,25 +3,36 @@
  * `aiva-perf` command line.
  *
  *   aiva-perf rules export    print the default alert rules as a Prometheus rule file
+ *   aiva-perf report ...      a JSON / CSV / PDF report from Prometheus or a running service
  *   aiva-perf --help
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_ALERT_RULES } from './alerts/defaults.js';
 import { toPrometheusRules } from './alerts/prometheus.js';
+import { type CliIo, reportCommand } from './cli-report.js';
 
 const USAGE = `Usage: aiva-perf <command>
 
 Commands:
   rules export   Print the default alert rules as a Prometheus rule-group file (YAML) on stdout.
                  Example: aiva-perf rules export > aiva-performance.rules.yml
+  report         A performance report (json, csv, pdf) from Prometheus or a running service.
+                 Example: aiva-perf report --prometheus http://127.0.0.1:9090 --job my-service --period 24h -o report.pdf
+                 See: aiva-perf report --help
 
 Options:
   -h, --help     Show this help.
 `;
 
-/** Runs the CLI; returns the exit code. Exported for tests. */
-export function main(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
+/** Runs the CLI; returns the exit code (a promise for `report`). Exported for tests. */
+export function main(
+  argv: readonly string[],
+  out: (s: string) => void,
+  err: (s: string) => void,
+  io: Partial<CliIo> = {},
+): number | Promise<number> {
+  if (argv[0] === 'report') return reportCommand(argv.slice(1), { out: out as CliIo['out'], err, ...io });
   const args = argv.filter((a) => a !== '--');
   if (args.length === 0 || args.includes('-h') || args.includes('--help')) {
     (args.length === 0 ? err : out)(USAGE);
@@ -46,9 +57,20 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
-  process.exitCode = main(
-    process.argv.slice(2),
-    (s) => process.stdout.write(s),
-    (s) => process.stderr.write(s),
+  Promise.resolve(
+    main(
+      process.argv.slice(2),
+      (s) => process.stdout.write(s),
+      (s) => process.stderr.write(s),
+      { tty: process.stderr.isTTY === true },
+    ),
+  ).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`aiva-perf: ${(error as Error)?.stack ?? error}\n`);
+      process.exitCode = 1;
+    },
   );
 }

@@ -39,9 +39,15 @@ export {
 } from './parallel/index.js';
 // SDK
 export type { CurrentMetrics } from './sdk/current-metrics.js';
-export { PortInUseError } from './sdk/errors.js';
+// Built-in dashboard, history and reports
+export type { DashboardServeOptions } from './sdk/dashboard/dashboard.js';
+export { PerformanceDashboard } from './sdk/dashboard/dashboard.js';
+export { PortInUseError, ReportError } from './sdk/errors.js';
+export type { HistoryColumns } from './sdk/history/store.js';
 export type { PerformanceMonitor } from './sdk/monitor.js';
 export type { PerformanceSdkOptions } from './sdk/options.js';
+export type { Report } from './sdk/reports/model.js';
+export type { ReportOptions } from './sdk/reports/period.js';
 export type { PerformanceMetricsComponents, PerformanceSdk } from './sdk/start.js';
 export {
   attachPerformanceSdk,

@@ -7,11 +7,19 @@ import { defineTask, registerQueue, startPerformanceSdk, trackTask } from '../in
 import { DEMO_ALERT_RULE, startExercise } from './exercise.js';
 
 const port = Number(process.env.PORT ?? process.env.OTEL_EXPORTER_PROMETHEUS_PORT ?? 9464);
+// AIVA_DEMO_TOKEN protects every route like a production token; AIVA_DEMO_INTERVAL_MS samples faster
+// (the browser test uses 1000); AIVA_DEMO_EXTRA_TASK tracks one more task name (the test uses
+// markup, to see it rendered as text).
+const token = process.env.AIVA_DEMO_TOKEN || undefined;
+const intervalMillis = Number(process.env.AIVA_DEMO_INTERVAL_MS ?? 5000);
+const extraTask = process.env.AIVA_DEMO_EXTRA_TASK || undefined;
 const perf = await startPerformanceSdk({
   serviceName: 'aiva-demo',
   preset: 'development',
   // Native histograms are offered only to a Prometheus that asks for protobuf; text scrapes are unchanged.
-  prometheus: { port, nativeHistograms: true },
+  prometheus: { port, nativeHistograms: true, ...(token ? { token } : {}) },
+  monitor: { intervalMillis },
+  dashboard: true,
   alerts: { rules: [DEMO_ALERT_RULE] },
 });
 
@@ -27,6 +35,7 @@ async function handleJob(job: number): Promise<void> {
     await sleep(5 + (job % 7) * 10);
     if (job % 13 === 0) throw new Error(`job ${job} failed`);
   });
+  if (extraTask && job % 5 === 0) await trackTask(extraTask, () => sleep(2));
 }
 
 async function runBatch(): Promise<void> {
@@ -45,14 +54,16 @@ const consumer = setInterval(() => {
 const batches = setInterval(() => void runBatch().catch(() => {}), 2000);
 const exercise = startExercise(perf, checksum);
 
+const access = token ? '?access_token=<token>' : '';
 console.log(`aiva-performance demo '${perf.config.serviceName}' running`);
+console.log(`  dashboard: ${perf.url}/dashboard${access}`);
 console.log(`  metrics:  ${perf.url}/metrics`);
 console.log(`  health:   ${perf.url}/healthz`);
 console.log(`  alerts:   ${perf.url}/alerts`);
 console.log('Press Ctrl-C to stop.');
 
 // The development preset is verbose: the monitor prints one summary line per sample.
-perf.monitor.start({ intervalMillis: 5000 });
+perf.monitor.start({ intervalMillis });
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {

@@ -5,9 +5,11 @@ import { ConfigError } from '../core/errors.js';
 import { httpUrl, integer, parseOptions, positive, type v } from '../core/options-schema.js';
 import { resolveMemoryOptions } from '../memory/resolve.js';
 import { resolveProcessorOptions } from '../parallel/options.js';
+import { DEFAULT_DASHBOARD_OPTIONS } from './dashboard/dashboard.js';
 import { type MetricsExporterName, OTLP_ENV_DEFAULTS, readOtelEnv, resolveOtlpTransport } from './env.js';
 import { type ResolvedSdkConfig, SDK_OPTIONS_SCHEMA } from './options.js';
 import { PRESETS, type Preset, type PresetName } from './presets.js';
+import { DEFAULT_SERVER_LIMITS } from './server.js';
 
 export const DEFAULT_SDK_OPTIONS = Object.freeze({
   preset: 'production' as PresetName,
@@ -15,12 +17,7 @@ export const DEFAULT_SDK_OPTIONS = Object.freeze({
     host: '127.0.0.1',
     port: 9464,
     endpoint: '/metrics',
-    openHealthz: false,
-    headersTimeoutMillis: 10_000,
-    requestTimeoutMillis: 30_000,
-    keepAliveTimeoutMillis: 5_000,
-    maxConnections: 4096,
-    maxHeaderSizeBytes: 8192,
+    ...DEFAULT_SERVER_LIMITS,
   }),
   otlpIntervalMillis: 60_000,
   otlpTimeoutMillis: 30_000,
@@ -74,6 +71,7 @@ export function resolveConfig(input: unknown = {}, env: Env = process.env): Reso
       retentionDays: presetValues.monitoring.retentionDays ?? DEFAULT_SDK_OPTIONS.retentionDays,
       verbose: options.monitor?.verbose ?? presetValues.monitoring.verbose ?? false,
     },
+    dashboard: resolveDashboard(options, preset),
     ...resolveComponents(options, presetValues),
     shutdownTimeoutMillis: options.shutdownTimeoutMillis ?? DEFAULT_SDK_OPTIONS.shutdownTimeoutMillis,
     semconvStability: options.semconvStability ?? 'new',
@@ -111,6 +109,25 @@ function resolveComponents(
   const alerts = options.alerts === false ? false : (options.alerts ?? {});
   if (alerts) resolveAlertsOptions(alerts, 'options.alerts');
   return { memory, parallel, alerts };
+}
+
+/** On in the development preset unless switched off; explicit `dashboard` without a server is an error. */
+function resolveDashboard(options: SdkInput, preset: PresetName): ResolvedSdkConfig['dashboard'] {
+  const value = options.dashboard ?? preset === 'development';
+  if (value === false) return false;
+  if (options.prometheus === false) {
+    // The preset's default quietly yields to a server switched off; an explicit request does not.
+    if (options.dashboard === undefined) return false;
+    throw new ConfigError(
+      'options.dashboard',
+      'needs the SDK server, but options.prometheus is false; use new PerformanceDashboard(perf.monitor).serve() instead',
+    );
+  }
+  const o = value === true ? {} : value;
+  return {
+    path: o.path ?? DEFAULT_DASHBOARD_OPTIONS.path,
+    maxClients: o.maxClients ?? DEFAULT_DASHBOARD_OPTIONS.maxClients,
+  };
 }
 
 type Exporters = ReadonlySet<MetricsExporterName> | undefined;

@@ -44,7 +44,9 @@ export function startDisabled(
   const monitor = new PerformanceMonitor({
     reader: { collect: async () => empty },
     intervalMillis: config.monitor.intervalMillis,
-    historyLimit: 1,
+    // Nothing is ever sampled: the smallest rings.
+    retentionDays: 1,
+    maxHistorySeries: 1,
     log: undefined,
   });
   cleanups.push(() => monitor.stop());

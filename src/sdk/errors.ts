@@ -14,3 +14,11 @@ export class PortInUseError extends Error {
     this.port = port;
   }
 }
+
+/**
+ * A report could not be made: the source is unreachable or answered an error, the period holds no
+ * data, or the file cannot be written. The CLI prints `message` and exits 2.
+ */
+export class ReportError extends Error {
+  override readonly name = 'ReportError';
+}

@@ -35,6 +35,8 @@ const DEFAULT: AggregationOption = { type: AggregationType.DEFAULT };
  */
 export class InProcessMetricReader extends MetricReader {
   #inFlight: Promise<CollectionResult> | undefined;
+  /** `performance.now()` of the latest collection's start (the SDK drains a reader nobody collects). */
+  lastCollectedAt = performance.now();
 
   constructor(options: { cardinalityLimit: number; metricProducers?: MetricProducer[] }) {
     super({
@@ -54,6 +56,7 @@ export class InProcessMetricReader extends MetricReader {
    */
   override collect(options?: Parameters<MetricReader['collect']>[0]): Promise<CollectionResult> {
     if (this.#inFlight) return this.#inFlight;
+    this.lastCollectedAt = performance.now();
     const collection = super.collect(options).finally(() => {
       if (this.#inFlight === collection) this.#inFlight = undefined;
     });

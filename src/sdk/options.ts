@@ -16,6 +16,7 @@ import {
 import { SEMCONV_STABILITIES, type SemconvStability } from '../instrumentation/semconv.js';
 import { MEMORY_OPTIONS_SCHEMA, type MemoryOptions } from '../memory/options.js';
 import { PROCESSOR_OPTIONS_SCHEMA, type ProcessorOptions } from '../parallel/options.js';
+import { DASHBOARD_OPTIONS_SCHEMA, type DashboardOptions } from './dashboard/dashboard.js';
 import type { HistogramAggregation, OtlpCompression, OtlpProtocol, TemporalityPreference } from './env.js';
 import { OTLP_PROTOCOLS } from './env.js';
 import { PRESET_NAMES, type PresetName } from './presets.js';
@@ -39,8 +40,9 @@ export interface PrometheusOptions {
    */
   endpoint?: string;
   /**
-   * When set, every route the server serves (the metrics endpoint, `/healthz`, `/alerts`, and any route
-   * added later) requires `Authorization: Bearer <token>`; `/healthz` stays open only with
+   * When set, every route the server serves (the metrics endpoint, `/healthz`, `/alerts`, the dashboard
+   * and its API, and any route added later) requires `Authorization: Bearer <token>` — a browser opening
+   * the dashboard passes `?access_token=<token>` once; `/healthz` stays open only with
    * {@link PrometheusOptions.openHealthz}. Default: none.
    */
   token?: string;
@@ -151,6 +153,13 @@ export interface PerformanceSdkOptions {
   /** Defaults for `perf.monitor`. */
   monitor?: MonitorOptions;
   /**
+   * The built-in dashboard at `/dashboard` on the SDK's server (with `/api/current`, `/api/history`,
+   * `/api/alerts`, `/api/stream`), protected by `prometheus.token`; it starts the monitor's sampling.
+   * `true`, `{ path, maxClients }` or `false`. Default: on in the development preset, off in production.
+   * Needs the server (`prometheus` not `false`). @example { dashboard: { path: '/perf' } }
+   */
+  dashboard?: boolean | DashboardOptions;
+  /**
    * The memory manager (`perf.memory`): its options over the preset's (`maxMemoryMb`, `gcThreshold`),
    * or `false` for none. `meterProvider` is always the SDK's. @example { maxMemoryMb: 2048 }
    */
@@ -240,6 +249,7 @@ export const SDK_OPTIONS_SCHEMA = options({
   registerGlobal: optional(boolean()),
   cardinalityLimit: optional(integer(1)),
   monitor: optional(options({ intervalMillis: optional(millis()), verbose: optional(boolean()) })),
+  dashboard: optional(v.union([v.boolean(), DASHBOARD_OPTIONS_SCHEMA], 'must be a boolean or an object')),
   memory: optional(orFalse(MEMORY_OPTIONS_SCHEMA)),
   parallel: optional(orFalse(PROCESSOR_OPTIONS_SCHEMA)),
   alerts: optional(orFalse(ALERTS_OPTIONS_SCHEMA)),
@@ -269,6 +279,8 @@ export interface ResolvedSdkConfig {
   registerGlobal: boolean;
   cardinalityLimit: number;
   monitor: { intervalMillis: number; retentionDays: number; verbose: boolean };
+  /** The built-in dashboard on the SDK's server, or `false`. */
+  dashboard: Required<DashboardOptions> | false;
   /** The user's memory options over the preset's, validated. */
   memory: MemoryOptions | false;
   /** The user's pool options over the preset's, validated. */

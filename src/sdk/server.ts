@@ -8,18 +8,29 @@ export type RouteHandler = (request: IncomingMessage, response: ServerResponse) 
 export interface MetricsServerOptions {
   host: string;
   port: number;
-  endpoint: string;
+  /** Path of `serveMetrics`; neither is given for a dashboard-only server. */
+  endpoint?: string;
   token: string | undefined;
-  /** With a token: `/healthz` answers without it. */
-  openHealthz: boolean;
-  headersTimeoutMillis: number;
-  requestTimeoutMillis: number;
-  keepAliveTimeoutMillis: number;
-  maxConnections: number;
-  maxHeaderSizeBytes: number;
-  serveMetrics: RouteHandler;
-  health: () => Record<string, unknown>;
+  /** With a token: `/healthz` answers without it. Default false. */
+  openHealthz?: boolean;
+  headersTimeoutMillis?: number;
+  requestTimeoutMillis?: number;
+  keepAliveTimeoutMillis?: number;
+  maxConnections?: number;
+  maxHeaderSizeBytes?: number;
+  serveMetrics?: RouteHandler;
+  health?: () => Record<string, unknown>;
 }
+
+/** The server's limits when not given (the SDK's `prometheus` options and the standalone dashboard). */
+export const DEFAULT_SERVER_LIMITS = Object.freeze({
+  openHealthz: false,
+  headersTimeoutMillis: 10_000,
+  requestTimeoutMillis: 30_000,
+  keepAliveTimeoutMillis: 5_000,
+  maxConnections: 4096,
+  maxHeaderSizeBytes: 8192,
+});
 
 export interface MetricsServer {
   /** Base URL, e.g. `http://127.0.0.1:9464`. */
@@ -36,10 +47,15 @@ export interface MetricsServer {
  * path get 405, unknown paths 404. Slow or idle clients are cut by the timeouts, and at most
  * `maxConnections` sockets are open at once.
  */
-export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+export async function startMetricsServer(given: MetricsServerOptions): Promise<MetricsServer> {
+  const options = { ...DEFAULT_SERVER_LIMITS, ...given };
   const routes = new Map<string, RouteHandler>();
-  routes.set(options.endpoint, options.serveMetrics);
-  routes.set('/healthz', (_request, response) => sendJson(response, 200, options.health()));
+  if (options.serveMetrics) routes.set(options.endpoint ?? '/metrics', options.serveMetrics);
+  routes.set('/healthz', (_request, response) =>
+    sendJson(response, 200, options.health?.() ?? { status: 'ok' }),
+  );
+  // One check for every route (metrics, health, alerts, dashboard, its API), before routing, so an
+  // unknown path says nothing either; the liveness probe is open only with openHealthz.
   const authorized = bearerCheck(options.token);
 
   const server = createServer(
@@ -110,13 +126,25 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** True when the request may be served: no token configured, or `Authorization: Bearer <token>` (compared in constant time). */
-function bearerCheck(token: string | undefined): (request: IncomingMessage) => boolean {
+/**
+ * `Authorization: Bearer <token>`, or `?access_token=<token>` (RFC 6750 §2.3) for what a browser
+ * cannot send a header with: opening the dashboard page. Compared in constant time.
+ */
+export function bearerCheck(token: string | undefined): (request: IncomingMessage) => boolean {
   if (token === undefined) return () => true;
-  const expected = Buffer.from(`Bearer ${token}`);
+  const expected = Buffer.from(token);
+  const same = (given: string | null | undefined) => {
+    const bytes = Buffer.from(given ?? '');
+    return bytes.length === expected.length && timingSafeEqual(bytes, expected);
+  };
   return (request) => {
-    const given = Buffer.from(request.headers.authorization ?? '');
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    const header = request.headers.authorization;
+    if (header?.startsWith('Bearer ')) return same(header.slice(7));
+    try {
+      return same(new URL(request.url ?? '/', 'http://localhost').searchParams.get('access_token'));
+    } catch {
+      return false;
+    }
   };
 }
 

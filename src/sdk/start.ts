@@ -22,6 +22,7 @@ import type { UnifiedMemoryManager } from '../memory/index.js';
 import type { ParallelProcessor } from '../parallel/index.js';
 import { type Cleanup, startComponents } from './components.js';
 import { resolveConfig } from './config.js';
+import { PerformanceDashboard } from './dashboard/dashboard.js';
 import { startDisabled } from './disabled.js';
 import { createMetricsEndpoint } from './exposition/endpoint.js';
 import { EXPOSITION_FORMATS } from './exposition/negotiate.js';
@@ -248,13 +249,30 @@ async function start(
   const monitor = new PerformanceMonitor({
     reader: readers.inProcess,
     intervalMillis: config.monitor.intervalMillis,
-    historyLimit: historyLimit(config),
+    retentionDays: config.monitor.retentionDays,
     alerts: components.alerts,
+    alertSource: components.alerts,
+    serviceName: config.serviceName,
     log: config.monitor.verbose ? (line) => console.log(`[aiva-performance] ${line}`) : undefined,
   });
   cleanups.push(() => monitor.stop());
   // The first reading's rates then cover "since start" rather than "since boot".
   await monitor.getCurrentMetrics();
+  if (config.dashboard && server) {
+    const dashboard = new PerformanceDashboard(monitor, config.dashboard);
+    dashboard.mount(server);
+    cleanups.push(() => dashboard.close());
+  }
+
+  // sdk-metrics keeps, per reader, what other readers' collections produced until that reader collects;
+  // with no alert engine and an unstarted monitor nothing collects the in-process reader, so every
+  // Prometheus scrape would add to its backlog forever. Collect it when nobody else has for a while.
+  const drain = setInterval(() => {
+    if (performance.now() - readers.inProcess.lastCollectedAt >= IN_PROCESS_DRAIN_MILLIS) {
+      readers.inProcess.collect().catch(() => {});
+    }
+  }, IN_PROCESS_DRAIN_MILLIS).unref();
+  cleanups.push(() => clearInterval(drain));
 
   let stopped: Promise<void> | undefined;
   started = true;
@@ -305,6 +323,9 @@ export function performanceViews(
   ];
 }
 
+/** How long the in-process reader may go uncollected before the SDK collects (and drops) its backlog. */
+const IN_PROCESS_DRAIN_MILLIS = 60_000;
+
 const NON_HISTOGRAM_TYPES = [
   InstrumentType.COUNTER,
   InstrumentType.UP_DOWN_COUNTER,
@@ -313,9 +334,3 @@ const NON_HISTOGRAM_TYPES = [
   InstrumentType.OBSERVABLE_UP_DOWN_COUNTER,
   InstrumentType.OBSERVABLE_GAUGE,
 ] as const;
-
-/** Enough samples for the retention period, capped so the history stays a few MB. */
-function historyLimit(config: ResolvedSdkConfig): number {
-  const samples = (config.monitor.retentionDays * 86_400_000) / config.monitor.intervalMillis;
-  return Math.max(1, Math.min(10_000, Math.floor(samples)));
-}

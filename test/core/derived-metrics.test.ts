@@ -52,7 +52,7 @@ describe('the derived-metric table', () => {
     // Both read a fixed collection, so they see exactly the same snapshot.
     let current: CollectionResult = await reader.collect();
     const source = { collect: async () => current };
-    const monitor = new PerformanceMonitor({ reader: source, intervalMillis: 1000, historyLimit: 1 });
+    const monitor = new PerformanceMonitor({ reader: source, intervalMillis: 1000, retentionDays: 1 });
     const engine = new AlertEngine({
       source,
       meterProvider: provider,

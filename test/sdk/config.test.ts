@@ -169,6 +169,27 @@ describe('resolveConfig: invalid options name the field', () => {
       /duration like '30s', got "5 minutes"/,
     ],
     ['parallel array', { parallel: [] }, 'options.parallel', /got an array/],
+    ['dashboard string', { dashboard: 'yes' }, 'options.dashboard', /must be a boolean or an object/],
+    [
+      'dashboard path',
+      { dashboard: { path: 'dash' } },
+      'options.dashboard.path',
+      /must be a path like '\/dashboard'/,
+    ],
+    [
+      'dashboard under /api',
+      { dashboard: { path: '/api/x' } },
+      'options.dashboard.path',
+      /must not be under \/api/,
+    ],
+    ['dashboard maxClients', { dashboard: { maxClients: 0 } }, 'options.dashboard.maxClients', /integer/],
+    ['dashboard typo', { dashboard: { pth: '/d' } }, 'options.dashboard.pth', /did you mean 'path'/],
+    [
+      'dashboard without a server',
+      { dashboard: true, prometheus: false },
+      'options.dashboard',
+      /needs the SDK server, but options.prometheus is false/,
+    ],
     ['alerts null', { alerts: null }, 'options.alerts', /got null/],
   ];
   it.each(cases)('%s', (_label, input, field, message) => {
@@ -191,6 +212,22 @@ describe('resolveConfig: invalid options name the field', () => {
       { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_METRIC_EXPORT_INTERVAL: '-1' },
     );
     expect(error.field).toBe('OTEL_METRIC_EXPORT_INTERVAL');
+  });
+});
+
+describe('resolveConfig: dashboard', () => {
+  it('is on in the development preset, off in production, and quietly off without a server', () => {
+    expect(resolveConfig({ preset: 'development' }, {}).dashboard).toEqual({
+      path: '/dashboard',
+      maxClients: 16,
+    });
+    expect(resolveConfig({}, {}).dashboard).toBe(false);
+    expect(resolveConfig({ dashboard: { path: '/perf' } }, {}).dashboard).toEqual({
+      path: '/perf',
+      maxClients: 16,
+    });
+    expect(resolveConfig({ preset: 'development', prometheus: false }, {}).dashboard).toBe(false);
+    expect(resolveConfig({ preset: 'development', dashboard: false }, {}).dashboard).toBe(false);
   });
 });
 

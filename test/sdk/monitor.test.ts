@@ -42,7 +42,7 @@ beforeEach(() => {
     r.observe(host.swapFree, { 'system.paging.state': 'free' });
   });
   meter.createObservableGauge('system.cpu.load_average.1m').addCallback((r) => r.observe(1.5));
-  monitor = new PerformanceMonitor({ reader, intervalMillis: 1000, historyLimit: 3 });
+  monitor = new PerformanceMonitor({ reader, intervalMillis: 1000, retentionDays: 1 });
 });
 
 afterEach(async () => {
@@ -77,7 +77,10 @@ describe('PerformanceMonitor.getCurrentMetrics', () => {
     const tasks = new TaskRecorder(provider);
     const unregister = registerQueue('monitor-empty-jobs', () => 0);
     tasks.startTimer('t')('ok');
+    // A window needs time in it: two readings in the same millisecond have no rate (flaked on a fast run).
+    vi.useFakeTimers();
     await monitor.getCurrentMetrics();
+    vi.advanceTimersByTime(1000);
     const m = await monitor.getCurrentMetrics();
     expect(m.queueSize).toBe(0);
     expect(m.tasksPerSecond).toBe(0);
@@ -125,11 +128,31 @@ describe('PerformanceMonitor.start', () => {
     expect(monitor.intervalMillis).toBe(100);
     for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(100);
     expect(seen).toHaveLength(5);
-    expect(monitor.history()).toHaveLength(3);
+    const columns = monitor.history({ from: 0, to: Date.now() + 1000 });
+    // The finest resolution is 1 s: five samples 100 ms apart fold into one or two steps.
+    const steps = columns.series.cpuPercent?.avg.filter((x) => !Number.isNaN(x)) ?? [];
+    expect(steps.length === 1 || steps.length === 2).toBe(true);
+    expect(monitor.latest()?.metrics.cpuPercent).toBe(seen[4]);
     monitor.stop();
     await vi.advanceTimersByTimeAsync(500);
     expect(seen).toHaveLength(5);
     expect(monitor.intervalMillis).toBeUndefined();
+  });
+
+  it('history() under fake timers: the last hour at the sampling step, before that 1-minute steps', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 1) });
+    const start = Date.now();
+    monitor.start({ intervalMillis: 10_000 });
+    await vi.advanceTimersByTimeAsync(2 * 3_600_000);
+    const recent = monitor.history({ from: Date.now() - 600_000, to: Date.now(), step: 10_000 });
+    expect(recent.resolutionMillis).toBe(10_000);
+    expect(recent.series.cpuPercent?.avg.filter((x) => !Number.isNaN(x))).toHaveLength(60);
+    const all = monitor.history({ from: start, to: Date.now() });
+    expect(all.resolutionMillis).toBe(60_000);
+    expect(all.series.cpuPercent?.avg.filter((x) => !Number.isNaN(x))).toHaveLength(120);
+    expect(monitor.historyStats().bytes).toBeLessThan(2 * 1024 * 1024);
+    expect(() => monitor.history({ from: 5, to: 1 })).toThrow(/options.to must be after options.from/);
+    expect(() => monitor.history({ from: 'yesterday' } as never)).toThrow(/options.from must be a time/);
   });
 
   it('logs one summary line per sample when given a log (monitor.verbose)', async () => {
@@ -138,7 +161,7 @@ describe('PerformanceMonitor.start', () => {
     const verbose = new PerformanceMonitor({
       reader,
       intervalMillis: 100,
-      historyLimit: 3,
+      retentionDays: 1,
       log: (l) => lines.push(l),
     });
     verbose.start();
