@@ -8,6 +8,8 @@ export interface AlertsStatus {
   evaluatedAt: string | null;
   intervals: AlertIntervals;
   alerts: Alert[];
+  /** Rules on an instrument name nothing reports (after a few evaluations): likely a typo. */
+  missingMetrics: { rule: string; metric: string }[];
 }
 
 /** `{ service?, ...rule.labels, alertname, severity }` — alertname and severity cannot be overridden. */

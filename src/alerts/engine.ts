@@ -12,6 +12,7 @@ import {
   type SetAlertOptions,
 } from './facade.js';
 import { AlertMetrics } from './metrics.js';
+import { MissingMetricWatch } from './missing-metric.js';
 import { AlertmanagerNotifier, LogNotifier, WebhookNotifier } from './notifiers.js';
 import {
   ALERT_ENGINE_OPTIONS_SCHEMA,
@@ -77,6 +78,7 @@ export class AlertEngine {
   private started = false;
   private closed = false;
   private lastEvaluatedMs: number | undefined;
+  private readonly missing: MissingMetricWatch;
 
   constructor(options: AlertEngineOptions) {
     this.options = resolveAlertsOptions(options, 'options', ALERT_ENGINE_OPTIONS_SCHEMA);
@@ -85,6 +87,7 @@ export class AlertEngine {
     this.source = options.source;
     this.targets = options.actions ?? {};
     this.logger = options.logger ?? console;
+    this.missing = new MissingMetricWatch(this.logger);
     this.serviceName = options.serviceName;
     const provider: MeterProvider = options.meterProvider ?? metrics.getMeterProvider();
 
@@ -147,6 +150,7 @@ export class AlertEngine {
     for (const [id, e] of this.entries) {
       if (e.rule.name === name && (severity === undefined || e.rule.severity === severity)) {
         this.entries.delete(id);
+        this.missing.forget(id);
         removed++;
         if (e.state.state === 'firing') {
           e.state.state = 'inactive';
@@ -187,6 +191,7 @@ export class AlertEngine {
       evaluatedAt: this.lastEvaluatedMs === undefined ? null : new Date(this.lastEvaluatedMs).toISOString(),
       intervals: { ...this.intervals },
       alerts: this.list(),
+      missingMetrics: this.missing.list(),
     };
   }
 
@@ -296,7 +301,10 @@ export class AlertEngine {
           error: String(error),
         });
       }
-      if (value === undefined) outcome = 'nodata';
+      if (value === undefined) {
+        outcome = 'nodata';
+        this.missing.observe(e.rule, snap);
+      } else this.missing.forget(e.rule.id);
       this.metrics.evaluated(e.rule.severity, outcome);
       for (const event of step(e.rule, e.state, value, nowMs)) this.transition(e, event, outbox);
     }

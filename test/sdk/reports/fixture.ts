@@ -50,6 +50,7 @@ export function fakeAlerts() {
       service: 'test',
       evaluatedAt: null,
       intervals: { critical: 1, warning: 1, normal: 1 },
+      missingMetrics: [],
       alerts: [],
     }),
   };
