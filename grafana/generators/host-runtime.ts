@@ -3,11 +3,7 @@ import { ATTR as A, METRIC as I, series } from '../../src/core/metric-names.js';
 import { board } from './board.js';
 import { RATE, sel } from './layout.js';
 import { timeSeries } from './panels.js';
-import { BY, label, mean, quantile } from './queries.js';
-
-const by = (...labels: string[]) => `by (job, instance, ${labels.join(', ')})`;
-const rate = (counter: string, ...matchers: string[]) =>
-  `rate(${sel(series.counter(counter), ...matchers)}[${RATE}])`;
+import { BY, by, label, mean, quantile, rate } from './queries.js';
 
 /** Host (CPU, load, memory, disk, network) and Node runtime (event loop, heap, GC) in one place. */
 export function hostRuntimeDashboard(): dashboard.Dashboard {

@@ -3,11 +3,7 @@ import { ATTR as A, METRIC as I, series } from '../../src/core/metric-names.js';
 import { board } from './board.js';
 import { labelVariable, RATE, sel } from './layout.js';
 import { heatmapPanel, stateTimeline, tablePanel, timeSeries } from './panels.js';
-import { BY, label, mean, quantile } from './queries.js';
-
-const by = (...labels: string[]) => `by (job, instance, ${labels.join(', ')})`;
-const rate = (counter: string, ...matchers: string[]) =>
-  `rate(${sel(series.counter(counter), ...matchers)}[${RATE}])`;
+import { BY, by, label, mean, quantile, rate } from './queries.js';
 
 /** The budgeted memory manager: usage against its limit, allocation traffic, evictions, leaks. */
 export function memoryDashboard(): dashboard.Dashboard {

@@ -9,6 +9,13 @@ import { timeSeries } from './panels.js';
 export const BY = 'by (job, instance)';
 export const label = prometheusName;
 
+/** `by (job, instance, …labels)`: one series per process and label values. */
+export const by = (...labels: string[]) => `by (job, instance, ${labels.join(', ')})`;
+
+/** `rate(counter_total{scope, …}[$__rate_interval])`. */
+export const rate = (counter: string, ...matchers: string[]) =>
+  `rate(${sel(series.counter(counter), ...matchers)}[${RATE}])`;
+
 export const TASK = label(A.taskName);
 export const OUTCOME = label(A.taskOutcome);
 

@@ -3,12 +3,11 @@ import { ATTR as A, METRIC as I, series } from '../../src/core/metric-names.js';
 import { board } from './board.js';
 import { labelVariable, RATE, sel } from './layout.js';
 import { heatmapPanel, timeSeries } from './panels.js';
-import { BY, errorRateByTaskPanel, label, OUTCOME, quantile, TASK } from './queries.js';
+import { BY, by, errorRateByTaskPanel, label, OUTCOME, quantile, TASK } from './queries.js';
 
 const POOL = label(A.poolName);
 const MODE = label(A.poolMode);
 const QUEUE = label(A.queueName);
-const by = (...labels: string[]) => `by (job, instance, ${labels.join(', ')})`;
 const taskScope = `${TASK}=~"$task"`;
 
 /**

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PerformanceSdk, startPerformanceSdk } from '../../src/sdk/start.js';
 import { requireBinary } from '../helpers/binaries.js';
+import { recordDurations } from '../helpers/durations.js';
 import { type RunningPrometheus, startPrometheus } from '../helpers/prometheus.js';
 
 /**
@@ -37,16 +38,8 @@ describe.skipIf(prometheusBinary.skip)('native histograms in a real Prometheus',
   });
 
   it('histogram_quantile(0.95, rate(aiva_task_duration[1m])) is within 5 % of the exact p95', async () => {
-    const recordAll = (values: readonly number[]) => {
-      let clock = 0;
-      const now = vi.spyOn(performance, 'now').mockImplementation(() => clock);
-      for (const v of values) {
-        const end = perf.startTimer('uniform');
-        clock += v * 1000;
-        end();
-      }
-      now.mockRestore();
-    };
+    const recordAll = (values: readonly number[]) =>
+      recordDurations((name) => perf.startTimer(name), 'uniform', values);
     // One value first, so the series exists in a scrape before the measured batch (rate() then sees
     // exactly the batch as the increase).
     recordAll([0.05]);

@@ -9,6 +9,7 @@ import { TaskRecorder } from '../../src/instrumentation/tasks.js';
 import { InProcessMetricReader } from '../../src/sdk/in-process-reader.js';
 import { LocalHistogramProducer } from '../../src/sdk/local-producer.js';
 import { startPerformanceSdk } from '../../src/sdk/start.js';
+import { recordDurations } from '../helpers/durations.js';
 
 /**
  * Quantiles read in-process from the exponential histograms of `aiva.task.duration`, against the
@@ -44,14 +45,7 @@ async function recordAndRead(values: number[]) {
   const reader = new InProcessMetricReader({ cardinalityLimit: 100 });
   const provider = new MeterProvider({ readers: [reader] });
   const recorder = new TaskRecorder(provider);
-  let clock = 0;
-  const now = vi.spyOn(performance, 'now').mockImplementation(() => clock);
-  for (const v of values) {
-    const end = recorder.startTimer('distribution');
-    clock += v * 1000;
-    end();
-  }
-  now.mockRestore();
+  recordDurations((name) => recorder.startTimer(name), 'distribution', values);
   const snapshot = flattenMetrics(await reader.collect());
   await provider.shutdown();
   return mergeHistograms(snapshot.select(METRIC.taskDuration));
@@ -88,14 +82,7 @@ describe('through startPerformanceSdk', () => {
     });
     try {
       const values = Array.from({ length: 5_000 }, DISTRIBUTIONS['uniform 20–115 ms']!.draw);
-      let clock = 0;
-      const now = vi.spyOn(performance, 'now').mockImplementation(() => clock);
-      for (const v of values) {
-        const end = perf.startTimer('uniform');
-        clock += v * 1000;
-        end();
-      }
-      now.mockRestore();
+      recordDurations((name) => perf.startTimer(name), 'uniform', values);
       const truth = exact(
         values.slice().sort((a, b) => a - b),
         0.95,

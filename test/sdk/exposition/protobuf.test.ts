@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type PerformanceSdk, startPerformanceSdk } from '../../../src/sdk/start.js';
+import { recordDurations } from '../../helpers/durations.js';
 import { type DecodedFamily, decodeFamilies, nativeBuckets } from '../../helpers/prometheus-protobuf.js';
 
 const PROTOBUF = 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
@@ -17,14 +18,7 @@ const quiet = { hostMetrics: false, runtimeMetrics: false, alerts: false, regist
 
 /** Tasks that "take" exactly the given seconds (injected clock). */
 function record(sdk: PerformanceSdk, name: string, values: readonly number[]): void {
-  let clock = 0;
-  const now = vi.spyOn(performance, 'now').mockImplementation(() => clock);
-  for (const v of values) {
-    const end = sdk.startTimer(name);
-    clock += v * 1000;
-    end();
-  }
-  now.mockRestore();
+  recordDurations((task) => sdk.startTimer(task), name, values);
 }
 
 async function scrape(accept: string): Promise<{ type: string | null; body: Uint8Array }> {
