@@ -7,6 +7,7 @@ import type {
   ObservableCounter,
   ObservableGauge,
 } from '@opentelemetry/api';
+import { cardinalityLimitOf, distinctValuesWithin } from '../core/bounded-attributes.js';
 import { COUNT_BUCKETS, DURATION_SECONDS_BUCKETS } from '../core/buckets.js';
 import { boundHistogram, type RecordValue } from '../core/local-histogram.js';
 import type { ProcessorMode } from './options.js';
@@ -46,9 +47,6 @@ interface LaneAttributes {
   readonly idle: Attributes;
 }
 
-/** Cap on cached (mode, task) entries; past it, entries are still created but not cached. */
-const MAX_TASKS = 1000;
-
 /**
  * The processor's instruments. Item counts are kept as plain numbers and
  * reported by an observable counter (a synchronous `add` per item costs
@@ -67,7 +65,12 @@ export class PoolMetrics {
   readonly #concurrency: ObservableGauge;
   readonly #duration: (attributes: Attributes) => RecordValue;
   readonly #wait: (attributes: Attributes) => RecordValue;
-  /** The task entry shared by (mode, task) pairs past {@link MAX_TASKS}, per mode. */
+  /**
+   * (mode, task) pairs with their own series: as many as fit the provider's cardinality limit with one
+   * attribute set per outcome (core/bounded-attributes.ts); later pairs share one overflow entry.
+   */
+  readonly #maxTasks: number;
+  /** The task entry shared by (mode, task) pairs past {@link PoolMetrics.#maxTasks}, per mode. */
   readonly #overflow = new Map<ProcessorMode, TaskMetrics>();
   readonly #mapDuration: Histogram;
   readonly #mapItems: Histogram;
@@ -76,6 +79,7 @@ export class PoolMetrics {
 
   constructor(meterProvider: MeterProvider, pool: string, snapshot: () => readonly LaneSnapshot[]) {
     this.#pool = pool;
+    this.#maxTasks = distinctValuesWithin(cardinalityLimitOf(meterProvider), OUTCOMES.length);
     this.#meter = meterProvider.getMeter(PARALLEL_METER_NAME);
     const m = this.#meter;
     this.#taskCounter = m.createObservableCounter('aiva.pool.tasks', {
@@ -170,7 +174,7 @@ export class PoolMetrics {
   task(mode: ProcessorMode, taskName: string): TaskMetrics {
     const key = `${mode}\u0000${taskName}`;
     let task = this.#tasks.get(key);
-    if (task === undefined && this.#tasks.size >= MAX_TASKS) {
+    if (task === undefined && this.#tasks.size >= this.#maxTasks) {
       // Bound series are kept for good: past the cap, new names share one overflow entry per mode.
       task = this.#overflow.get(mode);
       if (task === undefined) {
