@@ -48,7 +48,9 @@ const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const child = spawn(
   process.execPath,
-  ['--import', './bench/fixtures/soak-load.js', 'dist/src/demo/main.js'],
+  // --expose-gc: each sample is taken after a full GC, so heap and RSS show what is retained, not where
+  // the collector happened to be.
+  ['--expose-gc', '--import', './bench/fixtures/soak-load.js', 'dist/src/demo/main.js'],
   {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -165,19 +167,25 @@ child.kill('SIGTERM');
 const stopped = await Promise.race([once(child, 'exit').then(() => true), sleep(15_000).then(() => false)]);
 if (!stopped) child.kill('SIGKILL');
 
-/** Least-squares slope of `key` over the samples in the last half, per 10 minutes. */
+/**
+ * Theil–Sen slope of `key` over the samples in the last half, per 10 minutes: the median of the
+ * pairwise slopes, so one sample caught mid-burst (or one dip when the allocator returns memory) does
+ * not decide the verdict, as it did a least-squares fit.
+ */
 function slopePer10Min(key) {
   const half = samples.filter((s) => s.minute >= samples.at(-1).minute / 2);
   if (half.length < 2) return Number.NaN;
-  const mx = half.reduce((n, s) => n + s.minute, 0) / half.length;
-  const my = half.reduce((n, s) => n + s[key], 0) / half.length;
-  let num = 0;
-  let den = 0;
-  for (const s of half) {
-    num += (s.minute - mx) * (s[key] - my);
-    den += (s.minute - mx) ** 2;
+  const slopes = [];
+  for (let i = 0; i < half.length; i++) {
+    for (let j = i + 1; j < half.length; j++) {
+      const dx = half[j].minute - half[i].minute;
+      if (dx > 0) slopes.push((half[j][key] - half[i][key]) / dx);
+    }
   }
-  return den === 0 ? 0 : (num / den) * 10;
+  slopes.sort((a, b) => a - b);
+  const mid = Math.floor(slopes.length / 2);
+  const median = slopes.length % 2 ? slopes[mid] : (slopes[mid - 1] + slopes[mid]) / 2;
+  return median * 10;
 }
 const quantile = (list, q) => {
   if (list.length === 0) return Number.NaN;
