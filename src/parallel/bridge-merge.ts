@@ -9,11 +9,12 @@
  * registered again with another kind or unit is reported once through the
  * diag logger, cardinality limits cap the attribute sets.
  *
- * - counters, up-down counters: `add(sum)` per attribute set and batch;
+ * Batches are summed per instrument and attribute set first (`bridge-accumulator.ts`), then:
+ * - counters, up-down counters: `add(sum)` per attribute set and flush;
  * - gauges: `record(last value)`;
  * - histograms: each bucket's recordings are replayed so that every bucket
  *   count, the count, the sum (to rounding), the min and the max are the
- *   worker's (see {@link replayHistogram});
+ *   workers' (see {@link replayHistogram});
  * - observables: an observable of the same kind on the main thread reports
  *   the totals (counters: shipped increases summed over workers) or the
  *   last values (gauges).
@@ -29,16 +30,11 @@ import {
   type ObservableCallback,
   type UpDownCounter,
 } from '@opentelemetry/api';
-import {
-  attributesKey,
-  type BridgedDescriptor,
-  type BridgedHistogramPoint,
-  type BridgedPoint,
-  bucketIndex,
-  type MetricsBatch,
-  SDK_DEFAULT_BOUNDARIES,
-} from './bridge-protocol.js';
+import { BatchAccumulator, type KnownCell, replayHistogram, resolveCell } from './bridge-accumulator.js';
+import { type BridgedDescriptor, type MetricsBatch, SDK_DEFAULT_BOUNDARIES } from './bridge-protocol.js';
 
+/** How long a received batch waits for others before they are merged together. */
+const MERGE_DELAY_MILLIS = 10;
 /** Distinct warnings the merger logs (worker diag messages, merge failures) before it stops logging new ones. */
 const MAX_WARNINGS = 200;
 /**
@@ -59,23 +55,63 @@ type Target =
       readonly callback: ObservableCallback;
     };
 
+/** One worker instrument: where it merges, and the worker's cells as announced so far. */
+interface SessionInstrument {
+  readonly target: Target;
+  readonly cells: (KnownCell | undefined)[];
+}
+
 /** Merges worker batches into the instruments of one MeterProvider. */
 export class WorkerMetricsMerger {
   readonly #provider: MeterProvider;
   readonly #targets = new Map<string, Target>();
-  /** Per worker session: its instrument ids → targets. */
-  readonly #sessions = new Map<number, (Target | undefined)[]>();
+  /** Per worker session: its instrument ids → targets and the cells the worker announced. */
+  readonly #sessions = new Map<number, (SessionInstrument | undefined)[]>();
   readonly #warned = new Set<string>();
+  /** Batches received and not merged yet (see {@link enqueue}). */
+  #pending: string[] = [];
+  #flushScheduled = false;
+  readonly #flushSoon = (): void => this.flush();
 
   constructor(provider: MeterProvider) {
     this.#provider = provider;
   }
 
   /**
-   * Merges one worker's batch (the JSON text of a {@link MetricsBatch}).
+   * Takes one worker's batch and merges it with those that arrive in the next
+   * {@link MERGE_DELAY_MILLIS}: off the critical path of the chunk answer that carried it (the
+   * worker's next chunk goes out first), and summed with its neighbours so a busy pool reaches the
+   * SDK once per attribute set and flush rather than once per chunk. A job's end calls
+   * {@link flush}, so a map() still resolves with its measurements in.
+   */
+  enqueue(text: string): void {
+    this.#pending.push(text);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setTimeout(this.#flushSoon, MERGE_DELAY_MILLIS);
+  }
+
+  /** Merges every batch received so far. */
+  flush(): void {
+    this.#flushScheduled = false;
+    if (this.#pending.length === 0) return;
+    const pending = this.#pending;
+    this.#pending = [];
+    const accumulator = new BatchAccumulator<Target>();
+    for (const text of pending) this.#accumulate(text, accumulator);
+    this.#apply(accumulator);
+  }
+
+  /**
+   * Merges one worker's batch (the JSON text of a {@link MetricsBatch}) now, with any received before it.
    * Never throws: a failure is reported once through the diag logger.
    */
   merge(text: string): void {
+    this.#pending.push(text);
+    this.flush();
+  }
+
+  #accumulate(text: string, accumulator: BatchAccumulator<Target>): void {
     let batch: MetricsBatch;
     try {
       batch = JSON.parse(text) as MetricsBatch;
@@ -93,54 +129,65 @@ export class WorkerMetricsMerger {
     if (batch.d !== undefined) {
       for (const [id, key] of batch.d) {
         try {
-          table[id] = this.#target(key);
+          table[id] = { target: this.#target(key), cells: [] };
         } catch (error) {
           this.#warn(`aiva-performance: re-creating a worker instrument (${key}) failed: ${String(error)}`);
         }
       }
     }
     for (const [id, points] of batch.m) {
-      const target = table[id];
-      if (target === undefined) continue; // its descriptor failed above (reported there)
-      try {
-        this.#mergeInstrument(target, points);
-      } catch (error) {
-        this.#warn(`aiva-performance: merging a worker metric failed: ${String(error)}`);
+      const instrument = table[id];
+      if (instrument === undefined) continue; // its descriptor failed above (reported there)
+      const { target, cells } = instrument;
+      switch (target.kind) {
+        case 'sum':
+        case 'gauge':
+          accumulator.addValues(target, cells, points, target.kind === 'gauge');
+          break;
+        case 'histogram':
+          accumulator.addHistogram(target, target.boundaries, cells, points);
+          break;
+        case 'observable':
+          for (const [ref, v] of points) {
+            const cell = resolveCell(cells, ref);
+            if (typeof v !== 'number' || cell === undefined) continue;
+            const entry = target.values.get(cell.key);
+            if (entry === undefined) target.values.set(cell.key, { a: cell.a, v });
+            else entry.v = target.gauge ? v : entry.v + v;
+          }
       }
     }
     if (batch.w !== undefined) for (const message of batch.w) this.#warn(`pool worker: ${message}`);
   }
 
+  #apply(accumulator: BatchAccumulator<Target>): void {
+    for (const [target, cells] of accumulator.values) {
+      try {
+        if (target.kind === 'sum') for (const { a, v } of cells.values()) target.instrument.add(v, a);
+        else if (target.kind === 'gauge')
+          for (const { a, v } of cells.values()) target.instrument.record(v, a);
+      } catch (error) {
+        this.#warn(`aiva-performance: merging a worker metric failed: ${String(error)}`);
+      }
+    }
+    for (const [target, { boundaries, cells }] of accumulator.buckets) {
+      if (target.kind !== 'histogram') continue;
+      try {
+        for (const cell of cells.values()) replayHistogram(target.instrument, boundaries, cell);
+      } catch (error) {
+        this.#warn(`aiva-performance: merging a worker metric failed: ${String(error)}`);
+      }
+    }
+  }
+
   /** Detaches the observable callbacks (their last values stop being reported). */
   close(): void {
+    this.flush();
     for (const target of this.#targets.values()) {
       if (target.kind === 'observable') target.instrument.removeCallback(target.callback);
     }
     this.#targets.clear();
     this.#sessions.clear();
-  }
-
-  #mergeInstrument(target: Target, points: readonly BridgedPoint[]): void {
-    switch (target.kind) {
-      case 'sum':
-        for (const [a, v] of points) if (typeof v === 'number') target.instrument.add(v, a);
-        return;
-      case 'gauge':
-        for (const [a, v] of points) if (typeof v === 'number') target.instrument.record(v, a);
-        return;
-      case 'histogram':
-        for (const p of points) if (p.length === 4) replayHistogram(target.instrument, target.boundaries, p);
-        return;
-      case 'observable':
-        for (const [a, v] of points) {
-          if (typeof v !== 'number') continue;
-          const key = attributesKey(a);
-          const entry = target.values.get(key);
-          if (entry === undefined) target.values.set(key, { a, v });
-          else entry.v = target.gauge ? v : entry.v + v;
-        }
-        return;
-    }
   }
 
   #target(key: string): Target {
@@ -194,50 +241,5 @@ export class WorkerMetricsMerger {
     if (this.#warned.has(message) || this.#warned.size >= MAX_WARNINGS) return;
     this.#warned.add(message);
     diag.warn(message);
-  }
-}
-
-/**
- * Records a worker's bucketed histogram into a main-thread histogram with
- * the same boundaries, exactly: per bucket, the global min and max are
- * recorded as themselves (in the bucket that holds them) and the bucket's
- * other recordings as their mean, which lies inside the bucket. Bucket
- * counts, count, min and max are the worker's; the sum is the worker's up to
- * floating-point rounding. Costs one `record` per recording — the SDK's
- * histogram API takes no weights. With other boundaries (a View on the main
- * thread) the count, sum, min and max still hold and a bucket's recordings
- * land where their mean does.
- */
-export function replayHistogram(
-  histogram: Histogram,
-  boundaries: readonly number[],
-  point: BridgedHistogramPoint,
-): void {
-  const [a, buckets, min, max] = point;
-  if (min === null || max === null) return;
-  const minBucket = bucketIndex(boundaries, min);
-  const maxBucket = bucketIndex(boundaries, max);
-  for (let i = 0; i + 2 < buckets.length; i += 3) {
-    const b = buckets[i] as number;
-    let n = buckets[i + 1] as number;
-    let sum = buckets[i + 2] as number;
-    if (b === minBucket) {
-      histogram.record(min, a);
-      sum -= min;
-      n--;
-    }
-    if (b === maxBucket && n > 0) {
-      histogram.record(max, a);
-      sum -= max;
-      n--;
-    }
-    if (n <= 0) continue;
-    const upper = b < boundaries.length ? (boundaries[b] as number) : Infinity;
-    const lower = b > 0 ? (boundaries[b - 1] as number) : -Infinity;
-    let mean = sum / n;
-    // rounding may push the mean across an edge: keep it in (lower, upper]
-    if (mean > upper) mean = upper;
-    if (!(mean > lower)) mean = Math.min(upper, max);
-    for (let k = 0; k < n; k++) histogram.record(mean, a);
   }
 }

@@ -32,17 +32,23 @@ export type BridgedDescriptor = readonly [
 ];
 
 /**
+ * An attribute set on the wire: the first time a worker ships a cell, `[cell index, attributes]`;
+ * afterwards only its index (per worker session and instrument), so a steady batch is a few numbers.
+ */
+export type CellRef = number | readonly [index: number, attributes: Attributes];
+
+/**
  * One attribute set's measurements since the previous batch. Counters and
- * up-down counters (observable ones included): `[attributes, sum of the
- * increments]`; gauges: `[attributes, last value]`. Histograms:
- * `[attributes, buckets, min, max]` where `buckets` lists, for each bucket
+ * up-down counters (observable ones included): `[cell, sum of the
+ * increments]`; gauges: `[cell, last value]`. Histograms:
+ * `[cell, buckets, min, max]` where `buckets` lists, for each bucket
  * that received recordings, its index, its count and the sum of its values
  * (boundaries.length + 1 buckets, upper bounds inclusive as in sdk-metrics).
  */
-export type BridgedPoint = readonly [attributes: Attributes, value: number] | BridgedHistogramPoint;
+export type BridgedPoint = readonly [cell: CellRef, value: number] | BridgedHistogramPoint;
 
 export type BridgedHistogramPoint = readonly [
-  attributes: Attributes,
+  cell: CellRef,
   buckets: readonly number[],
   min: number | null,
   max: number | null,

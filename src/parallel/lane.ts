@@ -297,8 +297,8 @@ export class Lane implements JobOwner, Scheduler {
 
   #deliver(job: Job, chunk: Chunk, response: ChunkResponse): void {
     this.#limits.set(response.id, response.k);
-    // before the results: a map() resolves only once its chunks' measurements are in the instruments
-    if (response.x !== undefined) this.#config.bridge?.merge(response.x);
+    // merged after this turn, or when the job ends (before it resolves: see WorkerMetricsMerger.enqueue)
+    if (response.x !== undefined) this.#config.bridge?.enqueue(response.x);
     deliverChunk(job, chunk, response, this.#metrics);
   }
 

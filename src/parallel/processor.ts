@@ -313,6 +313,8 @@ export class ParallelProcessor implements PoolScaler {
   }
 
   #recordCall(job: Job, items: number, outcome: TaskOutcome): void {
+    // before the job's promise settles: its workers' measurements are in the instruments when map() returns
+    this.#bridge?.flush();
     this.#metrics.recordMap(job.metrics, (performance.now() - job.startedAt) / 1000, items, outcome);
   }
 }

@@ -29,9 +29,15 @@ const num = (value: number): string => (Number.isFinite(value) ? String(value) :
 /** Attribute sets kept per instrument in a worker (the SDK's default); later sets share the overflow cell. */
 export const WORKER_CARDINALITY_LIMIT = 2000;
 
-interface Cell {
-  /** The attributes as JSON text. */
-  readonly a: string;
+/** Per instrument: the cell's index and attributes, then only the index once shipped (see `CellRef`). */
+interface Announced {
+  /** `[index,{attributes}]` until the first batch carries it, then `index`. */
+  a: string;
+  announced: boolean;
+  readonly index: number;
+}
+
+interface Cell extends Announced {
   /** Sum since the last flush (sums), last value (gauges), last observed value (observables). */
   v: number;
   /** Observables: the value last shipped; NaN before the first. */
@@ -39,8 +45,7 @@ interface Cell {
   dirty: boolean;
 }
 
-interface HistogramCell {
-  readonly a: string;
+interface HistogramCell extends Announced {
   readonly c: number[];
   readonly s: number[];
   min: number;
@@ -59,7 +64,7 @@ export interface Drainable {
   drain(): string | undefined;
 }
 
-export abstract class Instrument<C extends { dirty: boolean; readonly a: string }> implements Drainable {
+export abstract class Instrument<C extends { dirty: boolean } & Announced> implements Drainable {
   readonly #cells = new Map<string, C>();
   readonly #dirty: C[] = [];
   #queued = false;
@@ -76,8 +81,8 @@ export abstract class Instrument<C extends { dirty: boolean; readonly a: string 
     readonly name: string,
   ) {}
 
-  /** A cell for attributes given as JSON text. */
-  protected abstract create(attributes: string): C;
+  /** A cell: `ref` is its first `CellRef` as JSON text. */
+  protected abstract create(ref: string, index: number): C;
   /** The cell's point as JSON text (see `BridgedPoint`), reset for the next batch; undefined = nothing to send. */
   protected abstract point(cell: C): string | undefined;
 
@@ -121,11 +126,15 @@ export abstract class Instrument<C extends { dirty: boolean; readonly a: string 
         const overflow = attributesKey(OVERFLOW_ATTRIBUTES);
         cell = this.#cells.get(overflow);
         if (cell === undefined) {
-          cell = this.create(JSON.stringify(OVERFLOW_ATTRIBUTES));
+          cell = this.create(
+            `[${this.#cells.size},${JSON.stringify(OVERFLOW_ATTRIBUTES)}]`,
+            this.#cells.size,
+          );
           this.#cells.set(overflow, cell);
         }
       } else {
-        cell = this.create(attributes === undefined ? '{}' : JSON.stringify(attributes));
+        const json = attributes === undefined ? '{}' : JSON.stringify(attributes);
+        cell = this.create(`[${this.#cells.size},${json}]`, this.#cells.size);
         this.#cells.set(key, cell);
       }
     }
@@ -138,7 +147,12 @@ export abstract class Instrument<C extends { dirty: boolean; readonly a: string 
     for (const cell of this.#dirty) {
       cell.dirty = false;
       const point = this.point(cell);
-      if (point !== undefined) points += points === '' ? point : `,${point}`;
+      if (point === undefined) continue;
+      points += points === '' ? point : `,${point}`;
+      if (!cell.announced) {
+        cell.announced = true;
+        cell.a = String(cell.index);
+      }
     }
     this.#dirty.length = 0;
     return points === '' ? undefined : `[${this.id},[${points}]]`;
@@ -155,8 +169,8 @@ export class SumInstrument extends Instrument<Cell> implements Counter, UpDownCo
     const cell = this.cell(attributes);
     if (cell !== undefined) cell.v += value;
   }
-  protected create(a: string): Cell {
-    return { a, v: 0, shipped: Number.NaN, dirty: false };
+  protected create(a: string, index: number): Cell {
+    return { a, index, announced: false, v: 0, shipped: Number.NaN, dirty: false };
   }
   protected point(cell: Cell): string {
     const v = cell.v;
@@ -171,8 +185,8 @@ export class GaugeInstrument extends Instrument<Cell> implements Gauge {
     const cell = this.cell(attributes);
     if (cell !== undefined) cell.v = value;
   }
-  protected create(a: string): Cell {
-    return { a, v: 0, shipped: Number.NaN, dirty: false };
+  protected create(a: string, index: number): Cell {
+    return { a, index, announced: false, v: 0, shipped: Number.NaN, dirty: false };
   }
   protected point(cell: Cell): string {
     return `[${cell.a},${num(cell.v)}]`;
@@ -204,10 +218,12 @@ export class HistogramInstrument extends Instrument<HistogramCell> implements Hi
     if (value < cell.min) cell.min = value;
     if (value > cell.max) cell.max = value;
   }
-  protected create(a: string): HistogramCell {
+  protected create(a: string, index: number): HistogramCell {
     const n = this.boundaries.length + 1;
     return {
       a,
+      index,
+      announced: false,
       c: new Array<number>(n).fill(0),
       s: new Array<number>(n).fill(0),
       min: Infinity,
@@ -247,8 +263,8 @@ export class ObservableInstrument extends Instrument<Cell> implements Observable
     const cell = this.cell(attributes);
     if (cell !== undefined) cell.v = value;
   }
-  protected create(a: string): Cell {
-    return { a, v: 0, shipped: Number.NaN, dirty: false };
+  protected create(a: string, index: number): Cell {
+    return { a, index, announced: false, v: 0, shipped: Number.NaN, dirty: false };
   }
   protected point(cell: Cell): string | undefined {
     const first = Number.isNaN(cell.shipped);

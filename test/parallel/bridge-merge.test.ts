@@ -72,6 +72,51 @@ describe('worker MeterProvider + main-thread merge', () => {
     );
   });
 
+  it('batches queued from several workers and merged in one flush are as exact as batch by batch', async () => {
+    const record = (meter: Meter, round: number): void => {
+      const h = meter.createHistogram('user.size', { advice: { explicitBucketBoundaries: [1, 10, 100] } });
+      const c = meter.createCounter('user.count');
+      const g = meter.createGauge('user.temp');
+      for (let i = 0; i < 50; i++) {
+        h.record(((i * 37 + round * 11) % 250) / 3, { kind: i % 2 === 0 ? 'a' : 'b' });
+        c.add(i % 3, { kind: i % 2 === 0 ? 'a' : 'b' });
+      }
+      g.record(round, { room: 'r' });
+    };
+    const direct = meterFixture();
+    const queued = meterFixture();
+    const merger = new WorkerMetricsMerger(queued.meterProvider);
+    const workers = [new WorkerMeterProvider(), new WorkerMeterProvider()];
+    for (let round = 0; round < 12; round++) {
+      record(direct.meterProvider.getMeter('user-task'), round);
+      const worker = workers[round % 2]!;
+      record(worker.getMeter('user-task'), round);
+      merger.enqueue(worker.collect()!);
+    }
+    expect(points(await queued.collect(), 'user.count')).toEqual([]); // nothing merged before the flush
+    merger.flush();
+    const [want, got] = [await direct.collect(), await queued.collect()];
+    expect(sorted(points(got, 'user.count'))).toEqual(sorted(points(want, 'user.count')));
+    expect(sorted(points(got, 'user.temp'))).toEqual(sorted(points(want, 'user.temp')));
+    const histograms = (data: typeof want) =>
+      sorted(points(data, 'user.size')).map(({ attributes, value }) => {
+        const { buckets, count, min, max, sum } = value as Histogram;
+        return { attributes, buckets, count, min, max, sum: Math.round(sum! * 1e6) };
+      });
+    expect(histograms(got)).toEqual(histograms(want));
+    expect(histograms(got)).toHaveLength(2);
+  });
+
+  it('a queued batch merges by itself shortly after', async () => {
+    const fixture = meterFixture();
+    const merger = new WorkerMetricsMerger(fixture.meterProvider);
+    const worker = new WorkerMeterProvider();
+    worker.getMeter('user-task').createCounter('user.count').add(5);
+    merger.enqueue(worker.collect()!);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(points(await fixture.collect(), 'user.count').map((p) => p.value)).toEqual([5]);
+  });
+
   it('counters sum, up-down counters net, gauges keep the last value, over several flushes', async () => {
     const record: Recording = (meter) => {
       const c = meter.createCounter('user.count', { description: 'd', unit: '{x}' });
