@@ -1,12 +1,13 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { parsePeriod } from '../src/cli-report.js';
 import { type PerformanceSdk, startPerformanceSdk } from '../src/sdk/start.js';
+import { runCli } from './helpers/cli.js';
+import { tempDirsRemovedAfterAll } from './helpers/temp-dirs.js';
 
 const TOKEN = 'cli-token';
 let sdk: PerformanceSdk;
@@ -14,20 +15,8 @@ let empty: Server;
 let emptyUrl: string;
 let closedUrl: string;
 
-async function run(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(
-    ['report', ...args],
-    (s) => {
-      out += s;
-    },
-    (s) => {
-      err += s;
-    },
-  );
-  return { code, out, err };
-}
+const run = (...args: string[]) => runCli('report', ...args);
+const tempDir = tempDirsRemovedAfterAll('aiva-cli-');
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) =>
@@ -76,7 +65,7 @@ afterAll(async () => {
 
 describe('aiva-perf report --url (a running service)', () => {
   it('writes a PDF, a CSV and JSON with the task totals', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aiva-cli-'));
+    const dir = tempDir();
     for (const ext of ['pdf', 'csv', 'json']) {
       const r = await run(
         '--url',
@@ -154,7 +143,7 @@ describe('aiva-perf report errors: one line, exit 2, no file', () => {
     ['unknown flag', () => ['--url', emptyUrl, '--colour'], /Unknown option '--colour'/],
   ];
   it.each(cases)('%s', async (_label, args, message) => {
-    const dir = mkdtempSync(join(tmpdir(), 'aiva-cli-'));
+    const dir = tempDir();
     const r = await run(...args(), ...(args().includes('-o') ? [] : ['-o', join(dir, 'r.pdf')]));
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
@@ -163,7 +152,7 @@ describe('aiva-perf report errors: one line, exit 2, no file', () => {
   });
 
   it('a path that cannot be written', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aiva-cli-'));
+    const dir = tempDir();
     const target = join(dir, 'no-such-dir', 'r.pdf');
     const r = await run('--url', sdk.url as string, '--token', TOKEN, '--period', '5m', '-o', target);
     expect(r.code).toBe(2);

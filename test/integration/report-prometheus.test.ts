@@ -1,26 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
 import type { Report } from '../../src/sdk/reports/model.js';
 import { requireBinary } from '../helpers/binaries.js';
+import { runCli } from '../helpers/cli.js';
 import { type RunningDemo, startDemo } from '../helpers/demo.js';
 import { freePort, type RunningPrometheus, startPrometheus } from '../helpers/prometheus.js';
 
 const prometheusBinary = requireBinary('prometheus', 'prometheus');
 
-async function report(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(
-    ['report', ...args],
-    (s) => {
-      out += s;
-    },
-    (s) => {
-      err += s;
-    },
-  );
-  return { code, out, err };
-}
+const report = (...args: string[]) => runCli('report', ...args);
 
 describe.skipIf(prometheusBinary.skip)(
   'aiva-perf report --prometheus, against a Prometheus that scraped the demo',

@@ -3,21 +3,15 @@ import { ConfigError } from '../../src/core/errors.js';
 import { ProcessorClosedError } from '../../src/parallel/index.js';
 import { type PerformanceSdk, startPerformanceSdk } from '../../src/sdk/start.js';
 import { freePort } from '../helpers/prometheus.js';
+import { listening, QUIET_SDK } from '../helpers/sdk.js';
 
-const base = { hostMetrics: false, runtimeMetrics: false } as const;
+const base = QUIET_SDK;
 let sdk: PerformanceSdk | undefined;
 
 afterEach(async () => {
   await sdk?.shutdown();
   sdk = undefined;
 });
-
-async function listening(port: number): Promise<boolean> {
-  return fetch(`http://127.0.0.1:${port}/healthz`).then(
-    () => true,
-    () => false,
-  );
-}
 
 describe('components wired into startPerformanceSdk', () => {
   it('exposes perf.memory configured from the preset, with user overrides', async () => {

@@ -3,6 +3,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import type { PerformanceSdkOptions } from '../../src/sdk/options.js';
 import { type PerformanceSdk, startPerformanceSdk } from '../../src/sdk/start.js';
 import { freePort } from '../helpers/prometheus.js';
+import { listening, QUIET_SDK } from '../helpers/sdk.js';
 
 /*
  * A typo in a component option is a compile error (`npm run lint` type-checks this file with
@@ -26,20 +27,13 @@ const correct: PerformanceSdkOptions = {
 };
 const off: PerformanceSdkOptions = { memory: false, parallel: false, alerts: false };
 
-const base = { hostMetrics: false, runtimeMetrics: false } as const;
+const base = QUIET_SDK;
 let sdk: PerformanceSdk | undefined;
 
 afterEach(async () => {
   await sdk?.shutdown();
   sdk = undefined;
 });
-
-async function listening(port: number): Promise<boolean> {
-  return fetch(`http://127.0.0.1:${port}/healthz`).then(
-    () => true,
-    () => false,
-  );
-}
 
 describe('a typo in a component option', () => {
   it.each([

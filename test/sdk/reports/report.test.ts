@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,7 +10,10 @@ import { CSV_COLUMNS } from '../../../src/sdk/reports/csv.js';
 import type { Report } from '../../../src/sdk/reports/model.js';
 import { PDF_CHARTS } from '../../../src/sdk/reports/pdf.js';
 import { requireBinary } from '../../helpers/binaries.js';
+import { tempDirsRemovedAfterAll } from '../../helpers/temp-dirs.js';
 import { runMonitor, XSS_TASK } from './fixture.js';
+
+const tempDir = tempDirsRemovedAfterAll('aiva-report-');
 
 let run: Awaited<ReturnType<typeof runMonitor>>;
 let report: Report;
@@ -105,7 +107,7 @@ describe.skipIf(pdftotext.skip)('generateReport pdf (checked with pdftotext)', (
   it('holds the summary table, every chart title and the alert history', async () => {
     const pdf = await run.monitor.generateReport({ period: period(), format: 'pdf' });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
-    const dir = mkdtempSync(join(tmpdir(), 'aiva-report-'));
+    const dir = tempDir();
     writeFileSync(join(dir, 'r.pdf'), pdf);
     const text = execFileSync(pdftotext.path as string, ['-layout', join(dir, 'r.pdf'), '-'], {
       encoding: 'utf8',
@@ -122,7 +124,7 @@ describe.skipIf(pdftotext.skip)('generateReport pdf (checked with pdftotext)', (
 
 describe('exportReport', () => {
   it('takes the format from the extension and writes the whole file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aiva-export-'));
+    const dir = tempDir();
     for (const ext of ['json', 'csv', 'pdf']) {
       const path = join(dir, `performance_report.${ext}`);
       await expect(run.monitor.exportReport(path, { period: period() })).resolves.toBe(path);
@@ -135,7 +137,7 @@ describe('exportReport', () => {
   });
 
   it('an unknown extension is a ConfigError; a path that cannot be written is a ReportError and leaves nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aiva-export-'));
+    const dir = tempDir();
     await expect(run.monitor.exportReport(join(dir, 'r.docx'), { period: period() })).rejects.toThrow(
       /path must end in .json, .csv or .pdf/,
     );
