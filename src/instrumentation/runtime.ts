@@ -1,6 +1,8 @@
 import type { MeterProvider } from '@opentelemetry/api';
+import { diag } from '@opentelemetry/api';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { CachingMeterProvider } from '../core/reading-cache.js';
+import { AdaptiveEventLoopDelay } from './event-loop-delay.js';
 import { conventionShape, type SemconvStability } from './semconv.js';
 
 export interface RuntimeMetricsHandle {
@@ -36,6 +38,7 @@ export function startRuntimeMetrics(
     enabled: false,
     monitoringPrecision: options.monitoringPrecisionMillis,
   });
+  replaceEventLoopDelay(instrumentation, new AdaptiveEventLoopDelay(options.monitoringPrecisionMillis));
   instrumentation.setMeterProvider(replaying);
   instrumentation.enable();
   return {
@@ -44,4 +47,33 @@ export function startRuntimeMetrics(
       replaying.shutdown();
     },
   };
+}
+
+/**
+ * Swaps the instrumentation's fixed-rate event-loop-delay collector for {@link AdaptiveEventLoopDelay}
+ * (same gauges). `_collectors` is internal to instrumentation-runtime-node (0.37, pinned): if its shape
+ * ever changes, the instrumentation's own collector stays and the SDK says so once.
+ */
+function replaceEventLoopDelay(
+  instrumentation: RuntimeNodeInstrumentation,
+  replacement: AdaptiveEventLoopDelay,
+) {
+  const collectors = (instrumentation as unknown as { _collectors?: unknown })._collectors;
+  const at = Array.isArray(collectors)
+    ? collectors.findIndex(
+        (c: unknown) => (c as object | null)?.constructor?.name === 'EventLoopDelayCollector',
+      )
+    : -1;
+  if (at === -1 || !Array.isArray(collectors)) {
+    diag.warn(
+      'aiva-performance: event-loop delay sampled at a fixed rate (instrumentation-runtime-node changed)',
+    );
+    return;
+  }
+  // its sampler was created with it and never enabled, which leaves it listed as an active resource
+  // until it has been enabled and disabled once
+  const replaced = collectors[at] as { _histogram?: { enable?(): unknown; disable?(): unknown } };
+  replaced._histogram?.enable?.();
+  replaced._histogram?.disable?.();
+  collectors[at] = replacement;
 }

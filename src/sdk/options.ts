@@ -117,8 +117,9 @@ export interface HostMetricsOptions {
 
 export interface RuntimeMetricsOptions {
   /**
-   * Event-loop delay sampling resolution in ms. Default 20: each sample is a timer wake-up, and at
-   * 10 ms (the instrumentation's own default) sampling alone cost ~0.9% of a core on an idle service.
+   * Event-loop delay sampling resolution in ms while the loop is busy. Default 20. An idle loop is
+   * checked once a second instead (each sample is a timer wake-up: at a fixed 20 ms, sampling alone
+   * cost ~0.5 % of a core on an idle service); see `nodejs.eventloop.delay.*` in the README.
    */
   monitoringPrecisionMillis?: number;
 }
