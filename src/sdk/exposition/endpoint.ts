@@ -150,8 +150,7 @@ export function createMetricsEndpoint(
         response.end(`# failed to export metrics: ${String(error)}\n`);
         return;
       }
-      response.writeHead(200, headers);
-      await body.pipeTo(response);
+      await body.pipeTo(response, headers);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { createGzip } from 'node:zlib';
 
 /**
@@ -8,6 +8,8 @@ import { createGzip } from 'node:zlib';
  */
 export class SharedBody {
   readonly #chunks: Buffer[] = [];
+  /** The finished body in one buffer, made for the first response that found it finished. */
+  #whole: Buffer | undefined;
   #finished = false;
   #error: unknown;
   #wake: (() => void) | undefined;
@@ -79,8 +81,20 @@ export class SharedBody {
     return out;
   }
 
-  /** Streams the whole body into `response` and ends it; destroys it when the body fails. */
-  async pipeTo(response: ServerResponse): Promise<void> {
+  /**
+   * Answers `response` with the body: in one write with a Content-Length when it is already finished
+   * (a burst of scrapers mostly arrives after the first one's body was written: no chunked framing to
+   * write or parse, one syscall each); else streamed as it is written. Destroys the response when the
+   * body fails.
+   */
+  async pipeTo(response: ServerResponse, headers: OutgoingHttpHeaders): Promise<void> {
+    if (this.#finished && this.#error === undefined) {
+      this.#whole ??= this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
+      response.writeHead(200, { ...headers, 'Content-Length': this.#whole.length });
+      response.end(this.#whole);
+      return;
+    }
+    response.writeHead(200, headers);
     try {
       for await (const chunk of this.chunks()) {
         if (response.destroyed) return;

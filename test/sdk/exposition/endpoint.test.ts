@@ -133,6 +133,18 @@ describe('the metrics endpoint', () => {
     expect([...gz]).toEqual([...oms]);
   });
 
+  it('a body already written goes out in one piece with its Content-Length; one still being written is streamed', async () => {
+    const plain = await get();
+    // a body of a few KB is written before the response starts: no chunked framing
+    expect(plain.headers['content-length']).toBe(String(plain.body.length));
+    expect(plain.headers['transfer-encoding']).toBeUndefined();
+    // zlib compresses off the loop, so the round's first gzip response starts before its body is done
+    const gzipped = await get({ 'accept-encoding': 'gzip' });
+    expect(gzipped.headers['transfer-encoding']).toBe('chunked');
+    expect(gzipped.headers['content-length']).toBeUndefined();
+    expect(gunzipSync(gzipped.body).toString('utf8')).toBe(plain.body.toString('utf8'));
+  });
+
   it('collects again for a scrape that arrives after the previous round finished', async () => {
     const before = endpoint.collections;
     await get();
