@@ -18,19 +18,17 @@ class CollectingReader extends MetricReader {
   async onShutdown() {}
 }
 
-// Many interleaved rounds: on a shared box the median shrugs off bursts of load. Each round starts
-// after a full GC (`--expose-gc`, as bench/run.js starts us) and is long enough to pay for the garbage it
-// makes itself (Buffer.allocUnsafe leaves a pool slab or an ArrayBuffer per call; our allocations are
-// reused): in short rounds without it, one variant's garbage was collected in the next one's time.
+// Many interleaved rounds: on a shared box the median shrugs off bursts of load. Each round is long
+// enough to pay for the garbage it makes itself (Buffer.allocUnsafe leaves a pool slab or an
+// ArrayBuffer per call; our allocations are reused): in short rounds one variant's garbage was
+// collected in the next one's time. (A forced full GC before each round is no fairer: V8 then shrinks
+// the young generation and every variant that allocates objects pays for regrowing it.)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 31);
 const SIZES = [
   { name: '4 KiB', bytes: 4096, ops: 40_000 },
   { name: '64 KiB', bytes: 65536, ops: 5_000 },
   { name: '1 MiB', bytes: 1 << 20, ops: 300 },
 ];
-const collectGarbage = globalThis.gc ?? (() => {});
-if (!globalThis.gc)
-  console.log('(run with --expose-gc, as `npm run bench` does, for rounds that start clean)');
 
 // "metrics on" is wired as startPerformanceSdk wires its provider: the hot-path histograms are bound
 // series of ours, exposed to the reader as a MetricProducer. "foreign SDK" is a plain sdk-metrics
@@ -105,7 +103,6 @@ for (const size of SIZES) {
     // interleave variants, rotating the order each round, so machine noise hits all alike
     for (let v = 0; v < entries.length; v++) {
       const [name, fn] = entries[(v + r) % entries.length];
-      collectGarbage();
       const t0 = performance.now();
       for (let i = 0; i < size.ops; i++) fn(size.bytes);
       samples[name].push(((performance.now() - t0) * 1000) / size.ops);

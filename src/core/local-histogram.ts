@@ -47,21 +47,34 @@ export class HistogramCell {
     this.counts = new Float64Array(boundaries.length + 1);
   }
 
+  /**
+   * The last value's buckets: hot paths record the same value again and again (a 4 KiB allocation, a
+   * pool's chunk size), and the bucket search plus the logarithm are most of a record's cost.
+   */
+  #lastValue = Number.NaN;
+  #lastBucket = 0;
+  #lastExponential = 0;
+
   /** Records one value; negative and non-finite values are dropped (as the API's histogram does). */
   record(value: number): void {
     if (!(value >= 0) || value === Number.POSITIVE_INFINITY) return;
-    const b = this.boundaries;
-    // First boundary ≥ value (buckets are upper-inclusive, as sdk-metrics' binarySearchUB).
-    let lo = 0;
-    let hi = b.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (b[mid]! < value) lo = mid + 1;
-      else hi = mid;
+    if (value !== this.#lastValue) {
+      const b = this.boundaries;
+      // First boundary ≥ value (buckets are upper-inclusive, as sdk-metrics' binarySearchUB).
+      let lo = 0;
+      let hi = b.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (b[mid]! < value) lo = mid + 1;
+        else hi = mid;
+      }
+      this.#lastValue = value;
+      this.#lastBucket = lo;
+      this.#lastExponential = value === 0 ? 0 : Math.ceil(Math.log2(value) * BUCKETS_PER_OCTAVE) - 1;
     }
-    this.counts[lo] = this.counts[lo]! + 1;
+    this.counts[this.#lastBucket] = this.counts[this.#lastBucket]! + 1;
     if (value === 0) this.zeroCount++;
-    else this.#recordExponential(Math.ceil(Math.log2(value) * BUCKETS_PER_OCTAVE) - 1);
+    else this.#recordExponential(this.#lastExponential);
     this.sum += value;
     this.count++;
     if (value < this.min) this.min = value;
