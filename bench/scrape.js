@@ -84,6 +84,13 @@ const scrape = (accept) => get(url, accept ? { accept } : {});
 // ---- (b) default metric set first, before the 2,000 series exist
 await perf.trackTask('bench_default', async () => {});
 client.collectDefaultMetrics();
+// Warm both sides up first (JIT, the host reading cache, sockets): the variant measured first otherwise
+// carried the warm-up (3.7 ms against 2.9 ms for the same scrape measured next).
+for (let i = 0; i < 40; i++) {
+  await scrape();
+  await client.register.metrics();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+}
 const oursDefault = await measure(() => scrape(), 40, 60, { watchBlocks: false });
 const oursDefaultWatched = await measure(() => scrape(), 40);
 const oursDefaultOm = await measure(() => scrape('application/openmetrics-text;version=1.0.0'), 40, 60, {
@@ -115,21 +122,23 @@ scrapers.stdout.on('data', (chunk) => {
   if (report === 'ready\n') collectionsBefore = collections;
 });
 await new Promise((resolve) => scrapers.once('exit', resolve));
-const { single, p50, p99 } = JSON.parse(report.slice('ready\n'.length));
+const { single, p50, p99, firstBurstMax } = JSON.parse(report.slice('ready\n'.length));
 const made = collections - collectionsBefore;
+const bursts = BURSTS + 1; // with the uncounted first burst that opens the connections
 printTable(
   `(c) ${SCRAPERS} concurrent scrapers × ${BURSTS} bursts (default metric set), scrapers in another process`,
   [
     ['measure', 'value'],
-    ['collections / bursts', `${made} / ${BURSTS}`],
+    ['collections / bursts (incl. the first)', `${made} / ${bursts}`],
     ['one scrape alone, median ms', fmt(single)],
+    ['first burst (opens 49 connections), slowest ms', fmt(firstBurstMax)],
     ['concurrent p50 ms', fmt(p50)],
     ['concurrent p99 ms', fmt(p99)],
     ['p99 / one scrape', `${fmt(p99 / single)}×`],
   ],
 );
 console.log(
-  `(c) collections ≤ bursts: ${made <= BURSTS ? 'met' : 'NOT met'}; p99 ≤ 3× one scrape: ${p99 <= 3 * single ? 'met' : 'NOT met'}`,
+  `(c) collections ≤ bursts: ${made <= bursts ? 'met' : 'NOT met'}; p99 ≤ 3× one scrape: ${p99 <= 3 * single ? 'met' : 'NOT met'}`,
 );
 
 // ---- (a) 2,000 task series
