@@ -8,7 +8,7 @@ import { acceptsGzip, EXPOSITION_FORMATS, negotiateFormat } from './negotiate.js
 import { SharedBody } from './shared-body.js';
 
 /** Longest stretch the writer keeps the event loop before yielding, milliseconds. */
-const SLICE_MILLIS = 4;
+const SLICE_MILLIS = 2;
 /** Size a body chunk is handed to the responses at, characters. */
 const CHUNK_CHARS = 64 * 1024;
 /**
