@@ -28,7 +28,10 @@ async function startProcess(kind) {
   return { kind, child, url };
 }
 
-const processes = await Promise.all(['bare', 'sdk', 'prom-client'].map(startProcess));
+// the two `sdk-no-…` processes break the SDK's cost down (alert rounds, runtime instrumentation)
+const processes = await Promise.all(
+  ['bare', 'sdk', 'prom-client', 'sdk-no-alerts', 'sdk-no-runtime'].map(startProcess),
+);
 await new Promise((resolve) => setTimeout(resolve, warmupSeconds * 1000));
 const before = processes.map((p) => cpuTicks(p.child.pid));
 const scrapes = setInterval(() => {
