@@ -2,39 +2,25 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
+import { runCli } from './helpers/cli.js';
 
 describe('aiva-perf CLI', () => {
-  const run = (...args: string[]) => {
-    let out = '';
-    let err = '';
-    const code = main(
-      args,
-      (s) => {
-        out += s;
-      },
-      (s) => {
-        err += s;
-      },
-    );
-    return { code, out, err };
-  };
-  it('rules export prints exactly the committed grafana/rules/aiva-performance.rules.yml', () => {
+  it('rules export prints exactly the committed grafana/rules/aiva-performance.rules.yml', async () => {
     const committed = readFileSync(
       new URL('../grafana/rules/aiva-performance.rules.yml', import.meta.url),
       'utf8',
     );
-    const { code, out } = run('rules', 'export');
+    const { code, out } = await runCli('rules', 'export');
     expect(code).toBe(0);
     expect(out).toBe(committed);
   });
-  it('--help prints usage; an unknown command exits 2 with usage on stderr', () => {
-    expect(run('--help')).toMatchObject({ code: 0, out: expect.stringContaining('rules export') });
-    expect(run('rules', 'import')).toMatchObject({
+  it('--help prints usage; an unknown command exits 2 with usage on stderr', async () => {
+    expect(await runCli('--help')).toMatchObject({ code: 0, out: expect.stringContaining('rules export') });
+    expect(await runCli('rules', 'import')).toMatchObject({
       code: 2,
       err: expect.stringContaining("unknown command 'rules import'"),
     });
-    expect(run()).toMatchObject({ code: 2 });
+    expect(await runCli()).toMatchObject({ code: 2 });
   });
 
   const built = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
