@@ -1,5 +1,4 @@
-import type { MeterProvider } from '@opentelemetry/api';
-import { diag } from '@opentelemetry/api';
+import { diag, type MeterProvider } from '@opentelemetry/api';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { CachingMeterProvider } from '../core/reading-cache.js';
 import { AdaptiveEventLoopDelay } from './event-loop-delay.js';
@@ -52,7 +51,7 @@ export function startRuntimeMetrics(
 /**
  * Swaps the instrumentation's fixed-rate event-loop-delay collector for {@link AdaptiveEventLoopDelay}
  * (same gauges). `_collectors` is internal to instrumentation-runtime-node (0.37, pinned): if its shape
- * ever changes, the instrumentation's own collector stays and the SDK says so once.
+ * ever changes, the instrumentation's own collector stays and the SDK says so (diag warning).
  */
 function replaceEventLoopDelay(
   instrumentation: RuntimeNodeInstrumentation,
