@@ -5,25 +5,19 @@ import { PortInUseError } from './errors.js';
 
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
-export interface MetricsServerOptions {
-  host: string;
-  port: number;
-  /** Path of `serveMetrics`; neither is given for a dashboard-only server. */
-  endpoint?: string;
-  token: string | undefined;
-  /** With a token: `/healthz` answers without it. Default false. */
-  openHealthz?: boolean;
-  headersTimeoutMillis?: number;
-  requestTimeoutMillis?: number;
-  keepAliveTimeoutMillis?: number;
-  maxConnections?: number;
-  maxHeaderSizeBytes?: number;
-  serveMetrics?: RouteHandler;
-  health?: () => Record<string, unknown>;
+/** The server's limits (documented on the SDK's `PrometheusOptions`). */
+export interface ServerLimits {
+  /** With a token: `/healthz` answers without it. */
+  openHealthz: boolean;
+  headersTimeoutMillis: number;
+  requestTimeoutMillis: number;
+  keepAliveTimeoutMillis: number;
+  maxConnections: number;
+  maxHeaderSizeBytes: number;
 }
 
-/** The server's limits when not given (the SDK's `prometheus` options and the standalone dashboard). */
-export const DEFAULT_SERVER_LIMITS = Object.freeze({
+/** The limits when not given (the SDK's `prometheus` options and the standalone dashboard). */
+export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   openHealthz: false,
   headersTimeoutMillis: 10_000,
   requestTimeoutMillis: 30_000,
@@ -31,6 +25,16 @@ export const DEFAULT_SERVER_LIMITS = Object.freeze({
   maxConnections: 4096,
   maxHeaderSizeBytes: 8192,
 });
+
+export interface MetricsServerOptions extends Partial<ServerLimits> {
+  host: string;
+  port: number;
+  /** Path of `serveMetrics`; neither is given for a dashboard-only server. */
+  endpoint?: string;
+  token: string | undefined;
+  serveMetrics?: RouteHandler;
+  health?: () => Record<string, unknown>;
+}
 
 export interface MetricsServer {
   /** Base URL, e.g. `http://127.0.0.1:9464`. */
