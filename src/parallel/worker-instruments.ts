@@ -126,19 +126,21 @@ export abstract class Instrument<C extends { dirty: boolean } & Announced> imple
         const overflow = attributesKey(OVERFLOW_ATTRIBUTES);
         cell = this.#cells.get(overflow);
         if (cell === undefined) {
-          cell = this.create(
-            `[${this.#cells.size},${JSON.stringify(OVERFLOW_ATTRIBUTES)}]`,
-            this.#cells.size,
-          );
+          cell = this.#newCell(JSON.stringify(OVERFLOW_ATTRIBUTES));
           this.#cells.set(overflow, cell);
         }
       } else {
-        const json = attributes === undefined ? '{}' : JSON.stringify(attributes);
-        cell = this.create(`[${this.#cells.size},${json}]`, this.#cells.size);
+        cell = this.#newCell(attributes === undefined ? '{}' : JSON.stringify(attributes));
         this.#cells.set(key, cell);
       }
     }
     return cell;
+  }
+
+  /** The next cell, its index its position among this instrument's cells; announced with `json`. */
+  #newCell(json: string): C {
+    const index = this.#cells.size;
+    return this.create(`[${index},${json}]`, index);
   }
 
   drain(): string | undefined {
