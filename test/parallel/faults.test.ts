@@ -7,7 +7,16 @@ import {
   TaskError,
   TaskTimeoutError,
 } from '../../src/parallel/index.js';
-import { alive, MODES, meterFixture, osThreads, sumOf, tasks, useProcessor } from './helpers.js';
+import {
+  alive,
+  MODES,
+  meterFixture,
+  osThreads,
+  settledOsThreads,
+  sumOf,
+  tasks,
+  useProcessor,
+} from './helpers.js';
 
 describe.each(MODES)('fault isolation in %s mode', (mode) => {
   const open = useProcessor(mode);
@@ -180,7 +189,7 @@ describe.each(MODES)('fault isolation in %s mode', (mode) => {
   });
 
   it('close() leaves no worker thread or child process behind', async () => {
-    const baseline = osThreads();
+    const baseline = await settledOsThreads();
     const p = open({ minWorkers: 2 });
     await p.map(tasks.spin, [10, 10, 10, 10], { chunkSize: 1 });
     const ids = p.workerIds();
@@ -190,7 +199,7 @@ describe.each(MODES)('fault isolation in %s mode', (mode) => {
     await p.close();
     expect(p.workerIds()).toEqual([]);
     expect(p.stats().workers).toBe(0);
-    if (mode === 'thread') expect(osThreads()).toBe(baseline);
+    if (mode === 'thread') await vi.waitFor(() => expect(osThreads()).toBe(baseline));
     else expect(ids.some(alive)).toBe(false);
   });
 

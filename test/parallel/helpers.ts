@@ -97,6 +97,25 @@ export function osThreads(): number {
   return readdirSync('/proc/self/task').length;
 }
 
+/**
+ * The thread count once it has held still for 100 ms (up to 3 s): a worker thread closed by an earlier
+ * test can still be exiting, and counting it in a baseline made a later check one short (CI, Node 24).
+ */
+export async function settledOsThreads(): Promise<number> {
+  let count = osThreads();
+  let stillSince = performance.now();
+  const deadline = stillSince + 3000;
+  while (performance.now() - stillSince < 100 && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const now = osThreads();
+    if (now !== count) {
+      count = now;
+      stillSince = performance.now();
+    }
+  }
+  return count;
+}
+
 /** True while a process with this pid exists. */
 export function alive(pid: number): boolean {
   try {
