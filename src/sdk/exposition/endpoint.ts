@@ -98,6 +98,15 @@ async function writeBody(format: ExpositionFormat, model: ScrapeModel, body: Sha
   body.end();
 }
 
+/** Distinct Accept/Accept-Encoding pairs whose negotiation is remembered. */
+const NEGOTIATIONS_KEPT = 32;
+
+interface Negotiated {
+  readonly format: ExpositionFormat;
+  readonly gzip: boolean;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 export interface MetricsEndpoint {
   /** The `/metrics` route handler. */
   handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
@@ -119,19 +128,33 @@ export function createMetricsEndpoint(
 ): MetricsEndpoint {
   let round: ScrapeRound | undefined;
   let collections = 0;
+  // A scraper sends the same headers every time (Prometheus' Accept lists four ranges: parsing it was
+  // ~6 µs a scrape), so negotiations are remembered; the headers are the client's, so the memory is
+  // bounded.
+  const negotiated = new Map<string, Negotiated>();
+  const negotiate = (accept: string | undefined, acceptEncoding: string | undefined): Negotiated => {
+    const key = `${accept ?? ''}\n${acceptEncoding ?? ''}`;
+    let known = negotiated.get(key);
+    if (known !== undefined) return known;
+    const format = negotiateFormat(accept, formats);
+    const gzip = acceptsGzip(acceptEncoding);
+    const headers: Record<string, string> = {
+      'Content-Type': format.contentType,
+      Vary: 'Accept, Accept-Encoding',
+      'Cache-Control': 'no-store',
+    };
+    if (gzip) headers['Content-Encoding'] = 'gzip';
+    known = { format, gzip, headers: Object.freeze(headers) };
+    if (negotiated.size >= NEGOTIATIONS_KEPT) negotiated.clear();
+    negotiated.set(key, known);
+    return known;
+  };
   return {
     get collections() {
       return collections;
     },
     async handle(request, response) {
-      const format = negotiateFormat(request.headers.accept, formats);
-      const gzip = acceptsGzip(request.headers['accept-encoding']);
-      const headers: Record<string, string> = {
-        'Content-Type': format.contentType,
-        Vary: 'Accept, Accept-Encoding',
-        'Cache-Control': 'no-store',
-      };
-      if (gzip) headers['Content-Encoding'] = 'gzip';
+      const { format, gzip, headers } = negotiate(request.headers.accept, request.headers['accept-encoding']);
       if (request.method === 'HEAD') {
         response.writeHead(200, headers);
         response.end();

@@ -2,12 +2,20 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { createGzip } from 'node:zlib';
 
 /**
+ * A response to a body still being written waits until the body is finished or this large: the scrapers
+ * of a burst, who mostly arrive during the collection, then each get one write with a Content-Length
+ * instead of a chunk per writer slice and a chunked terminator; a large body still streams.
+ */
+export const STREAM_FROM_BYTES = 64 * 1024;
+
+/**
  * A response body written once and read by any number of responses, each from its start, while it is
  * still being written: concurrent scrapes of one format share one serialization, and the first
  * scraper already receives chunks while later series are being written.
  */
 export class SharedBody {
   readonly #chunks: Buffer[] = [];
+  #length = 0;
   /** The finished body in one buffer, made for the first response that found it finished. */
   #whole: Buffer | undefined;
   #finished = false;
@@ -28,6 +36,7 @@ export class SharedBody {
   push(chunk: Buffer): void {
     if (this.#finished || chunk.length === 0) return;
     this.#chunks.push(chunk);
+    this.#length += chunk.length;
     this.#notify();
   }
 
@@ -55,10 +64,7 @@ export class SharedBody {
         if (this.#error !== undefined) throw this.#error;
         return;
       }
-      this.#woken ??= new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-      await this.#woken;
+      await this.#changed();
     }
   }
 
@@ -82,12 +88,12 @@ export class SharedBody {
   }
 
   /**
-   * Answers `response` with the body: in one write with a Content-Length when it is already finished
-   * (a burst of scrapers mostly arrives after the first one's body was written: no chunked framing to
-   * write or parse, one syscall each); else streamed as it is written. Destroys the response when the
-   * body fails.
+   * Answers `response` with the body: in one write with a Content-Length when it is finished before it
+   * reaches {@link STREAM_FROM_BYTES} (no chunked framing to write or parse, one syscall each); else
+   * streamed as it is written. Destroys the response when the body fails.
    */
   async pipeTo(response: ServerResponse, headers: OutgoingHttpHeaders): Promise<void> {
+    while (!this.#finished && this.#length < STREAM_FROM_BYTES) await this.#changed();
     if (this.#finished && this.#error === undefined) {
       this.#whole ??= this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
       response.writeHead(200, { ...headers, 'Content-Length': this.#whole.length });
@@ -104,6 +110,14 @@ export class SharedBody {
     } catch (error) {
       response.destroy(error as Error);
     }
+  }
+
+  /** Settles at the next push, end or failure. */
+  #changed(): Promise<void> {
+    this.#woken ??= new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    });
+    return this.#woken;
   }
 
   #notify(): void {

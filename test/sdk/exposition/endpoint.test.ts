@@ -133,16 +133,34 @@ describe('the metrics endpoint', () => {
     expect([...gz]).toEqual([...oms]);
   });
 
-  it('a body already written goes out in one piece with its Content-Length; one still being written is streamed', async () => {
+  it('a body under 64 KiB goes out in one piece with its Content-Length, gzipped or not', async () => {
     const plain = await get();
-    // a body of a few KB is written before the response starts: no chunked framing
     expect(plain.headers['content-length']).toBe(String(plain.body.length));
     expect(plain.headers['transfer-encoding']).toBeUndefined();
-    // zlib compresses off the loop, so the round's first gzip response starts before its body is done
+    // zlib compresses off the loop, so the response starts waiting before the gzip is done
     const gzipped = await get({ 'accept-encoding': 'gzip' });
-    expect(gzipped.headers['transfer-encoding']).toBe('chunked');
-    expect(gzipped.headers['content-length']).toBeUndefined();
+    expect(gzipped.headers['content-length']).toBe(String(gzipped.body.length));
+    expect(gzipped.headers['transfer-encoding']).toBeUndefined();
     expect(gunzipSync(gzipped.body).toString('utf8')).toBe(plain.body.toString('utf8'));
+  });
+
+  it('remembers a negotiation per header pair: the same answer on the next scrape, and a new pair negotiates afresh', async () => {
+    const openMetrics = { accept: 'application/openmetrics-text;version=1.0.0' };
+    const first = await get(openMetrics);
+    const again = await get(openMetrics);
+    expect(again.headers['content-type']).toBe(first.headers['content-type']);
+    expect(String(first.headers['content-type'])).toMatch(/^application\/openmetrics-text/);
+    expect(String((await get()).headers['content-type'])).toMatch(/^text\/plain/);
+    // more distinct pairs than are remembered: each still negotiated on its own headers
+    for (let i = 0; i < 40; i++) {
+      const answer = await get({
+        accept: `text/plain;q=0.${(i % 9) + 1}, application/openmetrics-text;q=0.05`,
+      });
+      expect(String(answer.headers['content-type'])).toMatch(/^text\/plain/);
+    }
+    expect(String((await get(openMetrics)).headers['content-type'])).toMatch(
+      /^application\/openmetrics-text/,
+    );
   });
 
   it('collects again for a scrape that arrives after the previous round finished', async () => {
