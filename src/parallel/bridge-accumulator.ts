@@ -1,27 +1,42 @@
 /**
- * The merge's middle step: what several worker batches recorded into one instrument, summed per
- * attribute set before it reaches the SDK. A chunk answer carries one batch, so a busy pool sends
- * thousands of small batches a second; going through the SDK once per attribute set and flush,
- * instead of once per batch, keeps the main thread's share to about a JSON parse per chunk.
+ * The merge's middle step: what several worker batches added to one instrument (batches carry
+ * totals; the difference from the last merged is new), summed per attribute set before it reaches
+ * the SDK: once per attribute set and flush, instead of once per batch.
  */
 import type { Attributes, Histogram } from '@opentelemetry/api';
 import { attributesKey, type BridgedPoint, bucketIndex, type CellRef } from './bridge-protocol.js';
 
-/** A worker cell as the main thread knows it: its attributes and their map key. */
+/**
+ * A worker cell as the main thread knows it: its attributes and their map key, and what it merged
+ * of it so far (batches carry totals since the worker started; the difference is what is new).
+ */
 export interface KnownCell {
   readonly a: Attributes;
   readonly key: string;
+  /** Sums: the total merged; gauges: times set as of the value merged. */
+  merged: number;
+  /** Not merged yet: a sum merges even at 0, so the series exists as it would on the main thread. */
+  fresh: boolean;
+  /** Histograms: per bucket, the count and sum merged, and the min and max seen. */
+  counts?: Float64Array;
+  sums?: Float64Array;
+  min: number;
+  max: number;
 }
 
 /**
  * The attribute set a point refers to, learning it on first sight (`[index, attributes]`) in
  * `known`, one worker session's cells of one instrument; undefined for an index never announced.
+ * Every batch of an epoch repeats the announcement: a cell already known is kept, with what it merged.
  */
 export function resolveCell(known: (KnownCell | undefined)[], ref: CellRef): KnownCell | undefined {
   if (typeof ref === 'number') return known[ref];
   const [index, a] = ref;
-  const cell = { a, key: attributesKey(a) };
-  known[index] = cell;
+  let cell = known[index];
+  if (cell === undefined) {
+    cell = { a, key: attributesKey(a), merged: 0, fresh: true, min: Infinity, max: -Infinity };
+    known[index] = cell;
+  }
   return cell;
 }
 
@@ -35,16 +50,21 @@ export interface BucketCell {
   /** Per bucket: recordings and the sum of their values. */
   readonly counts: Float64Array;
   readonly sums: Float64Array;
+  /** The smallest and largest value recorded among these, when they are a new min or max; else ±Infinity. */
   min: number;
   max: number;
 }
 
-/** Cells of one flush, per instrument (the instrument object is the key). */
+/** Cells of one flush, per instrument (the instrument object is the key): what is new since the last. */
 export class BatchAccumulator<Instrument extends object> {
   readonly values = new Map<Instrument, Map<string, ValueCell>>();
   readonly buckets = new Map<Instrument, { boundaries: readonly number[]; cells: Map<string, BucketCell> }>();
 
-  /** Counters and up-down counters sum their points; gauges keep the last. */
+  /**
+   * Counters and up-down counters add what their totals grew by; gauges take a value set since the
+   * last merge (`times` moved), so a worker repeating an old value in a later batch of its epoch does
+   * not overwrite another worker's newer one.
+   */
   addValues(
     instrument: Instrument,
     known: (KnownCell | undefined)[],
@@ -56,9 +76,21 @@ export class BatchAccumulator<Instrument extends object> {
       cells = new Map();
       this.values.set(instrument, cells);
     }
-    for (const [ref, v] of points) {
+    for (const point of points) {
+      const [ref, total, times] = point as readonly [CellRef, unknown, unknown];
       const source = resolveCell(known, ref);
-      if (typeof v !== 'number' || source === undefined) continue;
+      if (typeof total !== 'number' || source === undefined) continue;
+      let v: number;
+      if (last) {
+        if (typeof times !== 'number' || times <= source.merged) continue;
+        source.merged = times;
+        v = total;
+      } else {
+        v = total - source.merged;
+        source.merged = total;
+        if (v === 0 && !source.fresh) continue;
+        source.fresh = false;
+      }
       const cell = cells.get(source.key);
       if (cell === undefined) cells.set(source.key, { a: source.a, v });
       else cell.v = last ? v : cell.v + v;
@@ -82,39 +114,62 @@ export class BatchAccumulator<Instrument extends object> {
       const [ref, buckets, min, max] = point;
       const source = resolveCell(known, ref);
       if (min === null || max === null || source === undefined) continue;
-      let cell = entry.cells.get(source.key);
-      if (cell === undefined) {
-        cell = { a: source.a, counts: new Float64Array(size), sums: new Float64Array(size), min, max };
-        entry.cells.set(source.key, cell);
-      } else {
-        if (min < cell.min) cell.min = min;
-        if (max > cell.max) cell.max = max;
-      }
+      source.counts ??= new Float64Array(size);
+      source.sums ??= new Float64Array(size);
+      let cell: BucketCell | undefined;
       for (let i = 0; i + 2 < buckets.length; i += 3) {
         const b = buckets[i] as number;
         if (b < 0 || b >= size) continue;
-        cell.counts[b] = (cell.counts[b] as number) + (buckets[i + 1] as number);
-        cell.sums[b] = (cell.sums[b] as number) + (buckets[i + 2] as number);
+        const added = (buckets[i + 1] as number) - (source.counts[b] as number);
+        if (!(added > 0)) continue;
+        const addedSum = (buckets[i + 2] as number) - (source.sums[b] as number);
+        source.counts[b] = buckets[i + 1] as number;
+        source.sums[b] = buckets[i + 2] as number;
+        cell ??= this.#bucketCell(entry.cells, source, size);
+        cell.counts[b] = (cell.counts[b] as number) + added;
+        cell.sums[b] = (cell.sums[b] as number) + addedSum;
+      }
+      if (cell === undefined) continue;
+      if (min < source.min) {
+        source.min = min;
+        if (min < cell.min) cell.min = min;
+      }
+      if (max > source.max) {
+        source.max = max;
+        if (max > cell.max) cell.max = max;
       }
     }
+  }
+
+  #bucketCell(cells: Map<string, BucketCell>, source: KnownCell, size: number): BucketCell {
+    let cell = cells.get(source.key);
+    if (cell === undefined) {
+      cell = {
+        a: source.a,
+        counts: new Float64Array(size),
+        sums: new Float64Array(size),
+        min: Infinity,
+        max: -Infinity,
+      };
+      cells.set(source.key, cell);
+    }
+    return cell;
   }
 }
 
 /**
- * Records a worker's bucketed histogram into a main-thread histogram with
- * the same boundaries, exactly: per bucket, the global min and max are
- * recorded as themselves (in the bucket that holds them) and the bucket's
- * other recordings as their mean, which lies inside the bucket. Bucket
- * counts, count, min and max are the worker's; the sum is the worker's up to
- * floating-point rounding. Costs one `record` per recording — the SDK's
- * histogram API takes no weights. With other boundaries (a View on the main
- * thread) the count, sum, min and max still hold and a bucket's recordings
- * land where their mean does.
+ * Records what workers added to a bucketed histogram into a main-thread histogram with the same
+ * boundaries, exactly: a new global min or max is recorded as itself (in the bucket that holds it)
+ * and each bucket's other recordings as their mean, which lies inside the bucket and between the
+ * min and max. Bucket counts, count, min and max are the workers'; the sum is theirs up to
+ * floating-point rounding. Costs one `record` per recording — the SDK's histogram API takes no
+ * weights. With other boundaries (a View on the main thread) the count, sum, min and max still hold
+ * and a bucket's recordings land where their mean does.
  */
 export function replayHistogram(histogram: Histogram, boundaries: readonly number[], cell: BucketCell): void {
   const { a, counts, sums, min, max } = cell;
-  const minBucket = bucketIndex(boundaries, min);
-  const maxBucket = bucketIndex(boundaries, max);
+  const minBucket = Number.isFinite(min) ? bucketIndex(boundaries, min) : -1;
+  const maxBucket = Number.isFinite(max) ? bucketIndex(boundaries, max) : -1;
   for (let b = 0; b < counts.length; b++) {
     let n = counts[b] as number;
     if (n <= 0) continue;
@@ -135,7 +190,8 @@ export function replayHistogram(histogram: Histogram, boundaries: readonly numbe
     let mean = sum / n;
     // rounding may push the mean across an edge: keep it in (lower, upper]
     if (mean > upper) mean = upper;
-    if (!(mean > lower)) mean = Math.min(upper, max);
+    if (!(mean > lower))
+      mean = Number.isFinite(upper) ? upper : Math.max(max, lower + Math.abs(lower) * Number.EPSILON);
     for (let k = 0; k < n; k++) histogram.record(mean, a);
   }
 }

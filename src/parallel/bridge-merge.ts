@@ -9,14 +9,15 @@
  * registered again with another kind or unit is reported once through the
  * diag logger, cardinality limits cap the attribute sets.
  *
- * Batches are summed per instrument and attribute set first (`bridge-accumulator.ts`), then:
+ * A batch carries each cell's totals since its worker started; what grew since the batch merged
+ * last is summed per instrument and attribute set first (`bridge-accumulator.ts`), then:
  * - counters, up-down counters: `add(sum)` per attribute set and flush;
  * - gauges: `record(last value)`;
  * - histograms: each bucket's recordings are replayed so that every bucket
  *   count, the count, the sum (to rounding), the min and the max are the
  *   workers' (see {@link replayHistogram});
  * - observables: an observable of the same kind on the main thread reports
- *   the totals (counters: shipped increases summed over workers) or the
+ *   the totals (counters: each worker's growth, summed over workers) or the
  *   last values (gauges).
  */
 import {
@@ -31,7 +32,14 @@ import {
   type UpDownCounter,
 } from '@opentelemetry/api';
 import { BatchAccumulator, type KnownCell, replayHistogram, resolveCell } from './bridge-accumulator.js';
-import { type BridgedDescriptor, type MetricsBatch, SDK_DEFAULT_BOUNDARIES } from './bridge-protocol.js';
+import {
+  type BridgedDescriptor,
+  type BridgedPoint,
+  batchEpoch,
+  type CellRef,
+  type MetricsBatch,
+  SDK_DEFAULT_BOUNDARIES,
+} from './bridge-protocol.js';
 
 /** How long a received batch waits for others before they are merged together. */
 const MERGE_DELAY_MILLIS = 10;
@@ -68,8 +76,8 @@ export class WorkerMetricsMerger {
   /** Per worker session: its instrument ids → targets and the cells the worker announced. */
   readonly #sessions = new Map<number, (SessionInstrument | undefined)[]>();
   readonly #warned = new Set<string>();
-  /** Batches received and not merged yet (see {@link enqueue}). */
-  #pending: string[] = [];
+  /** Batches received and not merged yet, the newest per worker session and epoch (see {@link enqueue}). */
+  #pending = new Map<string, string>();
   #flushScheduled = false;
   readonly #flushSoon = (): void => this.flush();
 
@@ -85,7 +93,8 @@ export class WorkerMetricsMerger {
    * {@link flush}, so a map() still resolves with its measurements in.
    */
   enqueue(text: string): void {
-    this.#pending.push(text);
+    // A newer batch of the same epoch holds everything an older one does (see `MetricsBatch`).
+    this.#pending.set(batchEpoch(text), text);
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     setTimeout(this.#flushSoon, MERGE_DELAY_MILLIS);
@@ -94,11 +103,11 @@ export class WorkerMetricsMerger {
   /** Merges every batch received so far. */
   flush(): void {
     this.#flushScheduled = false;
-    if (this.#pending.length === 0) return;
+    if (this.#pending.size === 0) return;
     const pending = this.#pending;
-    this.#pending = [];
+    this.#pending = new Map();
     const accumulator = new BatchAccumulator<Target>();
-    for (const text of pending) this.#accumulate(text, accumulator);
+    for (const text of pending.values()) this.#accumulate(text, accumulator);
     this.#apply(accumulator);
   }
 
@@ -107,27 +116,32 @@ export class WorkerMetricsMerger {
    * Never throws: a failure is reported once through the diag logger.
    */
   merge(text: string): void {
-    this.#pending.push(text);
+    this.#pending.set(batchEpoch(text), text);
     this.flush();
   }
 
   #accumulate(text: string, accumulator: BatchAccumulator<Target>): void {
     let batch: MetricsBatch;
+    const epoch = batchEpoch(text);
+    const session = Number(epoch.slice(0, epoch.indexOf('/')));
     try {
-      batch = JSON.parse(text) as MetricsBatch;
+      if (!(epoch.length < text.length && Number.isSafeInteger(session)))
+        throw new SyntaxError('no "<session>/<epoch> " header');
+      batch = JSON.parse(text.slice(epoch.length + 1)) as MetricsBatch;
     } catch (error) {
       this.#warn(`aiva-performance: a pool worker sent unreadable metrics: ${String(error)}`);
       return;
     }
-    let table = this.#sessions.get(batch.s);
+    let table = this.#sessions.get(session);
     if (table === undefined) {
       table = [];
       if (this.#sessions.size >= MAX_SESSIONS)
         this.#sessions.delete(this.#sessions.keys().next().value as number);
-    } else this.#sessions.delete(batch.s); // re-inserted below: most recently heard from last
-    this.#sessions.set(batch.s, table);
+    } else this.#sessions.delete(session); // re-inserted below: most recently heard from last
+    this.#sessions.set(session, table);
     if (batch.d !== undefined) {
       for (const [id, key] of batch.d) {
+        if (table[id] !== undefined) continue; // repeated by every batch of its epoch
         try {
           table[id] = { target: this.#target(key), cells: [] };
         } catch (error) {
@@ -148,16 +162,34 @@ export class WorkerMetricsMerger {
           accumulator.addHistogram(target, target.boundaries, cells, points);
           break;
         case 'observable':
-          for (const [ref, v] of points) {
-            const cell = resolveCell(cells, ref);
-            if (typeof v !== 'number' || cell === undefined) continue;
-            const entry = target.values.get(cell.key);
-            if (entry === undefined) target.values.set(cell.key, { a: cell.a, v });
-            else entry.v = target.gauge ? v : entry.v + v;
-          }
+          this.#observed(target, cells, points);
       }
     }
     if (batch.w !== undefined) for (const message of batch.w) this.#warn(`pool worker: ${message}`);
+  }
+
+  /** Observable counters add what a worker's total grew by; observable gauges take a value newly set. */
+  #observed(
+    target: Extract<Target, { kind: 'observable' }>,
+    cells: (KnownCell | undefined)[],
+    points: readonly BridgedPoint[],
+  ): void {
+    for (const point of points) {
+      const [ref, total, times] = point as readonly [CellRef, unknown, unknown];
+      const cell = resolveCell(cells, ref);
+      if (typeof total !== 'number' || cell === undefined) continue;
+      let v = total;
+      if (target.gauge) {
+        if (typeof times !== 'number' || times <= cell.merged) continue;
+        cell.merged = times;
+      } else {
+        v = total - cell.merged;
+        cell.merged = total;
+      }
+      const entry = target.values.get(cell.key);
+      if (entry === undefined) target.values.set(cell.key, { a: cell.a, v });
+      else entry.v = target.gauge ? v : entry.v + v;
+    }
   }
 
   #apply(accumulator: BatchAccumulator<Target>): void {

@@ -1,7 +1,7 @@
 /**
- * The instruments of the worker-side MeterProvider (`worker-meter.ts`):
- * one cell per attribute set, marked dirty on record and drained into the
- * JSON text of the next batch (see `bridge-protocol.ts` for the format).
+ * The instruments of the worker-side MeterProvider (`worker-meter.ts`): one cell per attribute set,
+ * holding its totals since the worker started. Every batch of an epoch carries every cell recorded
+ * into during that epoch (see `bridge-protocol.ts` for the format and why).
  */
 import type {
   Attributes,
@@ -16,7 +16,9 @@ import { attributesKey, type BridgedKind, bucketIndex, OVERFLOW_ATTRIBUTES } fro
 
 /** What instruments need of their provider. */
 export interface InstrumentOwner {
-  /** An instrument got its first new measurement since the last drain. */
+  /** Set on every measurement: something changed since the last batch. */
+  changed: boolean;
+  /** An instrument got its first measurement of the current epoch. */
   dirty(instrument: Drainable): void;
   /** An observable got a callback: read it at each flush. */
   observed(instrument: ObservableInstrument): void;
@@ -29,44 +31,54 @@ const num = (value: number): string => (Number.isFinite(value) ? String(value) :
 /** Attribute sets kept per instrument in a worker (the SDK's default); later sets share the overflow cell. */
 export const WORKER_CARDINALITY_LIMIT = 2000;
 
-/** Per instrument: the cell's index and attributes, then only the index once shipped (see `CellRef`). */
-interface Announced {
-  /** `[index,{attributes}]` until the first batch carries it, then `index`. */
+/** Per instrument: the cell's index and attributes, then only the index once its epoch ended (see `CellRef`). */
+interface EpochCell {
+  /** `[index,{attributes}]` until the epoch that announced it ends, then `index`. */
   a: string;
   announced: boolean;
   readonly index: number;
+  /** Recorded into during the current epoch: every batch of the epoch carries it. */
+  inEpoch: boolean;
+  /** Its point as last written; undefined once it changed (most cells of an epoch are not recorded into every chunk). */
+  text: string | undefined;
 }
 
-interface Cell extends Announced {
-  /** Sum since the last flush (sums), last value (gauges), last observed value (observables). */
+interface Cell extends EpochCell {
+  /** Sum since the worker started (sums), last value (gauges), last observed value (observables). */
   v: number;
-  /** Observables: the value last shipped; NaN before the first. */
-  shipped: number;
-  dirty: boolean;
+  /** Gauges and observables: how many times the value was set (the main thread records a gauge when it moved). */
+  n: number;
 }
 
-interface HistogramCell extends Announced {
+interface HistogramCell extends EpochCell {
   readonly c: number[];
   readonly s: number[];
+  /** Per bucket, its `index,count,sum` as last written; undefined once it changed (float to text is the cost). */
+  readonly parts: (string | undefined)[];
+  /** `min,max` as last written; undefined once either moved. */
+  range: string | undefined;
   min: number;
   max: number;
-  dirty: boolean;
 }
 
-/** What the provider keeps of an instrument with new measurements. */
+/** What the provider keeps of an instrument with measurements in the current epoch. */
 export interface Drainable {
   readonly id: number;
   /** The descriptor's JSON text. */
   readonly key: string;
-  /** Whether a batch carried the descriptor already. */
+  /** Whether an ended epoch carried the descriptor (later batches leave it out). */
   described: boolean;
-  /** JSON text of `[id, points]` (see `BridgedInstrument`), or undefined when nothing changed. */
+  /** Cells recorded into during the current epoch. */
+  readonly epochCells: number;
+  /** JSON text of `[id, points]` for the epoch's cells (see `BridgedInstrument`), or undefined. */
   drain(): string | undefined;
+  /** The epoch ended: its cells count as announced, and the next epoch starts with none. */
+  endEpoch(): void;
 }
 
-export abstract class Instrument<C extends { dirty: boolean } & Announced> implements Drainable {
+export abstract class Instrument<C extends EpochCell> implements Drainable {
   readonly #cells = new Map<string, C>();
-  readonly #dirty: C[] = [];
+  readonly #epochCells: C[] = [];
   #queued = false;
   described = false;
   /** Last frozen attributes object and its cell: pre-bound attributes skip building the key. */
@@ -83,39 +95,51 @@ export abstract class Instrument<C extends { dirty: boolean } & Announced> imple
 
   /** A cell: `ref` is its first `CellRef` as JSON text. */
   protected abstract create(ref: string, index: number): C;
-  /** The cell's point as JSON text (see `BridgedPoint`), reset for the next batch; undefined = nothing to send. */
-  protected abstract point(cell: C): string | undefined;
+  /** The cell's point as JSON text (see `BridgedPoint`): its totals since the worker started. */
+  protected abstract point(cell: C): string;
+
+  get epochCells(): number {
+    return this.#epochCells.length;
+  }
+
+  /** The cell of an attribute set, marked as changed (see {@link find}). */
+  protected cell(attributes: Attributes | undefined): C | undefined {
+    const cell = this.find(attributes);
+    if (cell !== undefined) this.mark(cell);
+    return cell;
+  }
 
   /**
-   * The cell of an attribute set, marked dirty (the overflow cell past the cardinality limit);
-   * undefined for attributes that are not JSON (a BigInt, a cycle): the measurement is dropped, as
-   * the SDK's attribute hashing would throw on them, and reported once.
+   * The cell of an attribute set (the overflow cell past the cardinality limit); undefined for
+   * attributes that are not JSON (a BigInt, a cycle): the measurement is dropped, as the SDK's
+   * attribute hashing would throw on them, and reported once.
    */
-  protected cell(attributes: Attributes | undefined): C | undefined {
-    let cell = attributes !== undefined && attributes === this.#lastAttributes ? this.#lastCell : undefined;
-    if (cell === undefined) {
-      try {
-        cell = this.#lookup(attributes);
-      } catch (error) {
-        this.owner.warn(
-          `attributes of ${this.name} cannot be bridged, measurement dropped: ${String(error)}`,
-        );
-        return undefined;
-      }
-      if (attributes !== undefined && Object.isFrozen(attributes)) {
-        this.#lastAttributes = attributes;
-        this.#lastCell = cell;
-      }
+  protected find(attributes: Attributes | undefined): C | undefined {
+    if (attributes !== undefined && attributes === this.#lastAttributes) return this.#lastCell;
+    let cell: C;
+    try {
+      cell = this.#lookup(attributes);
+    } catch (error) {
+      this.owner.warn(`attributes of ${this.name} cannot be bridged, measurement dropped: ${String(error)}`);
+      return undefined;
     }
-    if (!cell.dirty) {
-      cell.dirty = true;
-      this.#dirty.push(cell);
-      if (!this.#queued) {
-        this.#queued = true;
-        this.owner.dirty(this);
-      }
+    if (attributes !== undefined && Object.isFrozen(attributes)) {
+      this.#lastAttributes = attributes;
+      this.#lastCell = cell;
     }
     return cell;
+  }
+
+  protected mark(cell: C): void {
+    this.owner.changed = true;
+    cell.text = undefined;
+    if (cell.inEpoch) return;
+    cell.inEpoch = true;
+    this.#epochCells.push(cell);
+    if (!this.#queued) {
+      this.#queued = true;
+      this.owner.dirty(this);
+    }
   }
 
   #lookup(attributes: Attributes | undefined): C {
@@ -144,20 +168,25 @@ export abstract class Instrument<C extends { dirty: boolean } & Announced> imple
   }
 
   drain(): string | undefined {
-    this.#queued = false;
     let points = '';
-    for (const cell of this.#dirty) {
-      cell.dirty = false;
-      const point = this.point(cell);
-      if (point === undefined) continue;
-      points += points === '' ? point : `,${point}`;
+    for (const cell of this.#epochCells) {
+      cell.text ??= this.point(cell);
+      points += points === '' ? cell.text : `,${cell.text}`;
+    }
+    return points === '' ? undefined : `[${this.id},[${points}]]`;
+  }
+
+  endEpoch(): void {
+    this.#queued = false;
+    for (const cell of this.#epochCells) {
+      cell.inEpoch = false;
       if (!cell.announced) {
         cell.announced = true;
         cell.a = String(cell.index);
+        cell.text = undefined;
       }
     }
-    this.#dirty.length = 0;
-    return points === '' ? undefined : `[${this.id},[${points}]]`;
+    this.#epochCells.length = 0;
   }
 }
 
@@ -172,12 +201,10 @@ export class SumInstrument extends Instrument<Cell> implements Counter, UpDownCo
     if (cell !== undefined) cell.v += value;
   }
   protected create(a: string, index: number): Cell {
-    return { a, index, announced: false, v: 0, shipped: Number.NaN, dirty: false };
+    return { a, index, announced: false, inEpoch: false, text: undefined, v: 0, n: 0 };
   }
   protected point(cell: Cell): string {
-    const v = cell.v;
-    cell.v = 0;
-    return `[${cell.a},${num(v)}]`;
+    return `[${cell.a},${num(cell.v)}]`;
   }
 }
 
@@ -185,13 +212,15 @@ export class GaugeInstrument extends Instrument<Cell> implements Gauge {
   record(value: number, attributes?: Attributes): void {
     if (typeof value !== 'number' || Number.isNaN(value)) return;
     const cell = this.cell(attributes);
-    if (cell !== undefined) cell.v = value;
+    if (cell === undefined) return;
+    cell.v = value;
+    cell.n++;
   }
   protected create(a: string, index: number): Cell {
-    return { a, index, announced: false, v: 0, shipped: Number.NaN, dirty: false };
+    return { a, index, announced: false, inEpoch: false, text: undefined, v: 0, n: 0 };
   }
   protected point(cell: Cell): string {
-    return `[${cell.a},${num(cell.v)}]`;
+    return `[${cell.a},${num(cell.v)},${cell.n}]`;
   }
 }
 
@@ -217,8 +246,12 @@ export class HistogramInstrument extends Instrument<HistogramCell> implements Hi
     const bucket = bucketIndex(this.boundaries, value);
     cell.c[bucket]! += 1;
     cell.s[bucket]! += value;
-    if (value < cell.min) cell.min = value;
-    if (value > cell.max) cell.max = value;
+    cell.parts[bucket] = undefined;
+    if (value < cell.min || value > cell.max) {
+      if (value < cell.min) cell.min = value;
+      if (value > cell.max) cell.max = value;
+      cell.range = undefined;
+    }
   }
   protected create(a: string, index: number): HistogramCell {
     const n = this.boundaries.length + 1;
@@ -226,11 +259,14 @@ export class HistogramInstrument extends Instrument<HistogramCell> implements Hi
       a,
       index,
       announced: false,
+      inEpoch: false,
+      text: undefined,
       c: new Array<number>(n).fill(0),
       s: new Array<number>(n).fill(0),
+      parts: new Array<string | undefined>(n).fill(undefined),
       min: Infinity,
       max: -Infinity,
-      dirty: false,
+      range: undefined,
     };
   }
   protected point(cell: HistogramCell): string {
@@ -238,18 +274,15 @@ export class HistogramInstrument extends Instrument<HistogramCell> implements Hi
     for (let b = 0; b < cell.c.length; b++) {
       const n = cell.c[b]!;
       if (n === 0) continue;
-      buckets += `${buckets === '' ? '' : ','}${b},${n},${num(cell.s[b]!)}`;
+      cell.parts[b] ??= `${b},${n},${num(cell.s[b]!)}`;
+      buckets += buckets === '' ? cell.parts[b] : `,${cell.parts[b]}`;
     }
-    const point = `[${cell.a},[${buckets}],${num(cell.min)},${num(cell.max)}]`;
-    cell.c.fill(0);
-    cell.s.fill(0);
-    cell.min = Infinity;
-    cell.max = -Infinity;
-    return point;
+    cell.range ??= `${num(cell.min)},${num(cell.max)}`;
+    return `[${cell.a},[${buckets}],${cell.range}]`;
   }
 }
 
-/** Observable instruments: read at each flush; counters ship the increase since the last shipped value. */
+/** Observable instruments: read at each flush; a cell changes only when its observed value moves. */
 export class ObservableInstrument extends Instrument<Cell> implements Observable {
   readonly callbacks: ObservableCallback[] = [];
   addCallback(callback: ObservableCallback): void {
@@ -262,22 +295,18 @@ export class ObservableInstrument extends Instrument<Cell> implements Observable
   }
   observe(value: number, attributes?: Attributes): void {
     if (typeof value !== 'number' || Number.isNaN(value)) return;
-    const cell = this.cell(attributes);
-    if (cell !== undefined) cell.v = value;
+    const cell = this.find(attributes);
+    if (cell === undefined || (cell.n > 0 && cell.v === value)) return;
+    cell.v = value;
+    cell.n++;
+    this.mark(cell);
   }
   protected create(a: string, index: number): Cell {
-    return { a, index, announced: false, v: 0, shipped: Number.NaN, dirty: false };
+    return { a, index, announced: false, inEpoch: false, text: undefined, v: 0, n: 0 };
   }
-  protected point(cell: Cell): string | undefined {
-    const first = Number.isNaN(cell.shipped);
-    if (this.kind === 'observableGauge') {
-      if (!first && cell.v === cell.shipped) return undefined;
-      cell.shipped = cell.v;
-      return `[${cell.a},${num(cell.v)}]`;
-    }
-    const delta = cell.v - (first ? 0 : cell.shipped);
-    if (!first && delta === 0) return undefined;
-    cell.shipped = cell.v;
-    return `[${cell.a},${num(delta)}]`;
+  protected point(cell: Cell): string {
+    return this.kind === 'observableGauge'
+      ? `[${cell.a},${num(cell.v)},${cell.n}]`
+      : `[${cell.a},${num(cell.v)}]`;
   }
 }

@@ -5,8 +5,8 @@
  * of swallowed by the API's no-op. It aggregates in the worker (counters
  * summed, histograms bucketed with the instrument's advice boundaries,
  * gauges last value, observables read at each flush) and `collect()` hands
- * the delta since the previous collect to the chunk answer; the main thread
- * merges it into the service's own instruments (`bridge-merge.ts`).
+ * its totals to the chunk answer; the main thread merges what changed since
+ * the batch it merged last into the service's own instruments (`bridge-merge.ts`).
  *
  * Deliberately not sdk-metrics: no readers, views, exemplars or timestamps,
  * and no attribute hashing beyond one string key — a recording costs about
@@ -46,8 +46,12 @@ interface Scope {
   readonly schemaUrl?: string;
 }
 
-/** Distinct diag warnings a worker keeps for the main thread between two flushes. */
+/** Distinct diag warnings a worker forwards to the main thread. */
 const MAX_WARNINGS = 100;
+/** Batches an epoch lasts at most: the main thread parses about one in this many. */
+export const EPOCH_BATCHES = 64;
+/** Cells an epoch holds at most before it ends (each batch of an epoch carries all of them). */
+export const EPOCH_CELLS = 128;
 
 class WorkerMeter implements Meter {
   constructor(
@@ -94,9 +98,15 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
   readonly #instruments = new Map<string, Drainable>();
   /** Tells this worker's batches apart from those of a worker that had the same thread id or pid. */
   readonly #session = Math.floor(Math.random() * 2 ** 52);
+  /** Instruments recorded into during the current epoch. */
   readonly #dirty: Drainable[] = [];
+  #epoch = 0;
+  #epochBatches = 0;
+  /** Set by every measurement and warning (see `InstrumentOwner`). */
+  changed = false;
   readonly #observables = new Set<ObservableInstrument>();
   readonly #batches = new Map<BatchObservableCallback, Set<Observable>>();
+  /** Warnings of the current epoch (every batch of the epoch carries them). */
   #warnings: string[] = [];
   readonly #warned = new Set<string>();
 
@@ -173,37 +183,47 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
     if (this.#warned.has(message) || this.#warned.size >= MAX_WARNINGS) return;
     this.#warned.add(message);
     this.#warnings.push(message);
+    this.changed = true;
   }
 
   /**
-   * Reads the observables, then returns everything recorded since the
-   * previous call as the JSON text of a `MetricsBatch` (undefined when
-   * nothing was) and starts over.
+   * Reads the observables, then returns the JSON text of a batch (see `MetricsBatch`) when anything
+   * changed since the previous call: every instrument and cell recorded into during the current
+   * epoch, with its totals since this worker started. The main thread needs only the newest batch of
+   * an epoch; an epoch ends after {@link EPOCH_BATCHES} batches or once it holds {@link EPOCH_CELLS}
+   * cells, which bounds a batch.
    */
   collect(): string | undefined {
     this.#observe();
-    const warnings = this.#warnings;
-    if (this.#dirty.length === 0 && warnings.length === 0) return undefined;
+    if (!this.changed) return undefined;
+    this.changed = false;
     let m = '';
     let d = '';
+    let cells = 0;
     for (const instrument of this.#dirty) {
       const drained = instrument.drain();
       if (drained === undefined) continue;
       m += m === '' ? drained : `,${drained}`;
-      if (!instrument.described) {
-        instrument.described = true;
+      cells += instrument.epochCells;
+      if (!instrument.described)
         d += `${d === '' ? '' : ','}[${instrument.id},${JSON.stringify(instrument.key)}]`;
-      }
+    }
+    let text = `${this.#session}/${this.#epoch} {"m":[${m}]`;
+    if (d !== '') text += `,"d":[${d}]`;
+    if (this.#warnings.length > 0) text += `,"w":${JSON.stringify(this.#warnings)}`;
+    if (++this.#epochBatches >= EPOCH_BATCHES || cells >= EPOCH_CELLS) this.#endEpoch();
+    return `${text}}`;
+  }
+
+  #endEpoch(): void {
+    for (const instrument of this.#dirty) {
+      instrument.described = true;
+      instrument.endEpoch();
     }
     this.#dirty.length = 0;
-    if (m === '' && warnings.length === 0) return undefined;
-    let text = `{"s":${this.#session},"m":[${m}]`;
-    if (d !== '') text += `,"d":[${d}]`;
-    if (warnings.length > 0) {
-      this.#warnings = [];
-      text += `,"w":${JSON.stringify(warnings)}`;
-    }
-    return `${text}}`;
+    this.#warnings = [];
+    this.#epoch++;
+    this.#epochBatches = 0;
   }
 
   #observe(): void {

@@ -3,7 +3,12 @@ import { DiagLogLevel, diag } from '@opentelemetry/api';
 import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WorkerMetricsMerger } from '../../src/parallel/bridge-merge.js';
-import { WORKER_CARDINALITY_LIMIT, WorkerMeterProvider } from '../../src/parallel/worker-meter.js';
+import {
+  EPOCH_BATCHES,
+  EPOCH_CELLS,
+  WORKER_CARDINALITY_LIMIT,
+  WorkerMeterProvider,
+} from '../../src/parallel/worker-meter.js';
 import { meterFixture, points } from './helpers.js';
 
 /** Runs `record` against a meter of `provider`. */
@@ -258,5 +263,89 @@ describe('worker MeterProvider + main-thread merge', () => {
     const merger = new WorkerMetricsMerger(meterFixture().meterProvider);
     expect(() => merger.merge('{not json')).not.toThrow();
     expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  describe('epochs: the newest batch of an epoch holds all the older ones do', () => {
+    const histogramOf = (data: Awaited<ReturnType<ReturnType<typeof meterFixture>['collect']>>) =>
+      sorted(points(data, 'user.size')).map(({ attributes, value }) => {
+        const { buckets, count, min, max, sum } = value as Histogram;
+        return { attributes, buckets, count, min, max, sum: Math.round(sum! * 1e6) };
+      });
+
+    it('keeps one batch per worker and epoch until the flush, and merges exactly from it', async () => {
+      const direct = meterFixture();
+      const bridged = meterFixture();
+      const merger = new WorkerMetricsMerger(bridged.meterProvider);
+      const worker = new WorkerMeterProvider();
+      const parse = vi.spyOn(JSON, 'parse');
+      const batches = EPOCH_BATCHES * 2 + 5; // two whole epochs and part of a third
+      for (let i = 0; i < batches; i++) {
+        for (const meter of [direct.meterProvider.getMeter('t'), worker.getMeter('t')]) {
+          meter.createCounter('user.count').add(1, { k: String(i % 3) });
+          // a cell first recorded in a batch the flush will not read: its announcement is repeated
+          if (i === 3) meter.createUpDownCounter('user.level').add(-4, { late: 'yes' });
+          meter
+            .createHistogram('user.size', { advice: { explicitBucketBoundaries: [1, 10, 100] } })
+            .record((i * 7) % 150, { k: 'h' });
+        }
+        merger.enqueue(worker.collect()!);
+      }
+      const parsedBefore = parse.mock.calls.length;
+      merger.flush();
+      // descriptors are parsed too (3 instruments); batches: one per epoch, not one per chunk
+      expect(parse.mock.calls.length - parsedBefore).toBe(3 + 3);
+      parse.mockRestore();
+      const [want, got] = [await direct.collect(), await bridged.collect()];
+      for (const name of ['user.count', 'user.level'])
+        expect(sorted(points(got, name))).toEqual(sorted(points(want, name)));
+      expect(histogramOf(got)).toEqual(histogramOf(want));
+    });
+
+    it('a flush in the middle of an epoch, then more batches of it: counted once', async () => {
+      const direct = meterFixture();
+      const bridged = meterFixture();
+      const merger = new WorkerMetricsMerger(bridged.meterProvider);
+      const worker = new WorkerMeterProvider();
+      for (let i = 0; i < 20; i++) {
+        for (const meter of [direct.meterProvider.getMeter('t'), worker.getMeter('t')]) {
+          meter.createCounter('user.count').add(2);
+          meter
+            .createHistogram('user.size', { advice: { explicitBucketBoundaries: [1, 10, 100] } })
+            .record(i === 13 ? 0.5 : i === 17 ? 500 : 5 + i, { k: 'h' });
+        }
+        merger.enqueue(worker.collect()!);
+        if (i % 4 === 0) merger.flush(); // as a job's end would, inside one epoch
+      }
+      merger.flush();
+      const [want, got] = [await direct.collect(), await bridged.collect()];
+      expect(points(got, 'user.count')[0]!.value).toBe(40);
+      expect(histogramOf(got)).toEqual(histogramOf(want));
+    });
+
+    it("a worker repeating its old gauge value in a later batch does not overwrite another worker's newer one", async () => {
+      const bridged = meterFixture();
+      const merger = new WorkerMetricsMerger(bridged.meterProvider);
+      const [a, b] = [new WorkerMeterProvider(), new WorkerMeterProvider()];
+      a.getMeter('t').createGauge('user.temp').record(5);
+      merger.merge(a.collect()!);
+      b.getMeter('t').createGauge('user.temp').record(7);
+      merger.merge(b.collect()!);
+      a.getMeter('t').createCounter('user.count').add(1); // a's next batch repeats its gauge cell
+      merger.merge(a.collect()!);
+      expect(points(await bridged.collect(), 'user.temp')[0]!.value).toBe(7);
+    });
+
+    it(`an epoch ends at ${EPOCH_CELLS} cells, so a batch stays bounded however many attribute sets a worker records`, () => {
+      const worker = new WorkerMeterProvider();
+      const counter = worker.getMeter('t').createCounter('user.count');
+      let longest = 0;
+      for (let batch = 0; batch < 20; batch++) {
+        for (let i = 0; i < 40; i++) counter.add(1, { k: `${batch}-${i}` });
+        longest = Math.max(longest, (worker.collect() ?? '').length);
+      }
+      // 800 cells were recorded; no batch carries more than the epoch bound plus one batch's new cells
+      const perCell = '[999,{"k":"19-39"}],1'.length + 1;
+      expect(longest).toBeLessThan((EPOCH_CELLS + 40) * perCell + 500);
+    });
   });
 });
