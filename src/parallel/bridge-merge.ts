@@ -46,10 +46,12 @@ const MERGE_DELAY_MILLIS = 10;
 /** Distinct warnings the merger logs (worker diag messages, merge failures) before it stops logging new ones. */
 const MAX_WARNINGS = 200;
 /**
- * Workers whose instrument tables are kept (least recently heard from dropped first). A live worker
- * is heard from with every chunk, so only exited ones fall out.
+ * Workers whose instrument tables are kept (least recently heard from dropped first): a backstop, as
+ * a pool retires the sessions of its exited workers (see {@link WorkerMetricsMerger.retire}).
  */
 const MAX_SESSIONS = 1024;
+/** Retired sessions remembered, so a late batch of one is dropped rather than merged from zero again. */
+const MAX_RETIRED = 4096;
 
 type Target =
   | { readonly kind: 'sum'; readonly instrument: Counter | UpDownCounter }
@@ -76,6 +78,10 @@ export class WorkerMetricsMerger {
   /** Per worker session: its instrument ids → targets and the cells the worker announced. */
   readonly #sessions = new Map<number, (SessionInstrument | undefined)[]>();
   readonly #warned = new Set<string>();
+  /** Per pool (its lane), the session each of its workers reported: sessions retire with their worker. */
+  readonly #workers = new Map<object, Map<number, number>>();
+  /** Sessions of exited workers, oldest first: their batches are no longer merged. */
+  readonly #retired = new Set<number>();
   /** Batches received and not merged yet, the newest per worker session and epoch (see {@link enqueue}). */
   #pending = new Map<string, string>();
   #flushScheduled = false;
@@ -92,9 +98,18 @@ export class WorkerMetricsMerger {
    * SDK once per attribute set and flush rather than once per chunk. A job's end calls
    * {@link flush}, so a map() still resolves with its measurements in.
    */
-  enqueue(text: string): void {
+  enqueue(text: string, from?: { readonly pool: object; readonly worker: number }): void {
     // A newer batch of the same epoch holds everything an older one does (see `MetricsBatch`).
-    this.#pending.set(batchEpoch(text), text);
+    const epoch = batchEpoch(text);
+    this.#pending.set(epoch, text);
+    if (from !== undefined) {
+      let workers = this.#workers.get(from.pool);
+      if (workers === undefined) {
+        workers = new Map();
+        this.#workers.set(from.pool, workers);
+      }
+      if (!workers.has(from.worker)) workers.set(from.worker, sessionOf(epoch));
+    }
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     setTimeout(this.#flushSoon, MERGE_DELAY_MILLIS);
@@ -123,7 +138,8 @@ export class WorkerMetricsMerger {
   #accumulate(text: string, accumulator: BatchAccumulator<Target>): void {
     let batch: MetricsBatch;
     const epoch = batchEpoch(text);
-    const session = Number(epoch.slice(0, epoch.indexOf('/')));
+    const session = sessionOf(epoch);
+    if (this.#retired.has(session)) return;
     try {
       if (!(epoch.length < text.length && Number.isSafeInteger(session)))
         throw new SyntaxError('no "<session>/<epoch> " header');
@@ -212,6 +228,34 @@ export class WorkerMetricsMerger {
     }
   }
 
+  /**
+   * Forgets the workers of `pool` that are not in `live` (thread ids or pids), after merging what they
+   * sent: what the merger keeps then follows the live workers, however many a pool replaces over time.
+   * A batch that still arrives from a retired worker is dropped, never merged from zero again.
+   */
+  retire(pool: object, live: ReadonlySet<number>): void {
+    const workers = this.#workers.get(pool);
+    if (workers === undefined) return;
+    let flushed = false;
+    for (const [worker, session] of workers) {
+      if (live.has(worker)) continue;
+      if (!flushed) {
+        this.flush();
+        flushed = true;
+      }
+      workers.delete(worker);
+      this.#sessions.delete(session);
+      this.#retired.add(session);
+      if (this.#retired.size > MAX_RETIRED)
+        this.#retired.delete(this.#retired.values().next().value as number);
+    }
+  }
+
+  /** Worker sessions whose instrument tables are kept. */
+  get sessions(): number {
+    return this.#sessions.size;
+  }
+
   /** Detaches the observable callbacks (their last values stop being reported). */
   close(): void {
     this.flush();
@@ -220,6 +264,7 @@ export class WorkerMetricsMerger {
     }
     this.#targets.clear();
     this.#sessions.clear();
+    this.#workers.clear();
   }
 
   #target(key: string): Target {
@@ -274,4 +319,10 @@ export class WorkerMetricsMerger {
     this.#warned.add(message);
     diag.warn(message);
   }
+}
+
+/** The worker session of a batch's `<session>/<epoch>` (NaN when it has none). */
+function sessionOf(epoch: string): number {
+  const slash = epoch.indexOf('/');
+  return slash < 0 ? Number.NaN : Number(epoch.slice(0, slash));
 }

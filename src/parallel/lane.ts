@@ -296,9 +296,13 @@ export class Lane implements JobOwner, Scheduler {
   }
 
   #deliver(job: Job, chunk: Chunk, response: ChunkResponse): void {
+    const newWorker = !this.#limits.has(response.id);
     this.#limits.set(response.id, response.k);
     // merged after this turn, or when the job ends (before it resolves: see WorkerMetricsMerger.enqueue)
-    if (response.x !== undefined) this.#config.bridge?.enqueue(response.x);
+    if (response.x !== undefined)
+      this.#config.bridge?.enqueue(response.x, { pool: this, worker: response.id });
+    // a worker answering for the first time mostly replaces one that exited: retire the exited ones
+    if (newWorker) this.#config.bridge?.retire(this, new Set(this.workerIds));
     deliverChunk(job, chunk, response, this.#metrics);
   }
 

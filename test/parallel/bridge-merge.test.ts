@@ -348,4 +348,39 @@ describe('worker MeterProvider + main-thread merge', () => {
       expect(longest).toBeLessThan((EPOCH_CELLS + 40) * perCell + 500);
     });
   });
+
+  describe('retiring the sessions of exited workers', () => {
+    it('merges what an exited worker sent, then keeps nothing of it, and drops a late batch of it', async () => {
+      const bridged = meterFixture();
+      const merger = new WorkerMetricsMerger(bridged.meterProvider);
+      const pool = {};
+      const [a, b] = [new WorkerMeterProvider(), new WorkerMeterProvider()];
+      a.getMeter('t').createCounter('user.count').add(3);
+      merger.enqueue(a.collect()!, { pool, worker: 1 });
+      b.getMeter('t').createCounter('user.count').add(4);
+      merger.enqueue(b.collect()!, { pool, worker: 2 });
+      merger.retire(pool, new Set([2])); // worker 1 exited: its queued batch is merged first
+      expect(merger.sessions).toBe(1);
+      expect(points(await bridged.collect(), 'user.count')[0]!.value).toBe(7);
+      // a late batch of the retired worker repeats its totals: dropped, not counted again from zero
+      a.getMeter('t').createCounter('user.count').add(1);
+      merger.merge(a.collect()!);
+      expect(points(await bridged.collect(), 'user.count')[0]!.value).toBe(7);
+      expect(merger.sessions).toBe(1);
+    });
+
+    it("retires only the given pool's workers (thread ids and pids may repeat across pools)", () => {
+      const merger = new WorkerMetricsMerger(meterFixture().meterProvider);
+      const [threads, processes] = [{}, {}];
+      for (const pool of [threads, processes]) {
+        const worker = new WorkerMeterProvider();
+        worker.getMeter('t').createCounter('user.count').add(1);
+        merger.enqueue(worker.collect()!, { pool, worker: 7 });
+      }
+      merger.flush();
+      expect(merger.sessions).toBe(2);
+      merger.retire(threads, new Set());
+      expect(merger.sessions).toBe(1);
+    });
+  });
 });
