@@ -40,6 +40,28 @@ export function resolveCell(known: (KnownCell | undefined)[], ref: CellRef): Kno
   return cell;
 }
 
+/**
+ * What a counter, up-down counter or gauge point brings that was not merged yet, and marks it merged:
+ * sums bring what their total grew by (0 only the first time, so the series exists as it would on
+ * the main thread); gauges bring their value when it was set since the last merge (`times` moved), so
+ * a worker repeating an old value in a later batch of its epoch does not overwrite another worker's
+ * newer one. Undefined: nothing new, or not a number.
+ */
+export function newSinceMerged(source: KnownCell, point: BridgedPoint, gauge: boolean): number | undefined {
+  const [, total, times] = point as readonly [CellRef, unknown, unknown];
+  if (typeof total !== 'number') return undefined;
+  if (gauge) {
+    if (typeof times !== 'number' || times <= source.merged) return undefined;
+    source.merged = times;
+    return total;
+  }
+  const grown = total - source.merged;
+  source.merged = total;
+  if (grown === 0 && !source.fresh) return undefined;
+  source.fresh = false;
+  return grown;
+}
+
 interface ValueCell {
   readonly a: Attributes;
   v: number;
@@ -60,11 +82,7 @@ export class BatchAccumulator<Instrument extends object> {
   readonly values = new Map<Instrument, Map<string, ValueCell>>();
   readonly buckets = new Map<Instrument, { boundaries: readonly number[]; cells: Map<string, BucketCell> }>();
 
-  /**
-   * Counters and up-down counters add what their totals grew by; gauges take a value set since the
-   * last merge (`times` moved), so a worker repeating an old value in a later batch of its epoch does
-   * not overwrite another worker's newer one.
-   */
+  /** Counters and up-down counters add what their totals grew by; gauges take the newest value (see {@link newSinceMerged}). */
   addValues(
     instrument: Instrument,
     known: (KnownCell | undefined)[],
@@ -77,20 +95,10 @@ export class BatchAccumulator<Instrument extends object> {
       this.values.set(instrument, cells);
     }
     for (const point of points) {
-      const [ref, total, times] = point as readonly [CellRef, unknown, unknown];
-      const source = resolveCell(known, ref);
-      if (typeof total !== 'number' || source === undefined) continue;
-      let v: number;
-      if (last) {
-        if (typeof times !== 'number' || times <= source.merged) continue;
-        source.merged = times;
-        v = total;
-      } else {
-        v = total - source.merged;
-        source.merged = total;
-        if (v === 0 && !source.fresh) continue;
-        source.fresh = false;
-      }
+      const source = resolveCell(known, point[0]);
+      if (source === undefined) continue;
+      const v = newSinceMerged(source, point, last);
+      if (v === undefined) continue;
       const cell = cells.get(source.key);
       if (cell === undefined) cells.set(source.key, { a: source.a, v });
       else cell.v = last ? v : cell.v + v;

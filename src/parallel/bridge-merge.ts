@@ -31,14 +31,20 @@ import {
   type ObservableCallback,
   type UpDownCounter,
 } from '@opentelemetry/api';
-import { BatchAccumulator, type KnownCell, replayHistogram, resolveCell } from './bridge-accumulator.js';
+import {
+  BatchAccumulator,
+  type KnownCell,
+  newSinceMerged,
+  replayHistogram,
+  resolveCell,
+} from './bridge-accumulator.js';
 import {
   type BridgedDescriptor,
   type BridgedPoint,
   batchEpoch,
-  type CellRef,
   type MetricsBatch,
   SDK_DEFAULT_BOUNDARIES,
+  sessionOf,
 } from './bridge-protocol.js';
 
 /** How long a received batch waits for others before they are merged together. */
@@ -191,17 +197,10 @@ export class WorkerMetricsMerger {
     points: readonly BridgedPoint[],
   ): void {
     for (const point of points) {
-      const [ref, total, times] = point as readonly [CellRef, unknown, unknown];
-      const cell = resolveCell(cells, ref);
-      if (typeof total !== 'number' || cell === undefined) continue;
-      let v = total;
-      if (target.gauge) {
-        if (typeof times !== 'number' || times <= cell.merged) continue;
-        cell.merged = times;
-      } else {
-        v = total - cell.merged;
-        cell.merged = total;
-      }
+      const cell = resolveCell(cells, point[0]);
+      if (cell === undefined) continue;
+      const v = newSinceMerged(cell, point, target.gauge);
+      if (v === undefined) continue;
       const entry = target.values.get(cell.key);
       if (entry === undefined) target.values.set(cell.key, { a: cell.a, v });
       else entry.v = target.gauge ? v : entry.v + v;
@@ -319,10 +318,4 @@ export class WorkerMetricsMerger {
     this.#warned.add(message);
     diag.warn(message);
   }
-}
-
-/** The worker session of a batch's `<session>/<epoch>` (NaN when it has none). */
-function sessionOf(epoch: string): number {
-  const slash = epoch.indexOf('/');
-  return slash < 0 ? Number.NaN : Number(epoch.slice(0, slash));
 }

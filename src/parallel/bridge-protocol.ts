@@ -86,6 +86,12 @@ export function batchEpoch(text: string): string {
   return space < 0 ? text : text.slice(0, space);
 }
 
+/** The worker session of a batch's `<session>/<epoch>` (NaN when it has none). */
+export function sessionOf(epoch: string): number {
+  const slash = epoch.indexOf('/');
+  return slash < 0 ? Number.NaN : Number(epoch.slice(0, slash));
+}
+
 /** sdk-metrics' default explicit-bucket boundaries (for instruments without advice). */
 export const SDK_DEFAULT_BOUNDARIES: readonly number[] = Object.freeze([
   0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000,

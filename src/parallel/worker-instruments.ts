@@ -61,6 +61,11 @@ interface HistogramCell extends EpochCell {
   max: number;
 }
 
+/** A new sum, gauge or observable cell. */
+function valueCell(a: string, index: number): Cell {
+  return { a, index, announced: false, inEpoch: false, text: undefined, v: 0, n: 0 };
+}
+
 /** What the provider keeps of an instrument with measurements in the current epoch. */
 export interface Drainable {
   readonly id: number;
@@ -201,7 +206,7 @@ export class SumInstrument extends Instrument<Cell> implements Counter, UpDownCo
     if (cell !== undefined) cell.v += value;
   }
   protected create(a: string, index: number): Cell {
-    return { a, index, announced: false, inEpoch: false, text: undefined, v: 0, n: 0 };
+    return valueCell(a, index);
   }
   protected point(cell: Cell): string {
     return `[${cell.a},${num(cell.v)}]`;
@@ -217,7 +222,7 @@ export class GaugeInstrument extends Instrument<Cell> implements Gauge {
     cell.n++;
   }
   protected create(a: string, index: number): Cell {
-    return { a, index, announced: false, inEpoch: false, text: undefined, v: 0, n: 0 };
+    return valueCell(a, index);
   }
   protected point(cell: Cell): string {
     return `[${cell.a},${num(cell.v)},${cell.n}]`;
@@ -302,7 +307,7 @@ export class ObservableInstrument extends Instrument<Cell> implements Observable
     this.mark(cell);
   }
   protected create(a: string, index: number): Cell {
-    return { a, index, announced: false, inEpoch: false, text: undefined, v: 0, n: 0 };
+    return valueCell(a, index);
   }
   protected point(cell: Cell): string {
     return this.kind === 'observableGauge'
