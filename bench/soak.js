@@ -131,6 +131,10 @@ let lastSeries = 0;
 const samples = [];
 let nextSample = 0;
 let nextBurst = burstEveryMillis;
+// After the first sample, samples run half a period off the burst schedule: a sample taken right after
+// a 50-way burst caught its 50 response bodies still in flight (external memory up 30-40 MB), which is
+// noise in a slope that must stay under 1 MB per 10 minutes.
+const sampleOffsetMillis = sampleMillis / 2;
 
 while (elapsed() < durationMillis && !exited) {
   const tick = performance.now();
@@ -145,14 +149,14 @@ while (elapsed() < durationMillis && !exited) {
     failedScrapes += results.filter((r) => !r.ok).length;
   }
   if (elapsed() >= nextSample) {
-    nextSample += sampleMillis;
+    nextSample = nextSample === 0 ? sampleOffsetMillis : nextSample + sampleMillis;
     const sample = await sampleChild();
     if (sample) {
       samples.push({ minute: elapsed() / 60_000, ...sample, series: lastSeries });
       if (!args.json) {
         const s = samples.at(-1);
         console.log(
-          `  ${s.minute.toFixed(1).padStart(5)} min  rss ${s.rssMb.toFixed(1)} MB  heap ${s.heapMb.toFixed(1)} MB  external ${s.externalMb.toFixed(1)} MB  heap committed ${s.heapPhysicalMb.toFixed(1)} MB  v8 malloc ${s.v8MallocMb.toFixed(1)} MB  code ${s.codeMb.toFixed(1)} MB  anon ${s.anonymousMb?.toFixed(1)} MB  file ${s.fileMb?.toFixed(1)} MB  threads ${s.threads}  handles ${s.handles}  series ${s.series}  task names ${s.taskNames}`,
+          `  ${s.minute.toFixed(1).padStart(5)} min  rss ${s.rssMb.toFixed(1)} MB  heap ${s.heapMb.toFixed(1)} MB  external ${s.externalMb.toFixed(1)} MB  array buffers ${s.arrayBuffersMb.toFixed(1)} MB  heap committed ${s.heapPhysicalMb.toFixed(1)} MB  v8 malloc ${s.v8MallocMb.toFixed(1)} MB  code ${s.codeMb.toFixed(1)} MB  anon ${s.anonymousMb?.toFixed(1)} MB  file ${s.fileMb?.toFixed(1)} MB  threads ${s.threads}  handles ${s.handles}  series ${s.series}  task names ${s.taskNames}`,
         );
       }
     }
