@@ -5,12 +5,13 @@ import type { CollectionResult } from '@opentelemetry/sdk-metrics';
 import { buildModel, type ScrapeModel } from './families.js';
 import type { ExpositionFormat } from './format.js';
 import { acceptsGzip, EXPOSITION_FORMATS, negotiateFormat } from './negotiate.js';
+import { SeriesTextCache } from './series-cache.js';
 import { SharedBody } from './shared-body.js';
 
 /** Longest stretch the writer keeps the event loop before yielding, milliseconds. */
 const SLICE_MILLIS = 2;
-/** Size a body chunk is handed to the responses at, characters. */
-const CHUNK_CHARS = 64 * 1024;
+/** Size a body chunk is handed to the responses at, bytes (text: characters, before encoding). */
+const CHUNK_BYTES = 64 * 1024;
 /**
  * A scrape within this long of a collection's start is served from it, so a burst of scrapers (or an
  * HA pair of Prometheus servers) that trickles in over a few milliseconds shares one collection.
@@ -35,6 +36,7 @@ class ScrapeRound {
   constructor(
     collection: Promise<CollectionResult>,
     readonly coalesceMillis: number,
+    private readonly caches: SeriesTextCaches,
   ) {
     this.model = collection.then(({ resourceMetrics, errors }) => {
       if (errors.length > 0) diag.error('aiva-performance: metrics collection errors', ...errors);
@@ -53,7 +55,9 @@ class ScrapeRound {
     else {
       const plain = new SharedBody();
       body = plain;
-      this.model.then((model) => writeBody(format, model, plain)).catch((error) => plain.fail(error));
+      this.model
+        .then((model) => writeBody(format, model, plain, this.caches.of(format)))
+        .catch((error) => plain.fail(error));
     }
     this.#bodies.set(key, body);
     this.#open++;
@@ -71,31 +75,83 @@ class ScrapeRound {
   }
 }
 
+/** An endpoint's {@link SeriesTextCache} per format, made when a format is first written. */
+class SeriesTextCaches {
+  readonly #byFormat = new Map<string, SeriesTextCache>();
+
+  of(format: ExpositionFormat): SeriesTextCache {
+    let cache = this.#byFormat.get(format.id);
+    if (cache === undefined) {
+      cache = new SeriesTextCache();
+      this.#byFormat.set(format.id, cache);
+    }
+    return cache;
+  }
+}
+
 /** Pulls the format's pieces into chunks, yielding to the event loop every {@link SLICE_MILLIS}. */
-async function writeBody(format: ExpositionFormat, model: ScrapeModel, body: SharedBody): Promise<void> {
-  let pending = '';
+async function writeBody(
+  format: ExpositionFormat,
+  model: ScrapeModel,
+  body: SharedBody,
+  cache: SeriesTextCache | undefined,
+): Promise<void> {
+  cache?.begin();
+  const chunks = new ChunkBuilder(body);
   let sliceStart = performance.now();
   let pieces = 0;
-  for (const piece of format.write(model)) {
-    if (typeof piece === 'string') pending += piece;
-    else {
-      if (pending) body.push(Buffer.from(pending));
-      pending = '';
-      body.push(Buffer.from(piece));
-    }
-    if (pending.length >= CHUNK_CHARS) {
-      body.push(Buffer.from(pending));
-      pending = '';
-    }
+  for (const piece of format.write(model, cache)) {
+    chunks.add(piece);
     if ((++pieces & 31) === 0 && performance.now() - sliceStart > SLICE_MILLIS) {
-      if (pending) body.push(Buffer.from(pending));
-      pending = '';
+      chunks.flush();
       await yieldToEventLoop();
       sliceStart = performance.now();
     }
   }
-  if (pending) body.push(Buffer.from(pending));
+  chunks.flush();
   body.end();
+}
+
+/**
+ * Gathers pieces into body chunks of about {@link CHUNK_BYTES}: text pieces are joined and encoded
+ * once, byte pieces (a cached series) are copied once, into the chunk.
+ */
+class ChunkBuilder {
+  #parts: Buffer[] = [];
+  #bytes = 0;
+  #text = '';
+
+  constructor(private readonly body: SharedBody) {}
+
+  add(piece: string | Uint8Array): void {
+    if (typeof piece === 'string') {
+      this.#text += piece;
+      if (this.#text.length >= CHUNK_BYTES) this.#encodeText();
+    } else {
+      this.#encodeText();
+      this.#parts.push(
+        Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.length),
+      );
+      this.#bytes += piece.length;
+    }
+    if (this.#bytes >= CHUNK_BYTES) this.flush();
+  }
+
+  flush(): void {
+    this.#encodeText();
+    if (this.#parts.length === 0) return;
+    this.body.push(this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#bytes));
+    this.#parts = [];
+    this.#bytes = 0;
+  }
+
+  #encodeText(): void {
+    if (this.#text === '') return;
+    const encoded = Buffer.from(this.#text);
+    this.#text = '';
+    this.#parts.push(encoded);
+    this.#bytes += encoded.length;
+  }
 }
 
 /** Distinct Accept/Accept-Encoding pairs whose negotiation is remembered. */
@@ -128,6 +184,7 @@ export function createMetricsEndpoint(
 ): MetricsEndpoint {
   let round: ScrapeRound | undefined;
   let collections = 0;
+  const caches = new SeriesTextCaches();
   // A scraper sends the same headers every time (Prometheus' Accept lists four ranges: parsing it was
   // ~6 µs a scrape), so negotiations are remembered; the headers are the client's, so the memory is
   // bounded.
@@ -162,7 +219,7 @@ export function createMetricsEndpoint(
       }
       if (round === undefined || round.closed) {
         collections++;
-        round = new ScrapeRound(collect(), coalesceMillis);
+        round = new ScrapeRound(collect(), coalesceMillis, caches);
       }
       const current = round;
       const body = current.body(format, gzip);

@@ -1,4 +1,5 @@
 import type { ScrapeModel } from './families.js';
+import type { SeriesTextCache } from './series-cache.js';
 
 /** One media range of an `Accept` header: `type/subtype; key=value…; q=…`. */
 export interface MediaRange {
@@ -23,7 +24,9 @@ export interface ExpositionFormat {
   matches(range: MediaRange): boolean;
   /**
    * The body in pieces, in order. The writer pulls pieces, batches them into chunks and yields to the
-   * event loop between slices, so a piece should be small (one series, or one family header).
+   * event loop between slices, so a piece should be small (one series, or one family header). A
+   * `Uint8Array` piece is kept as it is until its chunk is sent: it must not change afterwards.
+   * `cache` is this format's own, kept by the endpoint from one body to the next (text formats).
    */
-  write(model: ScrapeModel): Iterable<string | Uint8Array>;
+  write(model: ScrapeModel, cache?: SeriesTextCache): Iterable<string | Uint8Array>;
 }

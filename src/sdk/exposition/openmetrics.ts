@@ -1,6 +1,7 @@
 import { escapeText, type Family, type ScrapeModel, TARGET_INFO } from './families.js';
 import type { ExpositionFormat, MediaRange } from './format.js';
 import { seriesOf } from './prometheus-text.js';
+import type { SeriesTextCache } from './series-cache.js';
 
 /**
  * OpenMetrics 1.0 text: the same sample names, labels and values as the 0.0.4 format, with the
@@ -26,7 +27,7 @@ export const OPENMETRICS_TEXT: ExpositionFormat = Object.freeze({
   write: writeOpenMetrics,
 });
 
-function* writeOpenMetrics(model: ScrapeModel): Generator<string> {
+function* writeOpenMetrics(model: ScrapeModel, cache?: SeriesTextCache): Generator<string | Uint8Array> {
   for (const family of model.families) {
     if (family.name === TARGET_INFO) {
       const labels = model.resourceLabels ? `{${model.resourceLabels}}` : '';
@@ -35,7 +36,7 @@ function* writeOpenMetrics(model: ScrapeModel): Generator<string> {
     }
     yield header(family);
     for (const member of family.members)
-      yield* seriesOf(family.name, member.metric, member.scopeLabels, 'buckets-first');
+      yield* seriesOf(family.name, member.metric, member.scopeLabels, 'buckets-first', cache);
   }
   yield '# EOF\n';
 }

@@ -10,6 +10,7 @@ import {
   valueString,
 } from './families.js';
 import type { ExpositionFormat, MediaRange } from './format.js';
+import type { SeriesTextCache } from './series-cache.js';
 
 /**
  * Prometheus text format 0.0.4, byte for byte what exporter-prometheus 0.301's `PrometheusSerializer`
@@ -26,7 +27,7 @@ export const PROMETHEUS_TEXT: ExpositionFormat = Object.freeze({
   write: writeText,
 });
 
-function* writeText(model: ScrapeModel): Generator<string> {
+function* writeText(model: ScrapeModel, cache?: SeriesTextCache): Generator<string | Uint8Array> {
   let wroteAny = false;
   for (const family of model.families) {
     let writeHeader = true;
@@ -41,7 +42,7 @@ function* writeText(model: ScrapeModel): Generator<string> {
         writeHeader = false;
         wroteAny = true;
       }
-      for (const series of seriesOf(family.name, member.metric, member.scopeLabels)) {
+      for (const series of seriesOf(family.name, member.metric, member.scopeLabels, 'exporter', cache)) {
         wroteAny = true;
         yield series;
       }
@@ -56,18 +57,26 @@ function header(family: Family): string {
 
 type Metric = Family['members'][number]['metric'];
 
-/** Sample lines of one metric, one string per series. */
+/** Sample lines of one metric, one piece per series (a histogram's from `cache` when unchanged). */
 export function* seriesOf(
   name: string,
   metric: Metric,
   scopeLabels: string,
-  histogramOrder: 'exporter' | 'buckets-first' = 'exporter',
-): Generator<string> {
+  histogramOrder: 'exporter' | 'buckets-first',
+  cache: SeriesTextCache | undefined,
+): Generator<string | Uint8Array> {
   if (metric.dataPointType === DataPointType.HISTOGRAM) {
+    const written = cache?.metric(name, scopeLabels);
     for (const point of metric.dataPoints) {
       const attributes = cachedLabelsOf(point.attributes);
+      const unchanged = written?.unchanged(point.attributes, attributes, point.value);
+      if (unchanged !== undefined) {
+        yield unchanged;
+        continue;
+      }
       const labels = attributes ? `${attributes},${scopeLabels}` : scopeLabels;
-      yield histogramLines(name, labels, point.value, histogramOrder);
+      const text = histogramLines(name, labels, point.value, histogramOrder);
+      yield written === undefined ? text : written.store(point.attributes, attributes, point.value, text);
     }
     return;
   }
