@@ -69,10 +69,19 @@ export function* seriesOf(
     const written = cache?.metric(name, scopeLabels);
     for (const point of metric.dataPoints) {
       const attributes = cachedLabelsOf(point.attributes);
-      const unchanged = written?.unchanged(point.attributes, attributes, point.value);
-      if (unchanged !== undefined) {
-        yield unchanged;
-        continue;
+      if (written !== undefined) {
+        const bytes =
+          written.unchanged(point.attributes, attributes, point.value) ??
+          written.patched(
+            point.attributes,
+            attributes,
+            point.value,
+            histogramValues(point.value, histogramOrder),
+          );
+        if (bytes !== undefined) {
+          yield bytes;
+          continue;
+        }
       }
       const labels = attributes ? `${attributes},${scopeLabels}` : scopeLabels;
       const text = histogramLines(name, labels, point.value, histogramOrder);
@@ -93,13 +102,52 @@ function histogramLines(
   histogram: Histogram,
   order: 'exporter' | 'buckets-first',
 ): string {
-  let totals = '';
-  if (histogram.count != null) totals += `${name}_count{${labels}} ${valueString(histogram.count)}\n`;
-  if (histogram.sum != null) totals += `${name}_sum{${labels}} ${valueString(histogram.sum)}\n`;
+  const prefixes: string[] = [];
+  const values = histogramValues(histogram, order, { name, labels, prefixes });
+  let text = '';
+  for (let i = 0; i < values.length; i++) text += `${prefixes[i]}${values[i]}\n`;
+  return text;
+}
+
+/** Where {@link histogramValues} also puts each line's text up to its value. */
+interface LinePrefixes {
+  readonly name: string;
+  readonly labels: string;
+  readonly prefixes: string[];
+}
+
+/**
+ * The values of a histogram series' sample lines, in line order; with `lines`, also each line's text
+ * up to its value (one rule for both, so a cached series patched with new values reads as if written
+ * afresh).
+ */
+export function histogramValues(
+  histogram: Histogram,
+  order: 'exporter' | 'buckets-first',
+  lines?: LinePrefixes,
+): string[] {
+  const values: string[] = [];
+  if (order === 'exporter') pushTotals(histogram, values, lines);
+  pushBuckets(histogram, values, lines);
+  if (order === 'buckets-first') pushTotals(histogram, values, lines);
+  return values;
+}
+
+function pushTotals(histogram: Histogram, values: string[], lines: LinePrefixes | undefined): void {
+  if (histogram.count != null) {
+    values.push(valueString(histogram.count));
+    lines?.prefixes.push(`${lines.name}_count{${lines.labels}} `);
+  }
+  if (histogram.sum != null) {
+    values.push(valueString(histogram.sum));
+    lines?.prefixes.push(`${lines.name}_sum{${lines.labels}} `);
+  }
+}
+
+function pushBuckets(histogram: Histogram, values: string[], lines: LinePrefixes | undefined): void {
   const { boundaries, counts } = histogram.buckets;
-  const le = leValues(boundaries);
-  const prefix = `${name}_bucket{${labels},le="`;
-  let buckets = '';
+  const le = lines ? leValues(boundaries) : undefined;
+  const prefix = lines ? `${lines.name}_bucket{${lines.labels},le="` : '';
   let cumulative = 0;
   let infinityDefined = false;
   for (let i = 0; i < counts.length; i++) {
@@ -108,7 +156,7 @@ function histogramLines(
     // The exporter's rule: aggregators give boundaries with or without a final Infinity.
     if (upper === undefined && infinityDefined) break;
     if (upper === Number.POSITIVE_INFINITY) infinityDefined = true;
-    buckets += `${prefix}${upper === undefined ? '+Inf' : le[i]}"} ${cumulative}\n`;
+    values.push(`${cumulative}`);
+    lines?.prefixes.push(`${prefix}${upper === undefined ? '+Inf' : le![i]}"} `);
   }
-  return order === 'exporter' ? totals + buckets : buckets + totals;
 }

@@ -5,12 +5,12 @@ import {
   MeterProvider,
   MetricReader,
 } from '@opentelemetry/sdk-metrics';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildModel, type ScrapeModel } from '../../../src/sdk/exposition/families.js';
 import type { ExpositionFormat } from '../../../src/sdk/exposition/format.js';
 import { OPENMETRICS_TEXT } from '../../../src/sdk/exposition/openmetrics.js';
 import { PROMETHEUS_TEXT } from '../../../src/sdk/exposition/prometheus-text.js';
-import { SeriesTextCache } from '../../../src/sdk/exposition/series-cache.js';
+import { MetricSeriesCache, SeriesTextCache } from '../../../src/sdk/exposition/series-cache.js';
 import { writeAll } from '../../helpers/every-instrument.js';
 
 class Reader extends MetricReader {
@@ -83,6 +83,33 @@ describe.each([PROMETHEUS_TEXT, OPENMETRICS_TEXT])('SeriesTextCache with the $id
     expect(second.bytes[0]).not.toBe(first.bytes[0]);
     expect(second.body).toBe(writeAll(format.write(moved)));
     expect(second.body).not.toBe(first.body);
+  });
+
+  it('patches a changed series to the very text a fresh write gives, over rounds of random recordings', async () => {
+    const { duration, model } = setup();
+    // spaces, quotes, a newline and multi-byte characters in label values: the value offsets must hold
+    const awkward: Attributes[] = [
+      A,
+      { 'aiva.task.name': 'tâche lente "x" \n y', 'aiva.task.outcome': 'ok' },
+      { 'aiva.task.name': '日本 語', 'aiva.task.outcome': 'error' },
+    ];
+    const cache = new SeriesTextCache();
+    const patched = vi.spyOn(MetricSeriesCache.prototype, 'patched');
+    let random = 7;
+    const next = () => {
+      random = (random * 48271) % 2147483647;
+      return random / 2147483647;
+    };
+    for (let round = 0; round < 25; round++) {
+      for (const attributes of awkward)
+        if (next() < 0.6)
+          for (let n = Math.floor(next() * 1000); n >= 0; n--) duration.record(next() ** 3 * 20, attributes);
+      const collected = await model();
+      expect(write(format, collected, cache).body).toBe(writeAll(format.write(collected)));
+    }
+    const patches = patched.mock.results.filter((result) => result.value !== undefined).length;
+    patched.mockRestore();
+    expect(patches).toBeGreaterThan(10);
   });
 
   it('keeps apart two instruments recorded with the same attributes object', async () => {
