@@ -25,13 +25,19 @@ class Reader extends MetricReader {
 
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 const mainBusy = new Map();
+const processCpu = new Map();
+const push = (map, label, value) => (map.get(label) ?? map.set(label, []).get(label)).push(value);
 async function time(label, fn) {
   const elu = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
   const t = performance.now();
   await fn();
   const wall = performance.now() - t;
   const used = performance.eventLoopUtilization(elu);
-  (mainBusy.get(label) ?? mainBusy.set(label, []).get(label)).push(used.active);
+  const { user, system } = process.cpuUsage(cpu);
+  push(mainBusy, label, used.active);
+  // every thread of this process (thread mode: the workers too; process mode: not the children)
+  push(processCpu, label, (user + system) / 1000);
   return wall;
 }
 
@@ -52,9 +58,14 @@ async function rounds(title, variants) {
     medians.spread = `${perRound[0].toFixed(3)}–${perRound[perRound.length - 1].toFixed(3)}×`;
   }
   for (const [name, samples] of Object.entries(times)) {
-    medians[name] = { wall: median(samples), busy: median(mainBusy.get(`${title}/${name}`)) };
+    const label = `${title}/${name}`;
+    medians[name] = {
+      wall: median(samples),
+      busy: median(mainBusy.get(label)),
+      cpu: median(processCpu.get(label)),
+    };
     console.log(
-      `  ${name.padEnd(36)} ${fmt(medians[name].wall).padStart(10)}   main thread busy ${fmt(medians[name].busy).padStart(9)}`,
+      `  ${name.padEnd(36)} ${fmt(medians[name].wall).padStart(10)}   main thread busy ${fmt(medians[name].busy).padStart(9)}   CPU of this process's threads ${fmt(medians[name].cpu).padStart(9)}`,
     );
   }
   return medians;
@@ -114,7 +125,10 @@ for (const mode of ['thread', 'process']) {
     },
   );
   console.log(
-    `  ratio on/off: ${ratio(a['bridge on'].wall, a['bridge off'].wall)}×  (target ≤ 1.10×); round by round ${a.spread}`,
+    `  ratio on/off: ${ratio(a['bridge on'].wall, a['bridge off'].wall)}×  (target ≤ 1.10×); round by round ${a.spread}` +
+      (mode === 'thread'
+        ? `; CPU of all threads on/off ${ratio(a['bridge on'].cpu, a['bridge off'].cpu)}×`
+        : ''),
   );
   const b = await rounds(`(b) ${mode}: ${tiny.length} trivial items, chunkSize 'auto'`, {
     'bridge on': () => on.map(recordOne, tiny),
