@@ -156,7 +156,7 @@ while (elapsed() < durationMillis && !exited) {
       if (!args.json) {
         const s = samples.at(-1);
         console.log(
-          `  ${s.minute.toFixed(1).padStart(5)} min  rss ${s.rssMb.toFixed(1)} MB  heap ${s.heapMb.toFixed(1)} MB  external ${s.externalMb.toFixed(1)} MB  array buffers ${s.arrayBuffersMb.toFixed(1)} MB  heap committed ${s.heapPhysicalMb.toFixed(1)} MB  v8 malloc ${s.v8MallocMb.toFixed(1)} MB  code ${s.codeMb.toFixed(1)} MB  anon ${s.anonymousMb?.toFixed(1)} MB  file ${s.fileMb?.toFixed(1)} MB  ${
+          `  ${s.minute.toFixed(1).padStart(5)} min  rss ${s.rssMb.toFixed(1)} MB  heap ${s.heapMb.toFixed(1)} MB  external ${s.externalMb.toFixed(1)} MB  array buffers ${s.arrayBuffersMb.toFixed(1)} MB  ${s.manager ? `memory manager used ${s.manager.usedMb.toFixed(1)} pooled ${s.manager.pooledFreeMb.toFixed(1)} MB  ` : ''}heap committed ${s.heapPhysicalMb.toFixed(1)} MB  v8 malloc ${s.v8MallocMb.toFixed(1)} MB  code ${s.codeMb.toFixed(1)} MB  anon ${s.anonymousMb?.toFixed(1)} MB  file ${s.fileMb?.toFixed(1)} MB  ${
             s.byMapping
               ? Object.entries(s.byMapping)
                   .map(([k, v]) => `${k} ${v.toFixed(1)}`)

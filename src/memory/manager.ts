@@ -227,13 +227,15 @@ export class UnifiedMemoryManager implements AllocationOwner {
   }
 
   /**
-   * The timer's cleanup: compress idle entries; above the threshold, evict and trim,
+   * The timer's cleanup: compress idle entries; drop pooled buffers no allocation needed since the
+   * last tick; above the threshold, evict and trim,
    * then `global.gc()` (when exposed) if that dropped anything, so the freed
    * buffers' memory goes back to the system promptly. Never on the allocation path.
    */
   #tick(): void {
     const o = this.#o;
     if (o.enableCompression) this.cache.compressIdle(Date.now() - o.compressIdleMillis);
+    this.#pool.decay();
     if (this.#books.used + this.#pool.freeBytes > o.gcThreshold * o.maxBytes) {
       let dropped = this.#pool.trim();
       dropped += this.cache.evictUntil(() => this.#books.used <= o.gcThreshold * o.maxBytes);

@@ -193,3 +193,25 @@ describe('process headroom', () => {
     m.allocate({ bytes: 4096, label: 'd', kind: 'scratch' });
   });
 });
+
+describe('pool decay on the cleanup timer', () => {
+  test('buffers no allocation took for a whole tick are dropped; the ones a steady load reuses stay', () => {
+    vi.useFakeTimers();
+    const m = make({ cleanupIntervalMillis: 1000 });
+    // a burst: 8 buffers of 16 KiB, then 2 of them reused every tick
+    const burst = Array.from({ length: 8 }, () =>
+      m.allocate({ bytes: 16 * KiB, label: 'burst', kind: 'scratch' }),
+    );
+    for (const a of burst) a.release();
+    expect(m.getMemoryStats().pooledFreeBytes).toBe(8 * 16 * KiB);
+    vi.advanceTimersByTime(1000); // the burst's buffers were only just freed: kept
+    expect(m.getMemoryStats().pooledFreeBytes).toBe(8 * 16 * KiB);
+    for (let tick = 0; tick < 2; tick++) {
+      const steady = [0, 1].map(() => m.allocate({ bytes: 16 * KiB, label: 'steady', kind: 'scratch' }));
+      for (const a of steady) a.release();
+      vi.advanceTimersByTime(1000);
+    }
+    expect(m.getMemoryStats().pooledFreeBytes).toBe(2 * 16 * KiB);
+    expect(m.getMemoryStats().usedBytes).toBe(0);
+  });
+});

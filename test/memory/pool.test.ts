@@ -58,4 +58,39 @@ describe('BufferPool', () => {
     expect(pool.freeBytes).toBe(0);
     expect(pool.take(1024)).toBeUndefined();
   });
+
+  test('decay drops per class the buffers no take needed since the previous decay', () => {
+    const pool = new BufferPool(1 << 20, 1 << 16);
+    for (let i = 0; i < 4; i++) pool.give(Buffer.allocUnsafeSlow(1024));
+    pool.give(Buffer.allocUnsafeSlow(4096));
+    // a class's first period: its buffers were only just freed, none is idle yet
+    expect(pool.decay()).toBe(0);
+    expect(pool.freeBytes).toBe(4 * 1024 + 4096);
+    // in the next period 1024 goes down to 3 free and back to 4; 4096 is never asked for
+    const taken = pool.take(1024)!;
+    pool.give(taken);
+    expect(pool.decay()).toBe(3 * 1024 + 4096);
+    expect(pool.freeBytes).toBe(1024);
+    expect(pool.take(1024)).toBeInstanceOf(Buffer);
+    expect(pool.take(1024)).toBeUndefined();
+    expect(pool.take(4096)).toBeUndefined();
+    expect(pool.freeBytes).toBe(0);
+  });
+
+  test('decay keeps what a steady load takes every period, and trim lowers the low-water mark', () => {
+    const pool = new BufferPool(1 << 20, 1 << 16);
+    for (let i = 0; i < 8; i++) pool.give(Buffer.allocUnsafeSlow(2048));
+    pool.decay();
+    for (let period = 0; period < 3; period++) {
+      // each period takes all 8 and gives them back: none is idle
+      const held = Array.from({ length: 8 }, () => pool.take(2048)!);
+      for (const b of held) pool.give(b);
+      expect(pool.decay()).toBe(0);
+      expect(pool.freeBytes).toBe(8 * 2048);
+    }
+    expect(pool.trim(3 * 2048)).toBe(3 * 2048);
+    // trim took 3 of the 8; the 5 left were not taken this period
+    expect(pool.decay()).toBe(5 * 2048);
+    expect(pool.freeBytes).toBe(0);
+  });
 });
