@@ -57,7 +57,7 @@ function header(family: Family): string {
 
 type Metric = Family['members'][number]['metric'];
 
-/** Sample lines of one metric, one piece per series (a histogram's from `cache` when unchanged). */
+/** Sample lines of one metric, one piece per series (a histogram series through `cache`, when given). */
 export function* seriesOf(
   name: string,
   metric: Metric,
