@@ -19,6 +19,8 @@ const { values: args } = parseArgs({
     'burst-every-seconds': { type: 'string', default: '30' },
     burst: { type: 'string', default: '50' },
     json: { type: 'boolean', default: false },
+    // leave load parts out (abuse, flap, pool, memory; --burst-every-seconds past --minutes: no bursts)
+    without: { type: 'string', default: '' },
   },
 });
 const minutes = Number(args.minutes);
@@ -27,7 +29,7 @@ const burstEveryMillis = Number(args['burst-every-seconds']) * 1000;
 const burstSize = Number(args.burst);
 if (!(minutes > 0) || !(sampleMillis > 0) || !(burstEveryMillis > 0) || !(burstSize > 0)) {
   console.error(
-    'usage: node bench/soak.js [--minutes 30] [--sample-seconds 30] [--burst-every-seconds 10] [--burst 50]',
+    'usage: node bench/soak.js [--minutes 30] [--sample-seconds 30] [--burst-every-seconds 10] [--burst 50] [--without abuse,flap,pool,memory]',
   );
   process.exit(2);
 }
@@ -58,6 +60,7 @@ const child = spawn(
     env: {
       ...process.env,
       AIVA_SOAK_LOAD: '1',
+      AIVA_SOAK_WITHOUT: args.without,
       PORT: String(port),
       AIVA_DEMO_DURATION_MS: String(durationMillis + 60_000),
     },
