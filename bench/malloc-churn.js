@@ -8,6 +8,7 @@
 //   manager          UnifiedMemoryManager (dist/), maxMemoryMb 64: size-class free lists that decay per tick
 //   manager@mmap64k  the same, the process started with MALLOC_MMAP_THRESHOLD_=65536 (docs/memory.md)
 //   manager@jemalloc the same on jemalloc (LD_PRELOAD; Debian's libjemalloc2), which returns idle pages
+//                    on a 10 s clock that this replay outruns: judge jemalloc in a real-time soak
 //   slabs            a sketch: every class carved from uniform 256 KiB slabs, a slab freed when empty
 //                    for two ticks, so every malloc the pool makes is one size
 //   plain            Buffer.allocUnsafeSlow per allocation, dropped on release (no pool; what is not
