@@ -7,6 +7,23 @@ export function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/**
+ * Theil–Sen slope of `key` over the samples (`{ minute, [key]: number }`) of the last half, per 10 minutes:
+ * the median of the pairwise slopes, so one sample caught mid-burst (or one dip when the allocator
+ * returns memory) does not decide a verdict, as it did a least-squares fit. NaN with fewer than two.
+ */
+export function lastHalfSlopePer10Min(samples, key) {
+  const half = samples.filter((s) => s.minute >= samples.at(-1).minute / 2);
+  const slopes = [];
+  for (let i = 0; i < half.length; i++) {
+    for (let j = i + 1; j < half.length; j++) {
+      const dx = half[j].minute - half[i].minute;
+      if (dx > 0) slopes.push((half[j][key] - half[i][key]) / dx);
+    }
+  }
+  return slopes.length === 0 ? Number.NaN : median(slopes) * 10;
+}
+
 /** Runs `fn` `iterations` times per round, `rounds` rounds; returns the median ns per call. */
 export async function nsPerOp(fn, { iterations = 100_000, rounds = 7, warmup = 1 } = {}) {
   const samples = [];

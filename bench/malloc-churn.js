@@ -6,7 +6,7 @@
 // variant runs in its own process and prints glibc's main arena (the `[heap]` mapping's RSS, where the
 // soaks put the rise) every simulated 10 minutes, after a full GC:
 //   manager          UnifiedMemoryManager (dist/), maxMemoryMb 64: size-class free lists that decay per tick
-//   manager@mmap64k  the same, the process started with MALLOC_MMAP_THRESHOLD_=65536 (docs/memory.md)
+//   manager@mmap64k  the same, the process started with MALLOC_MMAP_THRESHOLD_=65536 (glibc's fixed threshold)
 //   manager@jemalloc the same on jemalloc (LD_PRELOAD; Debian's libjemalloc2), which returns idle pages
 //                    on a 10 s clock that this replay outruns: judge jemalloc in a real-time soak
 //   slabs            a sketch: every class carved from uniform 256 KiB slabs, a slab freed when empty
@@ -22,6 +22,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { sizeClass as managerSizeClass } from '../dist/src/memory/pool.js';
+import { lastHalfSlopePer10Min } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,6 +45,8 @@ if (!(minutes >= 20)) {
 const OPS_PER_SECOND = 250; // the soak: 5 operations every 20 ms
 const TICK_OPS = 30 * OPS_PER_SECOND; // the manager's cleanup tick (30 s) in operations
 const SLAB_BYTES = 256 * 1024;
+/** The manager's default pooled range: every request here is class-sized. */
+const sizeClass = (bytes) => managerSizeClass(bytes, 8 * 1024 * 1024);
 const JEMALLOC = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
 /** The simulated 30 s cleanup tick in real time. */
 const TICK_MILLIS = 20;
@@ -79,9 +83,8 @@ if (args.child === undefined) {
       { encoding: 'utf8', env, timeout: 15 * 60_000 },
     );
     const samples = JSON.parse(out);
-    const half = samples.slice(Math.floor(samples.length / 2));
     const slope = (key) => {
-      const perTen = theilSen(half.map((s) => [s.minute, s[key]])) * 10;
+      const perTen = lastHalfSlopePer10Min(samples, key);
       return `${perTen >= 0 ? '+' : ''}${perTen.toFixed(2)}`;
     };
     console.log(
@@ -92,43 +95,24 @@ if (args.child === undefined) {
   process.exit(0);
 }
 
-/** Median of pairwise slopes: robust to the one sample a transient lands on. */
-function theilSen(points) {
-  const slopes = [];
-  for (let i = 0; i < points.length; i++)
-    for (let j = i + 1; j < points.length; j++)
-      slopes.push((points[j][1] - points[i][1]) / (points[j][0] - points[i][0]));
-  slopes.sort((a, b) => a - b);
-  return slopes[Math.floor(slopes.length / 2)] ?? 0;
-}
-
 function heapRssMb() {
   const smaps = readFileSync('/proc/self/smaps', 'utf8');
   const at = smaps.indexOf('[heap]');
   return at < 0 ? 0 : Number(/Rss:\s+(\d+) kB/.exec(smaps.slice(at))[1]) / 1024;
 }
 
-/** The manager's size class (four per power of two). */
-function sizeClass(bytes) {
-  const step = (1 << (31 - Math.clz32(bytes - 1))) >>> 2;
-  return (bytes + step - 1) & -step;
-}
-
-/** `allocate(bytes)` → handle with `release()`, and `tick()` at each cleanup period. */
+/** `allocate(bytes)` → handle with `release()`, and `tick()` after each simulated cleanup period. */
 async function allocator(variant) {
   if (variant === 'manager') {
     const { UnifiedMemoryManager } = await import('../dist/src/memory/index.js');
     // its own cleanup timer, at a period the replay waits out once per simulated 30 s
     const manager = new UnifiedMemoryManager({ maxMemoryMb: 64, cleanupIntervalMillis: TICK_MILLIS });
-    return {
-      allocate: (bytes) => manager.allocate({ bytes, label: 'soak', kind: 'scratch' }),
-      tick: () => sleep(TICK_MILLIS + 5),
-    };
+    return { allocate: (bytes) => manager.allocate({ bytes, label: 'soak', kind: 'scratch' }), tick() {} };
   }
   if (variant === 'plain') {
     return {
       allocate: (bytes) => ({ buffer: Buffer.allocUnsafeSlow(sizeClass(bytes)), release() {} }),
-      tick: () => sleep(TICK_MILLIS + 5),
+      tick() {},
     };
   }
   if (variant === 'slabs') return slabAllocator();
@@ -171,8 +155,7 @@ function slabAllocator() {
         },
       };
     },
-    async tick() {
-      await sleep(TICK_MILLIS + 5);
+    tick() {
       for (const slab of slabs) {
         if (slab.used > 0) continue;
         if (++slab.emptyTicks < 2) continue;
@@ -208,7 +191,8 @@ for (let op = 0; op <= totalOps; op++) {
     await new Promise((resolve) => setImmediate(resolve));
   }
   if (op % TICK_OPS === 0) {
-    await tick();
+    await sleep(TICK_MILLIS + 5); // the manager's own cleanup timer fires here
+    tick();
     // the soak samples after a full GC every 30 s; dropped array buffers are freed there, not at GC's leisure
     globalThis.gc?.();
   }

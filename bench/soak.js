@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { lastHalfSlopePer10Min } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -180,26 +181,7 @@ child.kill('SIGTERM');
 const stopped = await Promise.race([once(child, 'exit').then(() => true), sleep(15_000).then(() => false)]);
 if (!stopped) child.kill('SIGKILL');
 
-/**
- * Theil–Sen slope of `key` over the samples in the last half, per 10 minutes: the median of the
- * pairwise slopes, so one sample caught mid-burst (or one dip when the allocator returns memory) does
- * not decide the verdict, as it did a least-squares fit.
- */
-function slopePer10Min(key) {
-  const half = samples.filter((s) => s.minute >= samples.at(-1).minute / 2);
-  if (half.length < 2) return Number.NaN;
-  const slopes = [];
-  for (let i = 0; i < half.length; i++) {
-    for (let j = i + 1; j < half.length; j++) {
-      const dx = half[j].minute - half[i].minute;
-      if (dx > 0) slopes.push((half[j][key] - half[i][key]) / dx);
-    }
-  }
-  slopes.sort((a, b) => a - b);
-  const mid = Math.floor(slopes.length / 2);
-  const median = slopes.length % 2 ? slopes[mid] : (slopes[mid - 1] + slopes[mid]) / 2;
-  return median * 10;
-}
+const slopePer10Min = (key) => lastHalfSlopePer10Min(samples, key);
 const quantile = (list, q) => {
   if (list.length === 0) return Number.NaN;
   const sorted = [...list].sort((a, b) => a - b);
