@@ -1,7 +1,7 @@
 // Where the soak's native memory rise comes from (issue 13):
 //   npx tsc -p tsconfig.json && node bench/malloc-churn.js [--minutes 120] [--variants manager,manager@mmap64k,manager@jemalloc,slabs,plain] [--no-scrape-bodies]
-// Replays the soak's memory-manager load (bench/fixtures/soak-load-main.js: allocations of 1–256 KiB,
-// up to 200 held, 250 operations a second, a cleanup tick every 30 s) about 100× faster than real time,
+// Replays the soak's memory-manager load (bench/fixtures/memory-cycle.js: allocations of 1–256 KiB,
+// 20 to 200 held on a 5-minute cycle, 250 operations a second, a cleanup tick every 30 s) about 100× faster than real time,
 // next to what the soak's scrapes do to malloc (a ~1.5 MiB body a second, held until the next). Each
 // variant runs in its own process and prints glibc's main arena (the `[heap]` mapping's RSS, where the
 // soaks put the rise) every simulated 10 minutes, after a full GC:
@@ -23,6 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sizeClass as managerSizeClass } from '../dist/src/memory/pool.js';
+import { nextAllocationBytes, releasesNext } from './fixtures/memory-cycle.js';
 import { lastHalfSlopePer10Min } from './lib.js';
 
 const { values: args } = parseArgs({
@@ -173,13 +174,13 @@ let body; // the scrape body of the current simulated second
 const samples = [];
 const totalOps = minutes * 60 * OPS_PER_SECOND;
 const sampleEvery = 10 * 60 * OPS_PER_SECOND;
-// the soak's own random mix (bench/fixtures/soak-load-main.js)
+// the soak's own load (bench/fixtures/memory-cycle.js), on simulated time
 for (let op = 0; op <= totalOps; op++) {
-  if (held.length > 0 && (held.length > 200 || Math.random() < 0.5)) {
+  if (releasesNext(held.length, op / OPS_PER_SECOND)) {
     held.splice(Math.floor(Math.random() * held.length), 1)[0].release();
   } else {
     try {
-      held.push(allocate(1024 * (1 + Math.floor(Math.random() * 256))));
+      held.push(allocate(nextAllocationBytes()));
     } catch {
       // MemoryBudgetError under pressure, as in the soak
     }
