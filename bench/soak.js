@@ -78,6 +78,11 @@ child.once('exit', () => {
   exited = true;
 });
 
+/** The RSS after the memory-reducing GC as a top-level figure, for the slope (older fixtures: absent). */
+function withRetained(sample) {
+  return sample.retained ? { ...sample, retainedRssMb: sample.retained.rssMb } : sample;
+}
+
 function sampleChild() {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
@@ -156,7 +161,7 @@ while (elapsed() < durationMillis && !exited) {
     nextSample = nextSample === 0 ? sampleOffsetMillis : nextSample + sampleMillis;
     const sample = await sampleChild();
     if (sample) {
-      samples.push({ minute: elapsed() / 60_000, ...sample, series: lastSeries });
+      samples.push(withRetained({ minute: elapsed() / 60_000, ...sample, series: lastSeries }));
       if (!args.json) {
         const s = samples.at(-1);
         console.log(
@@ -166,7 +171,11 @@ while (elapsed() < durationMillis && !exited) {
                   .map(([k, v]) => `${k} ${v.toFixed(1)}`)
                   .join(' ')
               : ''
-          } MB  threads ${s.threads}  handles ${s.handles}  series ${s.series}  task names ${s.taskNames}`,
+          } MB  threads ${s.threads}  handles ${s.handles}  series ${s.series}  task names ${s.taskNames}  ${
+            s.retained
+              ? `| after a memory-reducing GC: rss ${s.retainedRssMb.toFixed(1)} MB  heap committed ${s.retained.heapPhysicalMb.toFixed(1)} MB  brk ${s.retained.byMapping?.brk.toFixed(1)} MB`
+              : ''
+          }`,
         );
       }
     }
@@ -175,7 +184,7 @@ while (elapsed() < durationMillis && !exited) {
   if (wait > 0) await sleep(wait);
 }
 const final = await sampleChild();
-if (final) samples.push({ minute: elapsed() / 60_000, ...final, series: lastSeries });
+if (final) samples.push(withRetained({ minute: elapsed() / 60_000, ...final, series: lastSeries }));
 
 child.kill('SIGTERM');
 const stopped = await Promise.race([once(child, 'exit').then(() => true), sleep(15_000).then(() => false)]);
@@ -192,13 +201,13 @@ const quantile = (list, q) => {
 // run's last half is still warm-up (JIT, pools), so its limits only catch a real leak.
 const long = minutes >= 20;
 const limits = long
-  ? { rssMb: 1, heapMb: 1, handles: 5, series: 1 }
-  : { rssMb: 60, heapMb: 30, handles: 20, series: 1 };
+  ? { rssMb: 1, retainedRssMb: 1, heapMb: 1, handles: 5, series: 1 }
+  : { rssMb: 60, retainedRssMb: 60, heapMb: 30, handles: 20, series: 1 };
 const last = samples.at(-1) ?? {};
 const unhandled = (last.unhandled?.rejections ?? 0) + (last.unhandled?.exceptions ?? 0);
 // series: flat means within 0.5% of the exported lines (a late pool outcome or alert state is bounded)
 limits.series = Math.max(limits.series, 0.005 * (samples.at(-1)?.series ?? 0));
-const metrics = ['rssMb', 'heapMb', 'handles', 'series'].map((key) => {
+const metrics = ['rssMb', 'retainedRssMb', 'heapMb', 'handles', 'series'].map((key) => {
   const slope = slopePer10Min(key);
   return { key, slope, limit: limits[key], ok: Number.isFinite(slope) && slope < limits[key] };
 });
@@ -231,7 +240,7 @@ const result = {
 if (args.json) console.log(JSON.stringify(result));
 else {
   const row = (label, s) =>
-    `  ${label.padEnd(7)} ${s.minute.toFixed(1).padStart(5)} min  rss ${s.rssMb.toFixed(1)} MB  heap ${s.heapMb.toFixed(1)} MB  handles ${s.handles}  series ${s.series}`;
+    `  ${label.padEnd(7)} ${s.minute.toFixed(1).padStart(5)} min  rss ${s.rssMb.toFixed(1)} MB (after a memory-reducing GC ${s.retainedRssMb?.toFixed(1)} MB)  heap ${s.heapMb.toFixed(1)} MB  handles ${s.handles}  series ${s.series}`;
   console.log(
     `\nsoak: ${minutes} min, ${samples.length} samples, ${scrapes} scrapes (${failedScrapes} failed)`,
   );
