@@ -78,11 +78,6 @@ child.once('exit', () => {
   exited = true;
 });
 
-/** The RSS after the memory-reducing GC as a top-level figure, for the slope (older fixtures: absent). */
-function withRetained(sample) {
-  return sample.retained ? { ...sample, retainedRssMb: sample.retained.rssMb } : sample;
-}
-
 function sampleChild() {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
@@ -161,7 +156,7 @@ while (elapsed() < durationMillis && !exited) {
     nextSample = nextSample === 0 ? sampleOffsetMillis : nextSample + sampleMillis;
     const sample = await sampleChild();
     if (sample) {
-      samples.push(withRetained({ minute: elapsed() / 60_000, ...sample, series: lastSeries }));
+      samples.push({ minute: elapsed() / 60_000, ...sample, series: lastSeries });
       if (!args.json) {
         const s = samples.at(-1);
         console.log(
@@ -173,7 +168,7 @@ while (elapsed() < durationMillis && !exited) {
               : ''
           } MB  threads ${s.threads}  handles ${s.handles}  series ${s.series}  task names ${s.taskNames}  ${
             s.retained
-              ? `| after a memory-reducing GC: rss ${s.retainedRssMb.toFixed(1)} MB  heap committed ${s.retained.heapPhysicalMb.toFixed(1)} MB  brk ${s.retained.byMapping?.brk.toFixed(1)} MB`
+              ? `| after a memory-reducing GC: rss ${s.retainedRssMb.toFixed(1)} MB  heap committed ${s.retained.heapPhysicalMb.toFixed(1)} MB  brk ${s.retained.brkMb?.toFixed(1)} MB`
               : ''
           }`,
         );
@@ -184,7 +179,7 @@ while (elapsed() < durationMillis && !exited) {
   if (wait > 0) await sleep(wait);
 }
 const final = await sampleChild();
-if (final) samples.push(withRetained({ minute: elapsed() / 60_000, ...final, series: lastSeries }));
+if (final) samples.push({ minute: elapsed() / 60_000, ...final, series: lastSeries });
 
 child.kill('SIGTERM');
 const stopped = await Promise.race([once(child, 'exit').then(() => true), sleep(15_000).then(() => false)]);
