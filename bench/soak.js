@@ -1,4 +1,4 @@
-// `npm run soak [-- --minutes 30 --sample-seconds 30]`: the reliability soak of issue 13.
+// `npm run soak [-- --minutes 30 --sample-seconds 10]`: the reliability soak of issue 13.
 // Runs the demo (dist/) with bench/fixtures/soak-load.js preloaded — cardinality abuse, alert flapping,
 // pool faults, memory-manager churn — while this driver scrapes /metrics every second and fires a
 // 50-way concurrent burst every 30 s (a scrape counts as failed after 30 s). Every `--sample-seconds` it samples the demo's RSS, JS heap,
@@ -16,7 +16,7 @@ import { lastHalfSlopePer10Min } from './lib.js';
 const { values: args } = parseArgs({
   options: {
     minutes: { type: 'string', default: '30' },
-    'sample-seconds': { type: 'string', default: '30' },
+    'sample-seconds': { type: 'string', default: '10' },
     'burst-every-seconds': { type: 'string', default: '30' },
     burst: { type: 'string', default: '50' },
     json: { type: 'boolean', default: false },
@@ -30,7 +30,7 @@ const burstEveryMillis = Number(args['burst-every-seconds']) * 1000;
 const burstSize = Number(args.burst);
 if (!(minutes > 0) || !(sampleMillis > 0) || !(burstEveryMillis > 0) || !(burstSize > 0)) {
   console.error(
-    'usage: node bench/soak.js [--minutes 30] [--sample-seconds 30] [--burst-every-seconds 10] [--burst 50] [--without abuse,flap,pool,memory]',
+    'usage: node bench/soak.js [--minutes 30] [--sample-seconds 10] [--burst-every-seconds 10] [--burst 50] [--without abuse,flap,pool,memory]',
   );
   process.exit(2);
 }
@@ -133,6 +133,12 @@ let failedScrapes = 0;
 let scrapes = 0;
 let lastSeries = 0;
 const samples = [];
+const mappingText = (parts) =>
+  parts
+    ? `${Object.entries(parts)
+        .map(([kind, mb]) => `${kind} ${mb.toFixed(1)}`)
+        .join(' ')} MB`
+    : '';
 let nextSample = 0;
 let nextBurst = burstEveryMillis;
 // After the first sample, samples run half a period off the burst schedule: a sample taken right after
@@ -160,15 +166,11 @@ while (elapsed() < durationMillis && !exited) {
       if (!args.json) {
         const s = samples.at(-1);
         console.log(
-          `  ${s.minute.toFixed(1).padStart(5)} min  rss ${s.rssMb.toFixed(1)} MB  heap ${s.heapMb.toFixed(1)} MB  external ${s.externalMb.toFixed(1)} MB  array buffers ${s.arrayBuffersMb.toFixed(1)} MB  ${s.manager ? `memory manager used ${s.manager.usedMb.toFixed(1)} pooled ${s.manager.pooledFreeMb.toFixed(1)} MB  ` : ''}heap committed ${s.heapPhysicalMb.toFixed(1)} MB  v8 malloc ${s.v8MallocMb.toFixed(1)} MB  code ${s.codeMb.toFixed(1)} MB  anon ${s.anonymousMb?.toFixed(1)} MB  file ${s.fileMb?.toFixed(1)} MB  ${
-            s.byMapping
-              ? Object.entries(s.byMapping)
-                  .map(([k, v]) => `${k} ${v.toFixed(1)}`)
-                  .join(' ')
-              : ''
-          } MB  threads ${s.threads}  handles ${s.handles}  series ${s.series}  task names ${s.taskNames}  ${
+          `  ${s.minute.toFixed(1).padStart(5)} min  rss ${s.rssMb.toFixed(1)} MB  heap ${s.heapMb.toFixed(1)} MB  external ${s.externalMb.toFixed(1)} MB  array buffers ${s.arrayBuffersMb.toFixed(1)} MB  ${s.manager ? `memory manager used ${s.manager.usedMb.toFixed(1)} pooled ${s.manager.pooledFreeMb.toFixed(1)} MB  ` : ''}heap committed ${s.heapPhysicalMb.toFixed(1)} MB  v8 malloc ${s.v8MallocMb.toFixed(1)} MB  code ${s.codeMb.toFixed(1)} MB  anon ${s.anonymousMb?.toFixed(1)} MB  file ${s.fileMb?.toFixed(1)} MB  ${mappingText(
+            s.byMapping,
+          )}  threads ${s.threads}  handles ${s.handles}  series ${s.series}  task names ${s.taskNames}  ${
             s.retained
-              ? `| after a memory-reducing GC: rss ${s.retainedRssMb.toFixed(1)} MB  heap committed ${s.retained.heapPhysicalMb.toFixed(1)} MB  brk ${s.retained.brkMb?.toFixed(1)} MB`
+              ? `| after a memory-reducing GC: rss ${s.retainedRssMb.toFixed(1)} MB  heap committed ${s.retained.heapPhysicalMb.toFixed(1)} MB  ${mappingText(s.retained.byMapping)}`
               : ''
           }`,
         );
@@ -245,6 +247,19 @@ else {
   console.log(
     `  slope over the last half, per 10 min: ${metrics.map((m) => `${m.key} ${m.slope.toFixed(2)} (limit ${m.limit})`).join(', ')}`,
   );
+  // where a rise is, if there is one (not part of the verdict): resident memory by kind of mapping
+  const parts = (pick) =>
+    Object.keys(pick(samples[0]) ?? {})
+      .map((kind) => {
+        const slope = lastHalfSlopePer10Min(
+          samples.map((s) => ({ minute: s.minute, value: pick(s)?.[kind] })),
+          'value',
+        );
+        return `${kind} ${slope.toFixed(2)}`;
+      })
+      .join(', ');
+  console.log(`  by mapping, slope per 10 min: ${parts((s) => s.byMapping)}`);
+  console.log(`  the same after a memory-reducing GC: ${parts((s) => s.retained?.byMapping)}`);
   console.log(
     `  scrape ms p50/p99: ${result.scrapeMillis.p50.toFixed(1)}/${result.scrapeMillis.p99.toFixed(1)}; under ${burstSize}-way bursts: ${result.burstScrapeMillis.p50.toFixed(1)}/${result.burstScrapeMillis.p99.toFixed(1)}`,
   );
