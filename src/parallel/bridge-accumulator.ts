@@ -41,17 +41,22 @@ export function resolveCell(known: (KnownCell | undefined)[], ref: CellRef): Kno
 }
 
 /**
- * What a counter, up-down counter or gauge point brings that was not merged yet, and marks it merged:
- * sums bring what their total grew by (0 only the first time, so the series exists as it would on
- * the main thread); gauges bring their value when it was set since the last merge (`times` moved), so
- * a worker repeating an old value in a later batch of its epoch does not overwrite another worker's
- * newer one. Undefined: nothing new, or not a number.
+ * What a counter, up-down counter or gauge cell's `total` (and, for gauges, `times` set) brings that
+ * was not merged yet, and marks it merged: sums bring what their total grew by (0 only the first
+ * time, so the series exists as it would on the main thread); gauges bring their value when it was
+ * set since the last merge (`times` moved), so a worker repeating an old value in a later batch of
+ * its epoch does not overwrite another worker's newer one. Undefined: nothing new, or not a finite
+ * number (text batches carry NaN and ±Infinity as null; they are skipped on both routes).
  */
-export function newSinceMerged(source: KnownCell, point: BridgedPoint, gauge: boolean): number | undefined {
-  const [, total, times] = point as readonly [CellRef, unknown, unknown];
-  if (typeof total !== 'number') return undefined;
+export function newSinceMerged(
+  source: KnownCell,
+  total: unknown,
+  times: unknown,
+  gauge: boolean,
+): number | undefined {
+  if (typeof total !== 'number' || !Number.isFinite(total)) return undefined;
   if (gauge) {
-    if (typeof times !== 'number' || times <= source.merged) return undefined;
+    if (typeof times !== 'number' || !(times > source.merged)) return undefined;
     source.merged = times;
     return total;
   }
@@ -60,6 +65,12 @@ export function newSinceMerged(source: KnownCell, point: BridgedPoint, gauge: bo
   if (grown === 0 && !source.fresh) return undefined;
   source.fresh = false;
   return grown;
+}
+
+/** A list of numbers read by index: an array, or a ring record's values (`bridge-ring.ts`). */
+export interface NumberList {
+  readonly length: number;
+  at(index: number): number | undefined;
 }
 
 interface ValueCell {
@@ -89,20 +100,24 @@ export class BatchAccumulator<Instrument extends object> {
     points: readonly BridgedPoint[],
     last: boolean,
   ): void {
+    for (const point of points) {
+      const source = resolveCell(known, point[0]);
+      if (source !== undefined) this.addValue(instrument, source, point[1], point[2], last);
+    }
+  }
+
+  /** One cell's total (sums) or last value and times set (gauges). */
+  addValue(instrument: Instrument, source: KnownCell, total: unknown, times: unknown, last: boolean): void {
+    const v = newSinceMerged(source, total, times, last);
+    if (v === undefined) return;
     let cells = this.values.get(instrument);
     if (cells === undefined) {
       cells = new Map();
       this.values.set(instrument, cells);
     }
-    for (const point of points) {
-      const source = resolveCell(known, point[0]);
-      if (source === undefined) continue;
-      const v = newSinceMerged(source, point, last);
-      if (v === undefined) continue;
-      const cell = cells.get(source.key);
-      if (cell === undefined) cells.set(source.key, { a: source.a, v });
-      else cell.v = last ? v : cell.v + v;
-    }
+    const cell = cells.get(source.key);
+    if (cell === undefined) cells.set(source.key, { a: source.a, v });
+    else cell.v = last ? v : cell.v + v;
   }
 
   addHistogram(
@@ -111,46 +126,69 @@ export class BatchAccumulator<Instrument extends object> {
     known: (KnownCell | undefined)[],
     points: readonly BridgedPoint[],
   ): void {
+    for (const point of points) {
+      if (point.length !== 4) continue;
+      const [ref, buckets, min, max] = point;
+      const source = resolveCell(known, ref);
+      if (source !== undefined) this.addBuckets(instrument, boundaries, source, buckets, 0, min, max);
+    }
+  }
+
+  /**
+   * One histogram cell: `buckets` from `from` on holds `index, count, sum` triples, each bucket's
+   * totals since its worker started; what grew since the last merge is added, with the min and max.
+   */
+  addBuckets(
+    instrument: Instrument,
+    boundaries: readonly number[],
+    source: KnownCell,
+    buckets: NumberList,
+    from: number,
+    min: number | null,
+    max: number | null,
+  ): void {
+    if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return;
+    const size = boundaries.length + 1;
+    source.counts ??= new Float64Array(size);
+    source.sums ??= new Float64Array(size);
+    let cell: BucketCell | undefined;
+    for (let i = from; i + 2 < buckets.length; i += 3) {
+      const b = buckets.at(i) as number;
+      if (!(b >= 0 && b < size)) continue;
+      const count = buckets.at(i + 1) as number;
+      const added = count - (source.counts[b] as number);
+      if (!(added > 0)) continue;
+      const sum = buckets.at(i + 2) as number;
+      const addedSum = sum - (source.sums[b] as number);
+      source.counts[b] = count;
+      source.sums[b] = sum;
+      cell ??= this.#bucketCell(instrument, boundaries, source, size);
+      cell.counts[b] = (cell.counts[b] as number) + added;
+      cell.sums[b] = (cell.sums[b] as number) + addedSum;
+    }
+    if (cell === undefined) return;
+    if (min < source.min) {
+      source.min = min;
+      if (min < cell.min) cell.min = min;
+    }
+    if (max > source.max) {
+      source.max = max;
+      if (max > cell.max) cell.max = max;
+    }
+  }
+
+  #bucketCell(
+    instrument: Instrument,
+    boundaries: readonly number[],
+    source: KnownCell,
+    size: number,
+  ): BucketCell {
     let entry = this.buckets.get(instrument);
     if (entry === undefined) {
       entry = { boundaries, cells: new Map() };
       this.buckets.set(instrument, entry);
     }
-    const size = boundaries.length + 1;
-    for (const point of points) {
-      if (point.length !== 4) continue;
-      const [ref, buckets, min, max] = point;
-      const source = resolveCell(known, ref);
-      if (min === null || max === null || source === undefined) continue;
-      source.counts ??= new Float64Array(size);
-      source.sums ??= new Float64Array(size);
-      let cell: BucketCell | undefined;
-      for (let i = 0; i + 2 < buckets.length; i += 3) {
-        const b = buckets[i] as number;
-        if (b < 0 || b >= size) continue;
-        const added = (buckets[i + 1] as number) - (source.counts[b] as number);
-        if (!(added > 0)) continue;
-        const addedSum = (buckets[i + 2] as number) - (source.sums[b] as number);
-        source.counts[b] = buckets[i + 1] as number;
-        source.sums[b] = buckets[i + 2] as number;
-        cell ??= this.#bucketCell(entry.cells, source, size);
-        cell.counts[b] = (cell.counts[b] as number) + added;
-        cell.sums[b] = (cell.sums[b] as number) + addedSum;
-      }
-      if (cell === undefined) continue;
-      if (min < source.min) {
-        source.min = min;
-        if (min < cell.min) cell.min = min;
-      }
-      if (max > source.max) {
-        source.max = max;
-        if (max > cell.max) cell.max = max;
-      }
-    }
-  }
-
-  #bucketCell(cells: Map<string, BucketCell>, source: KnownCell, size: number): BucketCell {
-    let cell = cells.get(source.key);
+    let cell = entry.cells.get(source.key);
     if (cell === undefined) {
       cell = {
         a: source.a,
@@ -159,7 +197,7 @@ export class BatchAccumulator<Instrument extends object> {
         min: Infinity,
         max: -Infinity,
       };
-      cells.set(source.key, cell);
+      entry.cells.set(source.key, cell);
     }
     return cell;
   }

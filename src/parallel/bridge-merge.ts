@@ -43,9 +43,12 @@ import {
   type BridgedPoint,
   batchEpoch,
   type MetricsBatch,
+  RING_EPOCH,
+  type RingCommit,
   SDK_DEFAULT_BOUNDARIES,
   sessionOf,
 } from './bridge-protocol.js';
+import { type RecordValues, RingReader, readInline } from './bridge-ring.js';
 
 /** How long a received batch waits for others before they are merged together. */
 const MERGE_DELAY_MILLIS = 10;
@@ -77,6 +80,12 @@ interface SessionInstrument {
   readonly cells: (KnownCell | undefined)[];
 }
 
+/** A thread-mode worker: its ring and the visitor that merges its records (see `bridge-ring.ts`). */
+interface RingSession {
+  readonly reader: RingReader;
+  readonly visit: (instrument: number, cell: number, values: RecordValues) => void;
+}
+
 /** Merges worker batches into the instruments of one MeterProvider. */
 export class WorkerMetricsMerger {
   readonly #provider: MeterProvider;
@@ -90,6 +99,10 @@ export class WorkerMetricsMerger {
   readonly #retired = new Set<number>();
   /** Batches received and not merged yet, the newest per worker session and epoch (see {@link enqueue}). */
   #pending = new Map<string, string>();
+  /** Thread-mode workers' rings, per session. */
+  readonly #rings = new Map<number, RingSession>();
+  /** What ring records brought since the last flush (applied with the text batches). */
+  #accumulator = new BatchAccumulator<Target>();
   #flushScheduled = false;
   readonly #flushSoon = (): void => this.flush();
 
@@ -116,6 +129,44 @@ export class WorkerMetricsMerger {
       }
       if (!workers.has(from.worker)) workers.set(from.worker, sessionOf(epoch));
     }
+    this.#scheduleFlush();
+  }
+
+  /**
+   * A thread-mode answer (see `bridge-ring.ts`): the worker's ring `position` as the answer stamped it,
+   * the text of a `RingCommit` when the commit had one, and the ring itself in the worker's first
+   * answer that recorded. Records up to `position` are merged with the next flush (or now, when the
+   * ring fills up).
+   */
+  received(
+    pool: object,
+    worker: number,
+    position: number,
+    text: string | undefined,
+    ring: SharedArrayBuffer | undefined,
+  ): void {
+    let workers = this.#workers.get(pool);
+    let session = workers?.get(worker);
+    if (text !== undefined) {
+      session = sessionOf(batchEpoch(text));
+      if (workers === undefined) {
+        workers = new Map();
+        this.#workers.set(pool, workers);
+      }
+      if (!workers.has(worker)) workers.set(worker, session);
+      if (ring !== undefined && Number.isSafeInteger(session) && !this.#retired.has(session))
+        this.#openRing(session, ring);
+    }
+    if (session === undefined) return;
+    const entry = this.#rings.get(session);
+    if (entry === undefined) return;
+    entry.reader.answered(position);
+    if (text !== undefined) this.#ringCommit(session, entry, text);
+    if (entry.reader.unread > entry.reader.capacity / 4) entry.reader.read(entry.visit);
+    this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     setTimeout(this.#flushSoon, MERGE_DELAY_MILLIS);
@@ -124,12 +175,81 @@ export class WorkerMetricsMerger {
   /** Merges every batch received so far. */
   flush(): void {
     this.#flushScheduled = false;
-    if (this.#pending.size === 0) return;
-    const pending = this.#pending;
-    this.#pending = new Map();
-    const accumulator = new BatchAccumulator<Target>();
-    for (const text of pending.values()) this.#accumulate(text, accumulator);
+    const accumulator = this.#accumulator;
+    for (const { reader, visit } of this.#rings.values()) if (reader.unread > 0) reader.read(visit);
+    if (this.#pending.size > 0) {
+      const pending = this.#pending;
+      this.#pending = new Map();
+      for (const text of pending.values()) this.#accumulate(text, accumulator);
+    }
+    this.#accumulator = new BatchAccumulator<Target>();
     this.#apply(accumulator);
+  }
+
+  #openRing(session: number, buffer: SharedArrayBuffer): void {
+    let reader: RingReader;
+    try {
+      reader = new RingReader(buffer);
+    } catch (error) {
+      this.#warn(`aiva-performance: a pool worker sent an unreadable metrics ring: ${String(error)}`);
+      return;
+    }
+    const table = this.#table(session);
+    const visit = (id: number, index: number, values: RecordValues): void => {
+      const instrument = table[id];
+      const cell = instrument?.cells[index];
+      if (instrument === undefined || cell === undefined) return;
+      const { target } = instrument;
+      switch (target.kind) {
+        case 'sum':
+          this.#accumulator.addValue(target, cell, values.at(0), undefined, false);
+          break;
+        case 'gauge':
+          this.#accumulator.addValue(target, cell, values.at(0), values.at(1), true);
+          break;
+        case 'histogram':
+          this.#accumulator.addBuckets(
+            target,
+            target.boundaries,
+            cell,
+            values,
+            2,
+            values.at(0),
+            values.at(1),
+          );
+          break;
+        case 'observable':
+          this.#observedCell(target, cell, values.at(0), values.at(1));
+      }
+    };
+    this.#rings.set(session, { reader, visit });
+  }
+
+  /** Learns a commit's new instruments and cells and logs its warnings; merges inline records. */
+  #ringCommit(session: number, entry: RingSession, text: string): void {
+    let commit: RingCommit;
+    try {
+      const header = `${session}/${RING_EPOCH} `;
+      if (!text.startsWith(header)) throw new SyntaxError(`no "${header}" header`);
+      commit = JSON.parse(text.slice(header.length)) as RingCommit;
+    } catch (error) {
+      this.#warn(`aiva-performance: a pool worker sent unreadable metrics: ${String(error)}`);
+      return;
+    }
+    const table = this.#table(session);
+    if (commit.d !== undefined) this.#describe(table, commit.d);
+    if (commit.c !== undefined) {
+      for (const [id, ref] of commit.c) {
+        const instrument = table[id];
+        if (instrument !== undefined) resolveCell(instrument.cells, ref);
+      }
+    }
+    if (commit.w !== undefined) for (const message of commit.w) this.#warn(`pool worker: ${message}`);
+    if (commit.r !== undefined) {
+      // the ring had no room for this commit: what it holds comes first
+      entry.reader.read(entry.visit);
+      readInline(commit.r, entry.visit);
+    }
   }
 
   /**
@@ -154,23 +274,8 @@ export class WorkerMetricsMerger {
       this.#warn(`aiva-performance: a pool worker sent unreadable metrics: ${String(error)}`);
       return;
     }
-    let table = this.#sessions.get(session);
-    if (table === undefined) {
-      table = [];
-      if (this.#sessions.size >= MAX_SESSIONS)
-        this.#sessions.delete(this.#sessions.keys().next().value as number);
-    } else this.#sessions.delete(session); // re-inserted below: most recently heard from last
-    this.#sessions.set(session, table);
-    if (batch.d !== undefined) {
-      for (const [id, key] of batch.d) {
-        if (table[id] !== undefined) continue; // repeated by every batch of its epoch
-        try {
-          table[id] = { target: this.#target(key), cells: [] };
-        } catch (error) {
-          this.#warn(`aiva-performance: re-creating a worker instrument (${key}) failed: ${String(error)}`);
-        }
-      }
-    }
+    const table = this.#table(session);
+    if (batch.d !== undefined) this.#describe(table, batch.d);
     for (const [id, points] of batch.m) {
       const instrument = table[id];
       if (instrument === undefined) continue; // its descriptor failed above (reported there)
@@ -190,6 +295,36 @@ export class WorkerMetricsMerger {
     if (batch.w !== undefined) for (const message of batch.w) this.#warn(`pool worker: ${message}`);
   }
 
+  /** A worker session's instrument table, most recently heard from last (the oldest is dropped past {@link MAX_SESSIONS}). */
+  #table(session: number): (SessionInstrument | undefined)[] {
+    let table = this.#sessions.get(session);
+    if (table === undefined) {
+      table = [];
+      if (this.#sessions.size >= MAX_SESSIONS) this.#forget(this.#sessions.keys().next().value as number);
+    } else this.#sessions.delete(session); // re-inserted below: most recently heard from last
+    this.#sessions.set(session, table);
+    return table;
+  }
+
+  #forget(session: number): void {
+    this.#sessions.delete(session);
+    this.#rings.delete(session);
+  }
+
+  #describe(
+    table: (SessionInstrument | undefined)[],
+    descriptors: readonly (readonly [id: number, descriptor: string])[],
+  ): void {
+    for (const [id, key] of descriptors) {
+      if (table[id] !== undefined) continue; // repeated by every batch of its epoch
+      try {
+        table[id] = { target: this.#target(key), cells: [] };
+      } catch (error) {
+        this.#warn(`aiva-performance: re-creating a worker instrument (${key}) failed: ${String(error)}`);
+      }
+    }
+  }
+
   /** Observable counters add what a worker's total grew by; observable gauges take a value newly set. */
   #observed(
     target: Extract<Target, { kind: 'observable' }>,
@@ -198,13 +333,21 @@ export class WorkerMetricsMerger {
   ): void {
     for (const point of points) {
       const cell = resolveCell(cells, point[0]);
-      if (cell === undefined) continue;
-      const v = newSinceMerged(cell, point, target.gauge);
-      if (v === undefined) continue;
-      const entry = target.values.get(cell.key);
-      if (entry === undefined) target.values.set(cell.key, { a: cell.a, v });
-      else entry.v = target.gauge ? v : entry.v + v;
+      if (cell !== undefined) this.#observedCell(target, cell, point[1], point[2]);
     }
+  }
+
+  #observedCell(
+    target: Extract<Target, { kind: 'observable' }>,
+    cell: KnownCell,
+    total: unknown,
+    times: unknown,
+  ): void {
+    const v = newSinceMerged(cell, total, times, target.gauge);
+    if (v === undefined) return;
+    const entry = target.values.get(cell.key);
+    if (entry === undefined) target.values.set(cell.key, { a: cell.a, v });
+    else entry.v = target.gauge ? v : entry.v + v;
   }
 
   #apply(accumulator: BatchAccumulator<Target>): void {
@@ -243,7 +386,7 @@ export class WorkerMetricsMerger {
         flushed = true;
       }
       workers.delete(worker);
-      this.#sessions.delete(session);
+      this.#forget(session);
       this.#retired.add(session);
       if (this.#retired.size > MAX_RETIRED)
         this.#retired.delete(this.#retired.values().next().value as number);
@@ -263,6 +406,7 @@ export class WorkerMetricsMerger {
     }
     this.#targets.clear();
     this.#sessions.clear();
+    this.#rings.clear();
     this.#workers.clear();
   }
 

@@ -80,6 +80,23 @@ export interface MetricsBatch {
   readonly w?: readonly string[];
 }
 
+/**
+ * Thread mode's answer text, `<session>/L ` followed by this object's JSON, when a commit has
+ * something the ring (`bridge-ring.ts`) cannot carry. Each part is new in this commit: descriptors
+ * and cells are shipped once per worker, and records reach the main thread through the ring.
+ */
+export interface RingCommit {
+  readonly d?: readonly (readonly [id: number, descriptor: string])[];
+  /** Cells shipped for the first time: `[instrument id, [cell index, attributes]]`. */
+  readonly c?: readonly (readonly [id: number, cell: readonly [index: number, attributes: Attributes]])[];
+  readonly w?: readonly string[];
+  /** The commit's records when the ring had no room for them, laid out as in the ring (NaN and ±Infinity: null). */
+  readonly r?: readonly (number | null)[];
+}
+
+/** The epoch part of thread mode's answer texts (see {@link RingCommit}). */
+export const RING_EPOCH = 'L';
+
 /** The `<session>/<epoch>` of a batch's text: batches with the same one supersede each other. */
 export function batchEpoch(text: string): string {
   const space = text.indexOf(' ');

@@ -238,8 +238,9 @@ export class Lane implements JobOwner, Scheduler {
     const abortable = job.signal !== undefined || job.timeoutMillis > 0;
     // Threads: every chunk carries start/end stamps, so a chunk lost with a worker that crashed on
     // another chunk (pipelined behind it, or finished but not yet read) is sent again instead of failing.
-    // [0] chunk started, [1] chunk finished, [2] start of the item blocking the worker now (per-item timeouts)
-    const slot = this.mode === 'thread' ? new Float64Array(new SharedArrayBuffer(24)) : undefined;
+    // [0] chunk started, [1] chunk finished, [2] start of the item blocking the worker now (per-item timeouts),
+    // [3] the worker's metrics ring position after this chunk (bridge on)
+    const slot = this.mode === 'thread' ? new Float64Array(new SharedArrayBuffer(32)) : undefined;
     let request: ChunkRequest = {
       m: job.task.moduleUrl,
       e: job.task.exportName,
@@ -279,7 +280,7 @@ export class Lane implements JobOwner, Scheduler {
     (pool.run(request, runOptions) as Promise<ChunkResponse>).then(
       (response) => {
         settled();
-        this.#deliver(job, chunk, response);
+        this.#deliver(job, chunk, response, slot);
         this.#pump();
       },
       (error: unknown) => {
@@ -295,12 +296,16 @@ export class Lane implements JobOwner, Scheduler {
     if (this.mode === 'thread') watchThreadExits(pool, this.#watched);
   }
 
-  #deliver(job: Job, chunk: Chunk, response: ChunkResponse): void {
+  #deliver(job: Job, chunk: Chunk, response: ChunkResponse, slot: Float64Array | undefined): void {
     const newWorker = !this.#limits.has(response.id);
     this.#limits.set(response.id, response.k);
     // merged after this turn, or when the job ends (before it resolves: see WorkerMetricsMerger.enqueue)
-    if (response.x !== undefined)
-      this.#config.bridge?.enqueue(response.x, { pool: this, worker: response.id });
+    const bridge = this.#config.bridge;
+    if (bridge !== undefined) {
+      if (slot !== undefined && (response.x !== undefined || slot[3] !== 0))
+        bridge.received(this, response.id, slot[3] as number, response.x, response.l);
+      else if (response.x !== undefined) bridge.enqueue(response.x, { pool: this, worker: response.id });
+    }
     // a worker answering for the first time mostly replaces one that exited: retire the exited ones
     if (newWorker) this.#config.bridge?.retire(this, new Set(this.workerIds));
     deliverChunk(job, chunk, response, this.#metrics);

@@ -10,7 +10,10 @@ export interface ChunkRequest {
   readonly e: string;
   /** Items. */
   readonly i: readonly unknown[];
-  /** Thread mode: shared slots the worker stamps with its start [0] and end [1] times (epoch ms). */
+  /**
+   * Thread mode: shared slots the worker stamps with its start [0] and end [1] times (epoch ms), the
+   * start of the item blocking it [2], and with the bridge on, its metrics ring position [3].
+   */
   readonly t?: Float64Array;
   /** Process mode with a timeout: 1 = send a {@link StartedMessage} to the parent when starting. */
   readonly c?: 1;
@@ -57,4 +60,6 @@ export interface ChunkResponse {
    * the JSON text of a `MetricsBatch` (bridge-protocol.ts).
    */
   x?: string;
+  /** Thread mode, bridge on: the worker's metrics ring (`bridge-ring.ts`), in its first answer that records. */
+  l?: SharedArrayBuffer;
 }

@@ -13,6 +13,7 @@ import type {
   UpDownCounter,
 } from '@opentelemetry/api';
 import { attributesKey, type BridgedKind, bucketIndex, OVERFLOW_ATTRIBUTES } from './bridge-protocol.js';
+import type { RecordSink } from './bridge-ring.js';
 
 /** What instruments need of their provider. */
 export interface InstrumentOwner {
@@ -79,6 +80,15 @@ export interface Drainable {
   drain(): string | undefined;
   /** The epoch ended: its cells count as announced, and the next epoch starts with none. */
   endEpoch(): void;
+  /**
+   * Thread mode (`bridge-ring.ts`): appends a record per cell changed since the last commit; false
+   * when one did not fit (the whole commit then goes inline).
+   */
+  write(sink: RecordSink): boolean;
+  /** Thread mode: `[id,[index,{attributes}]]` of each cell this commit carries for the first time. */
+  announce(): string;
+  /** Thread mode: the commit went out; every commit is an epoch of its own. */
+  settle(): void;
 }
 
 export abstract class Instrument<C extends EpochCell> implements Drainable {
@@ -102,6 +112,14 @@ export abstract class Instrument<C extends EpochCell> implements Drainable {
   protected abstract create(ref: string, index: number): C;
   /** The cell's point as JSON text (see `BridgedPoint`): its totals since the worker started. */
   protected abstract point(cell: C): string;
+  /** Thread mode: the cell's totals as a ring record's values (see each kind). */
+  protected abstract values(cell: C, sink: RecordSink): void;
+  /** Thread mode: the most values a record of this instrument has. */
+  protected recordSlots(): number {
+    return 2;
+  }
+  /** Thread mode: the cell's values went out (histograms: which buckets changed starts afresh). */
+  protected clean(_cell: C): void {}
 
   get epochCells(): number {
     return this.#epochCells.length;
@@ -181,6 +199,31 @@ export abstract class Instrument<C extends EpochCell> implements Drainable {
     return points === '' ? undefined : `[${this.id},[${points}]]`;
   }
 
+  write(sink: RecordSink): boolean {
+    const slots = this.recordSlots();
+    for (const cell of this.#epochCells) {
+      if (!sink.fits(slots)) return false;
+      sink.begin(this.id, cell.index);
+      this.values(cell, sink);
+      sink.end();
+    }
+    return true;
+  }
+
+  announce(): string {
+    let text = '';
+    for (const cell of this.#epochCells) {
+      if (!cell.announced) text += `${text === '' ? '' : ','}[${this.id},${cell.a}]`;
+    }
+    return text;
+  }
+
+  settle(): void {
+    for (const cell of this.#epochCells) this.clean(cell);
+    this.described = true;
+    this.endEpoch();
+  }
+
   endEpoch(): void {
     this.#queued = false;
     for (const cell of this.#epochCells) {
@@ -211,6 +254,10 @@ export class SumInstrument extends Instrument<Cell> implements Counter, UpDownCo
   protected point(cell: Cell): string {
     return `[${cell.a},${num(cell.v)}]`;
   }
+  /** `total` */
+  protected values(cell: Cell, sink: RecordSink): void {
+    sink.push(cell.v);
+  }
 }
 
 export class GaugeInstrument extends Instrument<Cell> implements Gauge {
@@ -226,6 +273,11 @@ export class GaugeInstrument extends Instrument<Cell> implements Gauge {
   }
   protected point(cell: Cell): string {
     return `[${cell.a},${num(cell.v)},${cell.n}]`;
+  }
+  /** `last value, times set` */
+  protected values(cell: Cell, sink: RecordSink): void {
+    sink.push(cell.v);
+    sink.push(cell.n);
   }
 }
 
@@ -285,6 +337,24 @@ export class HistogramInstrument extends Instrument<HistogramCell> implements Hi
     cell.range ??= `${num(cell.min)},${num(cell.max)}`;
     return `[${cell.a},[${buckets}],${cell.range}]`;
   }
+  /** `min, max`, then `bucket, count, sum` for each bucket recorded into since the last commit */
+  protected values(cell: HistogramCell, sink: RecordSink): void {
+    sink.push(cell.min);
+    sink.push(cell.max);
+    for (let b = 0; b < cell.c.length; b++) {
+      if (cell.parts[b] !== undefined || cell.c[b] === 0) continue;
+      sink.push(b);
+      sink.push(cell.c[b]!);
+      sink.push(cell.s[b]!);
+    }
+  }
+  protected override recordSlots(): number {
+    return 2 + 3 * (this.boundaries.length + 1);
+  }
+  /** A bucket's `parts` entry is '' once committed; `record` clears it (thread mode writes no text). */
+  protected override clean(cell: HistogramCell): void {
+    for (let b = 0; b < cell.c.length; b++) if (cell.c[b] !== 0) cell.parts[b] = '';
+  }
 }
 
 /** Observable instruments: read at each flush; a cell changes only when its observed value moves. */
@@ -313,5 +383,10 @@ export class ObservableInstrument extends Instrument<Cell> implements Observable
     return this.kind === 'observableGauge'
       ? `[${cell.a},${num(cell.v)},${cell.n}]`
       : `[${cell.a},${num(cell.v)}]`;
+  }
+  /** As {@link point}: `value, times set` for gauges, `total` for counters */
+  protected values(cell: Cell, sink: RecordSink): void {
+    sink.push(cell.v);
+    if (this.kind === 'observableGauge') sink.push(cell.n);
   }
 }

@@ -28,6 +28,7 @@ import type {
   UpDownCounter,
 } from '@opentelemetry/api';
 import { type BridgedKind, describeInstrument, SDK_DEFAULT_BOUNDARIES } from './bridge-protocol.js';
+import { ArraySink, type RingWriter } from './bridge-ring.js';
 import {
   type Drainable,
   GaugeInstrument,
@@ -213,6 +214,47 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
     if (this.#warnings.length > 0) text += `,"w":${JSON.stringify(this.#warnings)}`;
     if (++this.#epochBatches >= EPOCH_BATCHES || cells >= EPOCH_CELLS) this.#endEpoch();
     return `${text}}`;
+  }
+
+  /**
+   * Thread mode: reads the observables, then appends what changed since the previous commit to
+   * the ring (`ringFor` creates it on first use; see `bridge-ring.ts`) and publishes it. Returns the ring position the answer carries,
+   * and the text of a `RingCommit` (bridge-protocol.ts) when there is something the ring cannot carry: instruments
+   * and cells shipped for the first time, warnings, or all the records when the ring is full.
+   */
+  commit(
+    ringFor: () => RingWriter,
+    known?: RingWriter,
+  ): { readonly position: number; readonly text?: string } | undefined {
+    this.#observe();
+    if (!this.changed) return known === undefined ? undefined : { position: known.publish() };
+    this.changed = false;
+    const ring = ringFor();
+    let inline: string | undefined;
+    if (!this.#dirty.every((instrument) => instrument.write(ring))) {
+      ring.rollback();
+      const sink = new ArraySink();
+      for (const instrument of this.#dirty) instrument.write(sink);
+      inline = JSON.stringify(sink.values);
+    }
+    let d = '';
+    let c = '';
+    for (const instrument of this.#dirty) {
+      if (!instrument.described)
+        d += `${d === '' ? '' : ','}[${instrument.id},${JSON.stringify(instrument.key)}]`;
+      const cells = instrument.announce();
+      if (cells !== '') c += c === '' ? cells : `,${cells}`;
+      instrument.settle();
+    }
+    this.#dirty.length = 0;
+    const position = ring.publish();
+    let text = '';
+    if (d !== '') text += `,"d":[${d}]`;
+    if (c !== '') text += `,"c":[${c}]`;
+    if (this.#warnings.length > 0) text += `,"w":${JSON.stringify(this.#warnings)}`;
+    if (inline !== undefined) text += `,"r":${inline}`;
+    this.#warnings = [];
+    return text === '' ? { position } : { position, text: `${this.#session}/L {${text.slice(1)}}` };
   }
 
   #endEpoch(): void {

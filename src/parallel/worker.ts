@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import { DiagLogLevel, diag, metrics } from '@opentelemetry/api';
+import { RingWriter } from './bridge-ring.js';
 import { ConcurrencyLimit } from './concurrency.js';
 import type { WorkerErrorInfo } from './errors.js';
 import { type ChunkRequest, type ChunkResponse, ITEM_TIMEOUT_CODE } from './protocol.js';
@@ -28,6 +29,8 @@ const NEVER_ABORTED = new AbortController().signal;
 const WORKER_ID = threadId === 0 ? process.pid : threadId;
 /** The worker's MeterProvider, once a chunk asked for bridged metrics (before the task module loads). */
 let bridge: WorkerMeterProvider | undefined;
+/** Thread mode: where the bridge's commits go, once something was recorded. */
+let ring: RingWriter | undefined;
 
 function installBridge(): WorkerMeterProvider {
   const provider = new WorkerMeterProvider();
@@ -36,12 +39,26 @@ function installBridge(): WorkerMeterProvider {
   return provider;
 }
 
-/** The answer with what was recorded since the previous one attached (bridge on). */
-function withMetrics(response: ChunkResponse): ChunkResponse {
-  if (bridge !== undefined) {
-    const batch = bridge.collect();
-    if (batch !== undefined) response.x = batch;
+/**
+ * The answer with what was recorded since the previous one (bridge on): in thread mode committed to
+ * the shared ring, its position stamped in the chunk's slot; in process mode attached as a batch.
+ */
+function withMetrics(response: ChunkResponse, slot: Float64Array | undefined): ChunkResponse {
+  if (bridge === undefined) return response;
+  if (slot !== undefined && slot.length > 3) {
+    const first = ring === undefined;
+    const commit = bridge.commit(() => {
+      ring ??= new RingWriter();
+      return ring;
+    }, ring);
+    if (commit === undefined) return response;
+    slot[3] = commit.position;
+    if (commit.text !== undefined) response.x = commit.text;
+    if (first && ring !== undefined) response.l = ring.buffer;
+    return response;
   }
+  const batch = bridge.collect();
+  if (batch !== undefined) response.x = batch;
   return response;
 }
 
@@ -125,7 +142,7 @@ export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
   if (resolved === undefined) {
     const info = toInfo(loadError);
     const e = new Array<WorkerErrorInfo>(count).fill(info);
-    return withMetrics({ v: values, e, s: start, d: 0, w: 0, k: limit.limit, id: WORKER_ID });
+    return withMetrics({ v: values, e, s: start, d: 0, w: 0, k: limit.limit, id: WORKER_ID }, request.t);
   }
   const offset = request.o ?? 0;
   const timeoutMillis = request.to ?? 0;
@@ -176,16 +193,19 @@ export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
   const wallEnd = performance.now();
   // "finished" stamp: if the worker dies before the main thread reads this response, the chunk is resent
   if (request.t !== undefined) request.t[1] = performance.timeOrigin + wallEnd;
-  return withMetrics({
-    v: values,
-    e: errors,
-    s: start,
-    d: taskSeconds / 1000,
-    w: (wallEnd - wallStart) / 1000,
-    k: limit.limit,
-    id: WORKER_ID,
-    ...(pending.length > 0 ? { a: 1 as const } : {}),
-  });
+  return withMetrics(
+    {
+      v: values,
+      e: errors,
+      s: start,
+      d: taskSeconds / 1000,
+      w: (wallEnd - wallStart) / 1000,
+      k: limit.limit,
+      id: WORKER_ID,
+      ...(pending.length > 0 ? { a: 1 as const } : {}),
+    },
+    request.t,
+  );
 }
 
 function timeoutInfo(timeoutMillis: number): WorkerErrorInfo {
