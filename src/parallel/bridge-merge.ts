@@ -9,6 +9,9 @@
  * registered again with another kind or unit is reported once through the
  * diag logger, cardinality limits cap the attribute sets.
  *
+ * Thread-mode workers commit to a shared ring instead (`bridge-ring.ts`): the answer stamps a ring
+ * position, and the records up to it are read at the next flush; the same cells, the same totals.
+ *
  * A batch carries each cell's totals since its worker started; what grew since the batch merged
  * last is summed per instrument and attribute set first (`bridge-accumulator.ts`), then:
  * - counters, up-down counters: `add(sum)` per attribute set and flush;
@@ -20,17 +23,7 @@
  *   the totals (counters: each worker's growth, summed over workers) or the
  *   last values (gauges).
  */
-import {
-  type Attributes,
-  type Counter,
-  diag,
-  type Gauge,
-  type Histogram,
-  type MeterProvider,
-  type Observable,
-  type ObservableCallback,
-  type UpDownCounter,
-} from '@opentelemetry/api';
+import { diag, type MeterProvider } from '@opentelemetry/api';
 import {
   BatchAccumulator,
   type KnownCell,
@@ -39,16 +32,15 @@ import {
   resolveCell,
 } from './bridge-accumulator.js';
 import {
-  type BridgedDescriptor,
   type BridgedPoint,
   batchEpoch,
   type MetricsBatch,
   RING_EPOCH,
   type RingCommit,
-  SDK_DEFAULT_BOUNDARIES,
   sessionOf,
 } from './bridge-protocol.js';
 import { type RecordValues, RingReader, readInline } from './bridge-ring.js';
+import { createTarget, type Target } from './bridge-targets.js';
 
 /** How long a received batch waits for others before they are merged together. */
 const MERGE_DELAY_MILLIS = 10;
@@ -61,18 +53,6 @@ const MAX_WARNINGS = 200;
 const MAX_SESSIONS = 1024;
 /** Retired sessions remembered, so a late batch of one is dropped rather than merged from zero again. */
 const MAX_RETIRED = 4096;
-
-type Target =
-  | { readonly kind: 'sum'; readonly instrument: Counter | UpDownCounter }
-  | { readonly kind: 'gauge'; readonly instrument: Gauge }
-  | { readonly kind: 'histogram'; readonly instrument: Histogram; readonly boundaries: readonly number[] }
-  | {
-      readonly kind: 'observable';
-      readonly gauge: boolean;
-      readonly values: Map<string, { readonly a: Attributes; v: number }>;
-      readonly instrument: Observable;
-      readonly callback: ObservableCallback;
-    };
 
 /** One worker instrument: where it merges, and the worker's cells as announced so far. */
 interface SessionInstrument {
@@ -412,48 +392,10 @@ export class WorkerMetricsMerger {
 
   #target(key: string): Target {
     let target = this.#targets.get(key);
-    if (target !== undefined) return target;
-    const [scopeName, version, schemaUrl, kind, name, options, boundaries] = JSON.parse(
-      key,
-    ) as BridgedDescriptor;
-    const meter = this.#provider.getMeter(
-      scopeName,
-      version ?? undefined,
-      schemaUrl === null ? undefined : { schemaUrl },
-    );
-    switch (kind) {
-      case 'counter':
-        target = { kind: 'sum', instrument: meter.createCounter(name, options) };
-        break;
-      case 'upDownCounter':
-        target = { kind: 'sum', instrument: meter.createUpDownCounter(name, options) };
-        break;
-      case 'gauge':
-        target = { kind: 'gauge', instrument: meter.createGauge(name, options) };
-        break;
-      case 'histogram':
-        target = {
-          kind: 'histogram',
-          instrument: meter.createHistogram(name, options),
-          boundaries: boundaries ?? SDK_DEFAULT_BOUNDARIES,
-        };
-        break;
-      default: {
-        const instrument =
-          kind === 'observableCounter'
-            ? meter.createObservableCounter(name, options)
-            : kind === 'observableUpDownCounter'
-              ? meter.createObservableUpDownCounter(name, options)
-              : meter.createObservableGauge(name, options);
-        const values = new Map<string, { readonly a: Attributes; v: number }>();
-        const callback: ObservableCallback = (result) => {
-          for (const entry of values.values()) result.observe(entry.v, entry.a);
-        };
-        instrument.addCallback(callback);
-        target = { kind: 'observable', gauge: kind === 'observableGauge', values, instrument, callback };
-      }
+    if (target === undefined) {
+      target = createTarget(this.#provider, key);
+      this.#targets.set(key, target);
     }
-    this.#targets.set(key, target);
     return target;
   }
 
