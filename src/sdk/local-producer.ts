@@ -15,6 +15,20 @@ import {
   type LocalHistograms,
 } from '../core/local-histogram.js';
 
+/**
+ * A typed array's values from `start` to `end` as a plain array. `Array.from(typed)` goes through the
+ * iterator protocol: at 2,000 series it made ~2 MB of iterator results per scrape, most of the
+ * collection's garbage.
+ */
+function plainArray(typed: ArrayLike<number>, start = 0, end = typed.length): number[] {
+  const array = new Array<number>(end - start);
+  for (let i = start; i < end; i++) array[i - start] = typed[i] as number;
+  return array;
+}
+
+/** A cell's start time as HrTime, made once per cell (it never changes). */
+const startTimes = new WeakMap<HistogramCell, [number, number]>();
+
 const toHrTime = (millis: number): [number, number] => [
   Math.floor(millis / 1000),
   Math.round((millis % 1000) * 1e6),
@@ -40,20 +54,31 @@ export class LocalHistogramProducer implements MetricProducer {
     const byScope = new Map<string, MetricData[]>();
     for (const histogram of this.registry.histograms.values()) {
       const dataPoints = [];
+      const boundaries = histogram.boundaries as number[];
       for (const cell of histogram.cells) {
         if (cell.count === 0) continue; // as sdk-metrics: a series exists from its first record
-        const stats = { sum: cell.sum, count: cell.count, min: cell.min, max: cell.max };
+        const { sum, count, min, max } = cell;
+        let startTime = startTimes.get(cell);
+        if (startTime === undefined) {
+          startTime = toHrTime(cell.startMillis);
+          startTimes.set(cell, startTime);
+        }
         dataPoints.push({
           attributes: cell.attributes,
-          startTime: toHrTime(cell.startMillis),
+          startTime,
           endTime: now,
           value: this.exponential
-            ? { ...stats, ...exponentialValue(cell, this.exponential.maxBuckets) }
-            : {
-                ...stats,
-                buckets: { boundaries: histogram.boundaries as number[], counts: Array.from(cell.counts) },
-                ...(this.options.native ? { native: exponentialBuckets(cell, NATIVE_MAX_BUCKETS) } : {}),
-              },
+            ? { sum, count, min, max, ...exponentialValue(cell, this.exponential.maxBuckets) }
+            : this.options.native
+              ? {
+                  sum,
+                  count,
+                  min,
+                  max,
+                  buckets: { boundaries, counts: plainArray(cell.counts) },
+                  native: exponentialBuckets(cell, NATIVE_MAX_BUCKETS),
+                }
+              : { sum, count, min, max, buckets: { boundaries, counts: plainArray(cell.counts) } },
         });
       }
       if (dataPoints.length === 0) continue;
@@ -96,7 +121,7 @@ function exponentialBuckets(cell: HistogramCell, maxBuckets: number): Exponentia
     scale: LOCAL_EXPONENTIAL_SCALE,
     zeroCount: cell.zeroCount,
     offset: cell.expOffset + first,
-    counts: first <= last ? Array.from(all.subarray(first, last + 1)) : [],
+    counts: first <= last ? plainArray(all, first, last + 1) : [],
     count: cell.count,
     sum: cell.sum,
   };

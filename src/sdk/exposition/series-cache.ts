@@ -140,7 +140,7 @@ export class MetricSeriesCache {
       boundaries: histogram.buckets.boundaries,
       count: histogram.count,
       sum: histogram.sum,
-      counts: Float64Array.from(histogram.buckets.counts),
+      counts: float64Copy(histogram.buckets.counts),
       bytes,
       valueStarts: starts,
       valueEnds: ends,
@@ -191,4 +191,11 @@ function sameHistogram(entry: WrittenSeries, histogram: Histogram): boolean {
   if (entry.boundaries !== boundaries || entry.counts.length !== counts.length) return false;
   for (let i = 0; i < counts.length; i++) if (entry.counts[i] !== counts[i]) return false;
   return true;
+}
+
+/** A copy without `Float64Array.from`, which may take the iterator path (an object per value). */
+function float64Copy(values: readonly number[]): Float64Array {
+  const copy = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) copy[i] = values[i] as number;
+  return copy;
 }
