@@ -61,6 +61,7 @@ export class RingWriter implements RecordSink {
   /** Position after the last published commit: where a commit that did not fit rolls back to. */
   #published = 0;
   #lengthAt = 0;
+  #readSeen = 0;
 
   constructor(slots: number = RING_SLOTS) {
     if (!(slots > 0 && (slots & (slots - 1)) === 0))
@@ -73,8 +74,10 @@ export class RingWriter implements RecordSink {
 
   /** Whether `slots` more fit without overwriting what the main thread has not read. */
   fits(slots: number): boolean {
-    const unread = (this.#position - Atomics.load(this.#header, READ)) >>> 0;
-    return unread + slots + 3 <= this.#slots.length;
+    // the read position last seen is at most the real one: refresh it only when that says no room
+    if (((this.#position - this.#readSeen) >>> 0) + slots + 3 <= this.#slots.length) return true;
+    this.#readSeen = Atomics.load(this.#header, READ) >>> 0;
+    return ((this.#position - this.#readSeen) >>> 0) + slots + 3 <= this.#slots.length;
   }
 
   begin(instrument: number, cell: number): void {

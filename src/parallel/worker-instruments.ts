@@ -94,6 +94,8 @@ export interface Drainable {
 export abstract class Instrument<C extends EpochCell> implements Drainable {
   readonly #cells = new Map<string, C>();
   readonly #epochCells: C[] = [];
+  /** Thread mode: cells announced so far (every cell is announced in the commit that creates it). */
+  #announced = 0;
   #queued = false;
   described = false;
   /** Last frozen attributes object and its cell: pre-bound attributes skip building the key. */
@@ -211,6 +213,8 @@ export abstract class Instrument<C extends EpochCell> implements Drainable {
   }
 
   announce(): string {
+    if (this.#announced === this.#cells.size) return '';
+    this.#announced = this.#cells.size;
     let text = '';
     for (const cell of this.#epochCells) {
       if (!cell.announced) text += `${text === '' ? '' : ','}[${this.id},${cell.a}]`;
