@@ -132,9 +132,25 @@ export class LocalHistogram {
   }
 }
 
-/** The histograms of one provider; the SDK exposes them to its readers as a MetricProducer. */
+/**
+ * An up-down counter read at each collection (the tracked tasks' active counts), exported as a
+ * cumulative non-monotonic sum. Through sdk-metrics each observation is hashed and merged into its
+ * cumulative storage: with 500 task names that was most of a scrape's collection.
+ */
+export interface LocalObservedSum {
+  readonly scope: string;
+  readonly name: string;
+  readonly description: string;
+  readonly unit: string;
+  readonly startMillis: number;
+  /** Reports every series' current value. */
+  readonly observe: (report: (value: number, attributes: Attributes) => void) => void;
+}
+
+/** The hot-path histograms and observed sums of one provider; the SDK exposes them to its readers as a MetricProducer. */
 export class LocalHistograms {
   readonly histograms = new Map<string, LocalHistogram>();
+  readonly observedSums = new Map<string, LocalObservedSum>();
 
   histogram(scope: string, name: string, options: LocalHistogramOptions): LocalHistogram {
     const key = `${scope}\u0000${name}`;
@@ -181,4 +197,32 @@ export function boundHistogram(
     advice: { explicitBucketBoundaries: [...options.boundaries] },
   });
   return (attributes) => (value) => instrument.record(value, attributes);
+}
+
+/**
+ * An observable up-down counter: read by the provider's readers through its registry when the SDK
+ * bound one (see {@link LocalObservedSum}), through the API instrument otherwise.
+ */
+export function observedUpDownCounter(
+  provider: MeterProvider,
+  meterName: string,
+  name: string,
+  options: { readonly description: string; readonly unit: string },
+  observe: LocalObservedSum['observe'],
+): void {
+  const registry = registries.get(provider);
+  if (registry) {
+    registry.observedSums.set(`${meterName}\u0000${name}`, {
+      scope: meterName,
+      name,
+      ...options,
+      startMillis: Date.now(),
+      observe,
+    });
+    return;
+  }
+  provider
+    .getMeter(meterName)
+    .createObservableUpDownCounter(name, options)
+    .addCallback((result) => observe((value, attributes) => result.observe(value, attributes)));
 }

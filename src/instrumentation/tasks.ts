@@ -15,7 +15,7 @@ import {
 } from '../core/bounded-attributes.js';
 import { DURATION_SECONDS_BUCKETS } from '../core/buckets.js';
 import { setLiveSeries } from '../core/live-series.js';
-import { boundHistogram, type RecordValue } from '../core/local-histogram.js';
+import { boundHistogram, observedUpDownCounter, type RecordValue } from '../core/local-histogram.js';
 
 export const TASK_METER_NAME = 'aiva-performance/tasks';
 
@@ -127,17 +127,17 @@ export class TaskRecorder {
       (name) => Object.freeze({ 'aiva.queue.name': name }),
       () => overflowAttributes(),
     );
-    const meter = meterProvider.getMeter(TASK_METER_NAME);
-    meter
-      .createObservableUpDownCounter('aiva.task.active', {
-        description: 'Tracked tasks currently running.',
-        unit: '{task}',
-      })
-      .addCallback((result) => {
-        for (const attributes of this.#attributes.values())
-          result.observe(attributes.running, attributes.active);
-      });
-    meter
+    observedUpDownCounter(
+      meterProvider,
+      TASK_METER_NAME,
+      'aiva.task.active',
+      { description: 'Tracked tasks currently running.', unit: '{task}' },
+      (report) => {
+        for (const attributes of this.#attributes.values()) report(attributes.running, attributes.active);
+      },
+    );
+    meterProvider
+      .getMeter(TASK_METER_NAME)
       .createObservableGauge('aiva.task.queue.size', {
         description: 'Items waiting in each registered queue.',
         unit: '{item}',

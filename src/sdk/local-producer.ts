@@ -3,6 +3,7 @@ import { emptyResource } from '@opentelemetry/resources';
 import {
   AggregationTemporality,
   type CollectionResult,
+  type DataPoint,
   DataPointType,
   type MetricData,
   type MetricProducer,
@@ -13,6 +14,7 @@ import {
   type HistogramCell,
   LOCAL_EXPONENTIAL_SCALE,
   type LocalHistograms,
+  type LocalObservedSum,
 } from '../core/local-histogram.js';
 
 /**
@@ -99,6 +101,16 @@ export class LocalHistogramProducer implements MetricProducer {
         dataPoints,
       } as MetricData);
     }
+    for (const sum of this.registry.observedSums.values()) {
+      const metric = observedSum(sum, now);
+      if (metric === undefined) continue;
+      let metrics = byScope.get(sum.scope);
+      if (!metrics) {
+        metrics = [];
+        byScope.set(sum.scope, metrics);
+      }
+      metrics.push(metric);
+    }
     const scopeMetrics: ScopeMetrics[] = [...byScope].map(([name, metrics]) => ({
       scope: { name },
       metrics,
@@ -106,6 +118,33 @@ export class LocalHistogramProducer implements MetricProducer {
     return { resourceMetrics: { resource: emptyResource(), scopeMetrics }, errors: [] };
   }
 }
+
+/** An observed sum's current values as a cumulative non-monotonic sum (undefined: no series, or its callback threw). */
+function observedSum(sum: LocalObservedSum, now: [number, number]): MetricData | undefined {
+  let startTime = sumStartTimes.get(sum);
+  if (startTime === undefined) {
+    startTime = toHrTime(sum.startMillis);
+    sumStartTimes.set(sum, startTime);
+  }
+  const dataPoints: DataPoint<number>[] = [];
+  try {
+    sum.observe((value, attributes) => {
+      dataPoints.push({ attributes, startTime, endTime: now, value });
+    });
+  } catch {
+    return undefined; // as sdk-metrics drops a throwing callback's observations
+  }
+  if (dataPoints.length === 0) return undefined;
+  return {
+    descriptor: { name: sum.name, description: sum.description, unit: sum.unit, valueType: ValueType.DOUBLE },
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.SUM,
+    isMonotonic: false,
+    dataPoints,
+  } as MetricData;
+}
+
+const sumStartTimes = new WeakMap<LocalObservedSum, [number, number]>();
 
 /** Buckets a native histogram keeps, as Prometheus' client_golang defaults to (160). */
 const NATIVE_MAX_BUCKETS = 160;

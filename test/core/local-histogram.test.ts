@@ -3,7 +3,12 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DURATION_SECONDS_BUCKETS } from '../../src/core/buckets.js';
-import { bindLocalHistograms, boundHistogram, LocalHistograms } from '../../src/core/local-histogram.js';
+import {
+  bindLocalHistograms,
+  boundHistogram,
+  LocalHistograms,
+  observedUpDownCounter,
+} from '../../src/core/local-histogram.js';
 import { LocalHistogramProducer } from '../../src/sdk/local-producer.js';
 
 const VALUES = [0, 0.001, 0.0011, 0.5, 2, 2.0000001, 5, 59.9, 60, 61, 1e6, -1, Number.NaN];
@@ -65,5 +70,50 @@ describe('local histograms: bound series aggregated by us, exported as sdk-metri
   it('records nothing and throws nothing with the no-op global provider', () => {
     const record = boundHistogram(metrics.getMeterProvider(), 's', 'noop', OPTIONS)({});
     expect(() => record(1)).not.toThrow();
+  });
+});
+
+describe("local observed sums: read at each collection, exported as the SDK's observable up-down counter", () => {
+  it('writes the same exposition as the SDK instrument, reads current values each time (NaN as the SDK writes it)', async () => {
+    const ours = provider(new LocalHistograms());
+    const sdk = provider();
+    const running = new Map([
+      ['a', 2],
+      ['b', 0],
+      ['c', Number.NaN],
+    ]);
+    for (const { meterProvider } of [ours, sdk]) {
+      observedUpDownCounter(
+        meterProvider,
+        'scope-a',
+        'work.active',
+        { description: 'Running.', unit: '{task}' },
+        (report) => {
+          for (const [task, value] of running) report(value, { task });
+        },
+      );
+    }
+    expect(await body(ours.reader)).toBe(await body(sdk.reader));
+    expect(await body(ours.reader)).toContain('work_active{task="a",otel_scope_name="scope-a"} 2\n');
+    running.set('a', 1);
+    expect(await body(ours.reader)).toBe(await body(sdk.reader));
+    expect(await body(ours.reader)).toContain('work_active{task="a",otel_scope_name="scope-a"} 1\n');
+    expect(await body(ours.reader)).toContain('work_active{task="c",otel_scope_name="scope-a"} NaN\n');
+  });
+
+  it('a callback that throws drops that collection of the metric, not the others', async () => {
+    const local = new LocalHistograms();
+    const { reader, meterProvider } = provider(local);
+    let fail = true;
+    observedUpDownCounter(meterProvider, 's', 'flaky.active', { description: 'd', unit: '1' }, (report) => {
+      if (fail) throw new Error('broken');
+      report(3, {});
+    });
+    boundHistogram(meterProvider, 's', 'h', OPTIONS)({})(1);
+    const first = await body(reader);
+    expect(first).not.toContain('flaky_active');
+    expect(first).toContain('h_count{otel_scope_name="s"} 1');
+    fail = false;
+    expect(await body(reader)).toContain('flaky_active{otel_scope_name="s"} 3');
   });
 });
