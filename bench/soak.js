@@ -258,6 +258,18 @@ else {
         return `${kind} ${slope.toFixed(2)}`;
       })
       .join(', ');
+  // a step and a steady rise give the same slope over 15 minutes; the means per 5 minutes tell them apart
+  const means = (key) => {
+    const groups = [];
+    for (const sample of samples) {
+      const at = Math.floor(sample.minute / 5);
+      groups[at] ??= [];
+      groups[at].push(sample[key]);
+    }
+    return groups.map((g) => (g.reduce((a, b) => a + b, 0) / g.length).toFixed(1)).join(', ');
+  };
+  console.log(`  RSS, mean per 5 minutes: ${means('rssMb')} MB`);
+  console.log(`  after a memory-reducing GC: ${means('retainedRssMb')} MB`);
   console.log(`  by mapping, slope per 10 min: ${parts((s) => s.byMapping)}`);
   console.log(`  the same after a memory-reducing GC: ${parts((s) => s.retained?.byMapping)}`);
   console.log(
