@@ -50,6 +50,19 @@ export class LocalHistogramProducer implements MetricProducer {
     readonly options: { native?: boolean } = {},
   ) {}
 
+  /** Each cell's value as last collected, with the count it had then. */
+  readonly #values = new WeakMap<HistogramCell, { count: number; value: object }>();
+
+  #value(cell: HistogramCell, boundaries: number[]): object {
+    const { sum, count, min, max } = cell;
+    if (this.exponential)
+      return { sum, count, min, max, ...exponentialValue(cell, this.exponential.maxBuckets) };
+    const buckets = { boundaries, counts: plainArray(cell.counts) };
+    return this.options.native
+      ? { sum, count, min, max, buckets, native: exponentialBuckets(cell, NATIVE_MAX_BUCKETS) }
+      : { sum, count, min, max, buckets };
+  }
+
   async collect(): Promise<CollectionResult> {
     // Sub-millisecond: two readings in the same millisecond must still have a window (rates divide by it).
     const now = toHrTime(performance.timeOrigin + performance.now());
@@ -59,29 +72,18 @@ export class LocalHistogramProducer implements MetricProducer {
       const boundaries = histogram.boundaries as number[];
       for (const cell of histogram.cells) {
         if (cell.count === 0) continue; // as sdk-metrics: a series exists from its first record
-        const { sum, count, min, max } = cell;
         let startTime = startTimes.get(cell);
         if (startTime === undefined) {
           startTime = toHrTime(cell.startMillis);
           startTimes.set(cell, startTime);
         }
-        dataPoints.push({
-          attributes: cell.attributes,
-          startTime,
-          endTime: now,
-          value: this.exponential
-            ? { sum, count, min, max, ...exponentialValue(cell, this.exponential.maxBuckets) }
-            : this.options.native
-              ? {
-                  sum,
-                  count,
-                  min,
-                  max,
-                  buckets: { boundaries, counts: plainArray(cell.counts) },
-                  native: exponentialBuckets(cell, NATIVE_MAX_BUCKETS),
-                }
-              : { sum, count, min, max, buckets: { boundaries, counts: plainArray(cell.counts) } },
-        });
+        // a cell with no record since the last collection has the same value: readers only read it
+        let last = this.#values.get(cell);
+        if (last === undefined || last.count !== cell.count) {
+          last = { count: cell.count, value: this.#value(cell, boundaries) };
+          this.#values.set(cell, last);
+        }
+        dataPoints.push({ attributes: cell.attributes, startTime, endTime: now, value: last.value });
       }
       if (dataPoints.length === 0) continue;
       let metrics = byScope.get(histogram.scope);

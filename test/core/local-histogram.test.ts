@@ -61,6 +61,27 @@ describe('local histograms: bound series aggregated by us, exported as sdk-metri
     expect(second).toContain('h_count{otel_scope_name="s"} 2\n');
   });
 
+  it('hands an unchanged series its previous value (no garbage per scrape), a changed one a new snapshot', async () => {
+    const local = new LocalHistograms();
+    const { meterProvider } = provider(local);
+    const bind = boundHistogram(meterProvider, 's', 'h', OPTIONS);
+    const quiet = bind({ series: 'quiet' });
+    const busy = bind({ series: 'busy' });
+    quiet(1);
+    busy(1);
+    const producer = new LocalHistogramProducer(local);
+    const collectedValue = async (series: string) =>
+      (await producer.collect()).resourceMetrics.scopeMetrics[0]!.metrics[0]!.dataPoints.find(
+        (p) => p.attributes.series === series,
+      )!.value as { count: number };
+    const [quietBefore, busyBefore] = [await collectedValue('quiet'), await collectedValue('busy')];
+    busy(2);
+    expect(await collectedValue('quiet')).toBe(quietBefore);
+    const busyAfter = await collectedValue('busy');
+    expect(busyAfter).not.toBe(busyBefore);
+    expect([busyBefore.count, busyAfter.count]).toEqual([1, 2]);
+  });
+
   it('records through the API instrument for a provider the SDK did not bind (e.g. NodeSDK)', async () => {
     const { reader, meterProvider } = provider();
     boundHistogram(meterProvider, 's', 'api.path', OPTIONS)({ k: 'v' })(0.5);
