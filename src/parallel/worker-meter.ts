@@ -217,10 +217,11 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
   }
 
   /**
-   * Thread mode: reads the observables, then appends what changed since the previous commit to
-   * the ring (`ringFor` creates it on first use; see `bridge-ring.ts`) and publishes it. Returns the ring position the answer carries,
-   * and the text of a `RingCommit` (bridge-protocol.ts) when there is something the ring cannot carry: instruments
-   * and cells shipped for the first time, warnings, or all the records when the ring is full.
+   * Thread mode: reads the observables, then appends what changed since the previous commit to the
+   * ring (`ringFor` creates it on first use; see `bridge-ring.ts`) and publishes it. Returns the
+   * ring position the answer carries, and the text of a `RingCommit` (bridge-protocol.ts) when there
+   * is something the ring cannot carry: instruments and cells shipped for the first time, warnings,
+   * or all the records when the ring is full. Undefined: nothing was ever recorded.
    */
   commit(
     ringFor: () => RingWriter,
