@@ -10,7 +10,7 @@ import { SharedBody } from './shared-body.js';
 
 /** Longest stretch the writer keeps the event loop before yielding, milliseconds. */
 const SLICE_MILLIS = 2;
-/** Size a body chunk is handed to the responses at, bytes (text: characters, before encoding). */
+/** Size of the body chunks handed to the responses, bytes. */
 const CHUNK_BYTES = 64 * 1024;
 /**
  * A scrape within this long of a collection's start is served from it, so a burst of scrapers (or an
@@ -113,45 +113,39 @@ async function writeBody(
 }
 
 /**
- * Gathers pieces into body chunks of about {@link CHUNK_BYTES}: text pieces are joined and encoded
- * once, byte pieces (a cached series) are copied once, into the chunk.
+ * Copies pieces into body chunks of {@link CHUNK_BYTES}: text is encoded straight into the chunk and
+ * a cached series' bytes are copied in, once each. (Gathering the pieces and `Buffer.concat`-ing them
+ * cost a second pass and an encoded copy of every text piece: at 2,000 series, a tenth of a scrape.)
  */
 class ChunkBuilder {
-  #parts: Buffer[] = [];
-  #bytes = 0;
-  #text = '';
+  #chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  #used = 0;
 
   constructor(private readonly body: SharedBody) {}
 
   add(piece: string | Uint8Array): void {
-    if (typeof piece === 'string') {
-      this.#text += piece;
-      if (this.#text.length >= CHUNK_BYTES) this.#encodeText();
-    } else {
-      this.#encodeText();
-      this.#parts.push(
-        Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.length),
-      );
-      this.#bytes += piece.length;
+    const bytes = typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
+    if (bytes > CHUNK_BYTES - this.#used) this.flush();
+    if (bytes > CHUNK_BYTES) {
+      this.body.push(typeof piece === 'string' ? Buffer.from(piece) : asBuffer(piece));
+      return;
     }
-    if (this.#bytes >= CHUNK_BYTES) this.flush();
+    if (typeof piece === 'string') this.#chunk.write(piece, this.#used);
+    else this.#chunk.set(piece, this.#used);
+    this.#used += bytes;
   }
 
   flush(): void {
-    this.#encodeText();
-    if (this.#parts.length === 0) return;
-    this.body.push(this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#bytes));
-    this.#parts = [];
-    this.#bytes = 0;
+    if (this.#used === 0) return;
+    this.body.push(this.#chunk.subarray(0, this.#used));
+    // the responses keep the chunk until it is written: the next one is new memory
+    this.#chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    this.#used = 0;
   }
+}
 
-  #encodeText(): void {
-    if (this.#text === '') return;
-    const encoded = Buffer.from(this.#text);
-    this.#text = '';
-    this.#parts.push(encoded);
-    this.#bytes += encoded.length;
-  }
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 /** Distinct Accept/Accept-Encoding pairs whose negotiation is remembered. */
