@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WorkerMetricsMerger } from '../../src/parallel/bridge-merge.js';
 import type { ProcessorOptions } from '../../src/parallel/index.js';
 import { defineTask } from '../../src/parallel/index.js';
 import { type PerformanceSdk, startPerformanceSdk } from '../../src/sdk/start.js';
@@ -118,7 +119,15 @@ describe.each(MODES)('worker metrics bridge, %s mode', (mode) => {
 
   it('a user counter, a user histogram and trackTask inside tasks reach /metrics with exact counts when map returns', async () => {
     const sdk = await start();
+    const received = vi.spyOn(WorkerMetricsMerger.prototype, 'received');
+    const enqueued = vi.spyOn(WorkerMetricsMerger.prototype, 'enqueue');
     const results = await sdk.processor.map(scan, items, { chunkSize: 50 });
+    // threads commit to the shared ring; child processes send batch text
+    expect([received.mock.calls.length > 0, enqueued.mock.calls.length > 0]).toEqual(
+      mode === 'thread' ? [true, false] : [false, true],
+    );
+    received.mockRestore();
+    enqueued.mockRestore();
     expect(results[9_999]).toBe(19_998);
     expect(sdk.processor.workerIds(mode)).toHaveLength(2);
     const samples = await scrape(sdk);
