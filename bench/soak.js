@@ -262,14 +262,20 @@ else {
   const means = (key) => {
     const groups = [];
     for (const sample of samples) {
+      if (sample[key] === undefined) continue;
       const at = Math.floor(sample.minute / 5);
       groups[at] ??= [];
       groups[at].push(sample[key]);
     }
-    return groups.map((g) => (g.reduce((a, b) => a + b, 0) / g.length).toFixed(1)).join(', ');
+    return groups
+      .filter(Boolean)
+      .map((g) => (g.reduce((a, b) => a + b, 0) / g.length).toFixed(1))
+      .join(', ');
   };
   console.log(`  RSS, mean per 5 minutes: ${means('rssMb')} MB`);
   console.log(`  after a memory-reducing GC: ${means('retainedRssMb')} MB`);
+  if (samples.some((s) => s.workerHeapMb !== undefined))
+    console.log(`  pool worker threads' heaps: ${means('workerHeapMb')} MB`);
   console.log(`  by mapping, slope per 10 min: ${parts((s) => s.byMapping)}`);
   console.log(`  the same after a memory-reducing GC: ${parts((s) => s.retained?.byMapping)}`);
   console.log(
