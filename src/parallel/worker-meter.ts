@@ -219,20 +219,23 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
   /**
    * Thread mode: reads the observables, then appends what changed since the previous commit to the
    * ring (`ringFor` creates it on first use; see `bridge-ring.ts`) and publishes it. Returns the
-   * ring position the answer carries, and the text of a `RingCommit` (bridge-protocol.ts) when there
-   * is something the ring cannot carry: instruments and cells shipped for the first time, warnings,
-   * or all the records when the ring is full. Undefined: nothing was ever recorded.
+   * ring position the answer carries — with the text of a `RingCommit` (bridge-protocol.ts) when
+   * there is something the ring cannot carry: instruments and cells shipped for the first time,
+   * warnings, or all the records when the ring is full. Undefined: nothing was ever recorded. (A
+   * plain number in the steady state: this runs once per chunk.)
    */
   commit(
     ringFor: () => RingWriter,
     known?: RingWriter,
-  ): { readonly position: number; readonly text?: string } | undefined {
+  ): number | { readonly position: number; readonly text: string } | undefined {
     this.#observe();
-    if (!this.changed) return known === undefined ? undefined : { position: known.publish() };
+    if (!this.changed) return known?.publish();
     this.changed = false;
     const ring = ringFor();
     let inline: string | undefined;
-    if (!this.#dirty.every((instrument) => instrument.write(ring))) {
+    let fits = true;
+    for (let i = 0; fits && i < this.#dirty.length; i++) fits = (this.#dirty[i] as Drainable).write(ring);
+    if (!fits) {
       ring.rollback();
       const sink = new ArraySink();
       for (const instrument of this.#dirty) instrument.write(sink);
@@ -240,7 +243,8 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
     }
     let d = '';
     let c = '';
-    for (const instrument of this.#dirty) {
+    for (let i = 0; i < this.#dirty.length; i++) {
+      const instrument = this.#dirty[i] as Drainable;
       if (!instrument.described)
         d += `${d === '' ? '' : ','}[${instrument.id},${JSON.stringify(instrument.key)}]`;
       const cells = instrument.announce();
@@ -249,13 +253,14 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
     }
     this.#dirty.length = 0;
     const position = ring.publish();
+    if (d === '' && c === '' && this.#warnings.length === 0 && inline === undefined) return position;
     let text = '';
     if (d !== '') text += `,"d":[${d}]`;
     if (c !== '') text += `,"c":[${c}]`;
     if (this.#warnings.length > 0) text += `,"w":${JSON.stringify(this.#warnings)}`;
     if (inline !== undefined) text += `,"r":${inline}`;
     this.#warnings = [];
-    return text === '' ? { position } : { position, text: `${this.#session}/L {${text.slice(1)}}` };
+    return { position, text: `${this.#session}/L {${text.slice(1)}}` };
   }
 
   #endEpoch(): void {

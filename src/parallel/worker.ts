@@ -52,8 +52,11 @@ function withMetrics(response: ChunkResponse, slot: Float64Array | undefined): C
       return ring;
     }, ring);
     if (commit === undefined) return response;
-    slot[3] = commit.position;
-    if (commit.text !== undefined) response.x = commit.text;
+    if (typeof commit === 'number') slot[3] = commit;
+    else {
+      slot[3] = commit.position;
+      response.x = commit.text;
+    }
     if (first && ring !== undefined) response.l = ring.buffer;
     return response;
   }

@@ -110,9 +110,10 @@ async function throughRing(
       return ring;
     }, ring);
     if (commit === undefined || !answer(round)) continue;
-    if (commit.text?.includes('"r":')) inline++;
+    const { position, text } = typeof commit === 'number' ? { position: commit, text: undefined } : commit;
+    if (text?.includes('"r":')) inline++;
     record(direct.meterProvider.getMeter('user-task'), round);
-    merger.received(pool, 1, commit.position, commit.text, first ? ring?.buffer : undefined);
+    merger.received(pool, 1, position, text, first ? ring?.buffer : undefined);
   }
   merger.flush();
   return { want: await direct.collect(), got: await bridged.collect(), inline };
