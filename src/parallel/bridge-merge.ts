@@ -101,15 +101,18 @@ export class WorkerMetricsMerger {
     // A newer batch of the same epoch holds everything an older one does (see `MetricsBatch`).
     const epoch = batchEpoch(text);
     this.#pending.set(epoch, text);
-    if (from !== undefined) {
-      let workers = this.#workers.get(from.pool);
-      if (workers === undefined) {
-        workers = new Map();
-        this.#workers.set(from.pool, workers);
-      }
-      if (!workers.has(from.worker)) workers.set(from.worker, sessionOf(epoch));
-    }
+    if (from !== undefined) this.#remember(from.pool, from.worker, sessionOf(epoch));
     this.#scheduleFlush();
+  }
+
+  /** The session a pool's worker reported first: it retires with that worker (see {@link retire}). */
+  #remember(pool: object, worker: number, session: number): void {
+    let workers = this.#workers.get(pool);
+    if (workers === undefined) {
+      workers = new Map();
+      this.#workers.set(pool, workers);
+    }
+    if (!workers.has(worker)) workers.set(worker, session);
   }
 
   /**
@@ -125,15 +128,10 @@ export class WorkerMetricsMerger {
     text: string | undefined,
     ring: SharedArrayBuffer | undefined,
   ): void {
-    let workers = this.#workers.get(pool);
-    let session = workers?.get(worker);
+    let session = this.#workers.get(pool)?.get(worker);
     if (text !== undefined) {
       session = sessionOf(batchEpoch(text));
-      if (workers === undefined) {
-        workers = new Map();
-        this.#workers.set(pool, workers);
-      }
-      if (!workers.has(worker)) workers.set(worker, session);
+      this.#remember(pool, worker, session);
       if (ring !== undefined && Number.isSafeInteger(session) && !this.#retired.has(session))
         this.#openRing(session, ring);
     }

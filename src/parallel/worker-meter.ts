@@ -206,8 +206,7 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
       if (drained === undefined) continue;
       m += m === '' ? drained : `,${drained}`;
       cells += instrument.epochCells;
-      if (!instrument.described)
-        d += `${d === '' ? '' : ','}[${instrument.id},${JSON.stringify(instrument.key)}]`;
+      if (!instrument.described) d += `${d === '' ? '' : ','}${descriptorEntry(instrument)}`;
     }
     let text = `${this.#session}/${this.#epoch} {"m":[${m}]`;
     if (d !== '') text += `,"d":[${d}]`;
@@ -245,8 +244,7 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
     let c = '';
     for (let i = 0; i < this.#dirty.length; i++) {
       const instrument = this.#dirty[i] as Drainable;
-      if (!instrument.described)
-        d += `${d === '' ? '' : ','}[${instrument.id},${JSON.stringify(instrument.key)}]`;
+      if (!instrument.described) d += `${d === '' ? '' : ','}${descriptorEntry(instrument)}`;
       const cells = instrument.announce();
       if (cells !== '') c += c === '' ? cells : `,${cells}`;
       instrument.settle();
@@ -306,6 +304,11 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
       this.warn(`observable callback of ${what} threw: ${String(error)}`);
     }
   }
+}
+
+/** An instrument's `[id, descriptor JSON text]` entry of a batch or commit (`d`). */
+function descriptorEntry(instrument: Drainable): string {
+  return `[${instrument.id},${JSON.stringify(instrument.key)}]`;
 }
 
 function format(message: string, args: unknown[]): string {
