@@ -28,9 +28,6 @@ function plainArray(typed: ArrayLike<number>, start = 0, end = typed.length): nu
   return array;
 }
 
-/** A cell's start time as HrTime, made once per cell (it never changes). */
-const startTimes = new WeakMap<HistogramCell, [number, number]>();
-
 const toHrTime = (millis: number): [number, number] => [
   Math.floor(millis / 1000),
   Math.round((millis % 1000) * 1e6),
@@ -50,8 +47,11 @@ export class LocalHistogramProducer implements MetricProducer {
     readonly options: { native?: boolean } = {},
   ) {}
 
-  /** Each cell's value as last collected, with the count it had then. */
-  readonly #values = new WeakMap<HistogramCell, { count: number; value: object }>();
+  /** Each cell's start time (made once) and value as last collected, with the count it had then. */
+  readonly #points = new WeakMap<
+    HistogramCell,
+    { readonly startTime: [number, number]; count: number; value: object }
+  >();
 
   #value(cell: HistogramCell, boundaries: number[]): object {
     const { sum, count, min, max } = cell;
@@ -72,26 +72,28 @@ export class LocalHistogramProducer implements MetricProducer {
       const boundaries = histogram.boundaries as number[];
       for (const cell of histogram.cells) {
         if (cell.count === 0) continue; // as sdk-metrics: a series exists from its first record
-        let startTime = startTimes.get(cell);
-        if (startTime === undefined) {
-          startTime = toHrTime(cell.startMillis);
-          startTimes.set(cell, startTime);
+        let last = this.#points.get(cell);
+        if (last === undefined) {
+          last = {
+            startTime: toHrTime(cell.startMillis),
+            count: cell.count,
+            value: this.#value(cell, boundaries),
+          };
+          this.#points.set(cell, last);
+        } else if (last.count !== cell.count) {
+          // a cell with no record since the last collection keeps its value: readers only read it
+          last.count = cell.count;
+          last.value = this.#value(cell, boundaries);
         }
-        // a cell with no record since the last collection has the same value: readers only read it
-        let last = this.#values.get(cell);
-        if (last === undefined || last.count !== cell.count) {
-          last = { count: cell.count, value: this.#value(cell, boundaries) };
-          this.#values.set(cell, last);
-        }
-        dataPoints.push({ attributes: cell.attributes, startTime, endTime: now, value: last.value });
+        dataPoints.push({
+          attributes: cell.attributes,
+          startTime: last.startTime,
+          endTime: now,
+          value: last.value,
+        });
       }
       if (dataPoints.length === 0) continue;
-      let metrics = byScope.get(histogram.scope);
-      if (!metrics) {
-        metrics = [];
-        byScope.set(histogram.scope, metrics);
-      }
-      metrics.push({
+      metricsOf(byScope, histogram.scope).push({
         descriptor: {
           name: histogram.name,
           description: histogram.options.description,
@@ -105,13 +107,7 @@ export class LocalHistogramProducer implements MetricProducer {
     }
     for (const sum of this.registry.observedSums.values()) {
       const metric = observedSum(sum, now);
-      if (metric === undefined) continue;
-      let metrics = byScope.get(sum.scope);
-      if (!metrics) {
-        metrics = [];
-        byScope.set(sum.scope, metrics);
-      }
-      metrics.push(metric);
+      if (metric !== undefined) metricsOf(byScope, sum.scope).push(metric);
     }
     const scopeMetrics: ScopeMetrics[] = [...byScope].map(([name, metrics]) => ({
       scope: { name },
@@ -123,11 +119,7 @@ export class LocalHistogramProducer implements MetricProducer {
 
 /** An observed sum's current values as a cumulative non-monotonic sum (undefined: no series, or its callback threw). */
 function observedSum(sum: LocalObservedSum, now: [number, number]): MetricData | undefined {
-  let startTime = sumStartTimes.get(sum);
-  if (startTime === undefined) {
-    startTime = toHrTime(sum.startMillis);
-    sumStartTimes.set(sum, startTime);
-  }
+  const startTime = toHrTime(sum.startMillis);
   const dataPoints: DataPoint<number>[] = [];
   try {
     sum.observe((value, attributes) => {
@@ -146,7 +138,15 @@ function observedSum(sum: LocalObservedSum, now: [number, number]): MetricData |
   } as MetricData;
 }
 
-const sumStartTimes = new WeakMap<LocalObservedSum, [number, number]>();
+/** A scope's metric list in `byScope`, made on first use. */
+function metricsOf(byScope: Map<string, MetricData[]>, scope: string): MetricData[] {
+  let metrics = byScope.get(scope);
+  if (metrics === undefined) {
+    metrics = [];
+    byScope.set(scope, metrics);
+  }
+  return metrics;
+}
 
 /** Buckets a native histogram keeps, as Prometheus' client_golang defaults to (160). */
 const NATIVE_MAX_BUCKETS = 160;
