@@ -259,23 +259,24 @@ else {
       })
       .join(', ');
   // a step and a steady rise give the same slope over 15 minutes; the means per 5 minutes tell them apart
-  const means = (key) => {
+  const means = (pick) => {
     const groups = [];
     for (const sample of samples) {
-      if (sample[key] === undefined) continue;
+      const value = pick(sample);
+      if (value === undefined) continue;
       const at = Math.floor(sample.minute / 5);
       groups[at] ??= [];
-      groups[at].push(sample[key]);
+      groups[at].push(value);
     }
     return groups
       .filter(Boolean)
       .map((g) => (g.reduce((a, b) => a + b, 0) / g.length).toFixed(1))
       .join(', ');
   };
-  console.log(`  RSS, mean per 5 minutes: ${means('rssMb')} MB`);
-  console.log(`  after a memory-reducing GC: ${means('retainedRssMb')} MB`);
-  if (samples.some((s) => s.workerHeapMb !== undefined))
-    console.log(`  pool worker threads' heaps: ${means('workerHeapMb')} MB`);
+  console.log(`  RSS, mean per 5 minutes: ${means((s) => s.rssMb)} MB`);
+  console.log(`  after a memory-reducing GC: ${means((s) => s.retainedRssMb)} MB`);
+  if (samples.some((s) => s.workers !== undefined))
+    console.log(`  pool worker threads' heaps: ${means((s) => s.workers?.physicalMb)} MB`);
   console.log(`  by mapping, slope per 10 min: ${parts((s) => s.byMapping)}`);
   console.log(`  the same after a memory-reducing GC: ${parts((s) => s.retained?.byMapping)}`);
   console.log(
