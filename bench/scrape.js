@@ -16,12 +16,9 @@ import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import client from 'prom-client';
 import { DURATION_SECONDS_BUCKETS } from '../dist/src/core/buckets.js';
 import { startPerformanceSdk } from '../dist/src/index.js';
-import { measure, remoteScraper } from './fixtures/scrape-timing.js';
+import { measure, OUTCOMES, remoteScraper, SERIES, TASK_NAMES } from './fixtures/scrape-timing.js';
 import { fmt, printTable } from './lib.js';
 
-const SERIES = 2000;
-const OUTCOMES = ['ok', 'error', 'timeout', 'cancelled'];
-const names = Array.from({ length: SERIES / OUTCOMES.length }, (_, i) => `task_${i}`);
 const loadBefore = (await import('node:os')).loadavg()[0];
 
 const perf = await startPerformanceSdk({
@@ -189,7 +186,7 @@ const promHistogram = new client.Histogram({
   buckets: [...DURATION_SECONDS_BUCKETS],
   registers: [registry],
 });
-for (const name of names)
+for (const name of TASK_NAMES)
   for (const outcome of OUTCOMES)
     for (const value of [0.003, 0.04, 0.7, 3]) {
       histogram.record(value, { 'aiva.task.name': name, 'aiva.task.outcome': outcome });
@@ -201,7 +198,7 @@ const ours2k = await measure(() => remoteGet(url), 15);
 let step = 0;
 const recordEverySeries = () => {
   step++;
-  for (const name of names)
+  for (const name of TASK_NAMES)
     for (const outcome of OUTCOMES)
       histogram.record(0.001 * (step % 7), { 'aiva.task.name': name, 'aiva.task.outcome': outcome });
 };
@@ -321,7 +318,7 @@ console.log(
     unit: 's',
     advice: { explicitBucketBoundaries: [...DURATION_SECONDS_BUCKETS] },
   });
-  for (const name of names)
+  for (const name of TASK_NAMES)
     for (const outcome of OUTCOMES)
       for (const value of [0.003, 0.04, 0.7, 3])
         h.record(value, { 'aiva.task.name': name, 'aiva.task.outcome': outcome });
