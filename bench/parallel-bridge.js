@@ -5,6 +5,7 @@
 // (b) 200,000 trivial items, chunkSize 'auto' (the worst case: nothing but recording): on vs off
 // (c) the bridge's cost per item (on − off, wall and main-thread busy) vs recording the same two
 //     instruments on the main thread with sdk-metrics
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
@@ -27,17 +28,32 @@ const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(
 const mainBusy = new Map();
 const processCpu = new Map();
 const push = (map, label, value) => (map.get(label) ?? map.set(label, []).get(label)).push(value);
-async function time(label, fn) {
+/** CPU time (ms) the child processes `pids` have used so far (Linux `/proc/<pid>/schedstat`; 0 elsewhere). */
+function childrenCpuMillis(pids) {
+  let ns = 0;
+  for (const pid of pids) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // not Linux, or the child exited: counted as 0
+    }
+  }
+  return ns / 1e6;
+}
+
+async function time(label, { run, children }) {
   const elu = performance.eventLoopUtilization();
   const cpu = process.cpuUsage();
+  const pids = children();
+  const childCpu = childrenCpuMillis(pids);
   const t = performance.now();
-  await fn();
+  await run();
   const wall = performance.now() - t;
   const used = performance.eventLoopUtilization(elu);
   const { user, system } = process.cpuUsage(cpu);
   push(mainBusy, label, used.active);
-  // every thread of this process (thread mode: the workers too; process mode: not the children)
-  push(processCpu, label, (user + system) / 1000);
+  // every thread of this process (thread mode: the workers too) and, in process mode, the child processes
+  push(processCpu, label, (user + system) / 1000 + childrenCpuMillis(pids) - childCpu);
   return wall;
 }
 
@@ -65,7 +81,7 @@ async function rounds(title, variants) {
       cpu: median(processCpu.get(label)),
     };
     console.log(
-      `  ${name.padEnd(36)} ${fmt(medians[name].wall).padStart(10)}   main thread busy ${fmt(medians[name].busy).padStart(9)}   CPU of this process's threads ${fmt(medians[name].cpu).padStart(9)}`,
+      `  ${name.padEnd(36)} ${fmt(medians[name].wall).padStart(10)}   main thread busy ${fmt(medians[name].busy).padStart(9)}   CPU of all threads and child processes ${fmt(medians[name].cpu).padStart(9)}`,
     );
   }
   return medians;
@@ -113,6 +129,8 @@ const pools = {
 for (const { pool } of Object.values(pools)) await pool.map(recordOne, small.slice(0, 400), { chunkSize: 1 });
 
 const ratio = (on, off) => (on / off).toFixed(3);
+/** A timed variant: what it runs, and the pool's child processes (whose CPU counts too). */
+const variant = (pool, run) => ({ run, children: () => pool.workerIds('process') });
 const results = {};
 for (const mode of ['thread', 'process']) {
   const on = pools[`${mode}On`].pool;
@@ -120,19 +138,17 @@ for (const mode of ['thread', 'process']) {
   const a = await rounds(
     `(a) ${mode}: ${small.length} × 50 µs, chunkSize 1, one counter + one histogram per item`,
     {
-      'bridge on': () => on.map(recordOne, small, { chunkSize: 1 }),
-      'bridge off': () => off.map(recordOne, small, { chunkSize: 1 }),
+      'bridge on': variant(on, () => on.map(recordOne, small, { chunkSize: 1 })),
+      'bridge off': variant(off, () => off.map(recordOne, small, { chunkSize: 1 })),
     },
   );
   console.log(
     `  ratio on/off: ${ratio(a['bridge on'].wall, a['bridge off'].wall)}×  (target ≤ 1.10×); round by round ${a.spread}` +
-      (mode === 'thread'
-        ? `; CPU of all threads on/off ${ratio(a['bridge on'].cpu, a['bridge off'].cpu)}×`
-        : ''),
+      `; CPU of all threads and processes on/off ${ratio(a['bridge on'].cpu, a['bridge off'].cpu)}×`,
   );
   const b = await rounds(`(b) ${mode}: ${tiny.length} trivial items, chunkSize 'auto'`, {
-    'bridge on': () => on.map(recordOne, tiny),
-    'bridge off': () => off.map(recordOne, tiny),
+    'bridge on': variant(on, () => on.map(recordOne, tiny)),
+    'bridge off': variant(off, () => off.map(recordOne, tiny)),
   });
   console.log(
     `  ratio on/off: ${ratio(b['bridge on'].wall, b['bridge off'].wall)}×  (reported); round by round ${b.spread}`,

@@ -1,14 +1,14 @@
 /**
- * The merge's middle step: what several worker batches added to one instrument (batches carry
+ * The merge's middle step: what several worker commits added to one instrument (records carry
  * totals; the difference from the last merged is new), summed per attribute set before it reaches
- * the SDK: once per attribute set and flush, instead of once per batch.
+ * the SDK: once per attribute set and flush, instead of once per commit.
  */
 import type { Attributes, Histogram } from '@opentelemetry/api';
-import { attributesKey, type BridgedPoint, bucketIndex, type CellRef } from './bridge-protocol.js';
+import { attributesKey, bucketIndex, type CellAnnouncement } from './bridge-protocol.js';
 
 /**
  * A worker cell as the main thread knows it: its attributes and their map key, and what it merged
- * of it so far (batches carry totals since the worker started; the difference is what is new).
+ * of it so far (records carry totals since the worker started; the difference is what is new).
  */
 export interface KnownCell {
   readonly a: Attributes;
@@ -25,38 +25,29 @@ export interface KnownCell {
 }
 
 /**
- * The attribute set a point refers to, learning it on first sight (`[index, attributes]`) in
- * `known`, one worker session's cells of one instrument; undefined for an index never announced.
- * Every batch of an epoch repeats the announcement: a cell already known is kept, with what it merged.
+ * Learns an attribute set a worker announced (`[index, attributes]`) in `known`, one worker
+ * session's cells of one instrument. A cell already known is kept, with what it merged.
  */
-export function resolveCell(known: (KnownCell | undefined)[], ref: CellRef): KnownCell | undefined {
-  if (typeof ref === 'number') return known[ref];
-  const [index, a] = ref;
-  let cell = known[index];
-  if (cell === undefined) {
-    cell = { a, key: attributesKey(a), merged: 0, fresh: true, min: Infinity, max: -Infinity };
-    known[index] = cell;
-  }
-  return cell;
+export function learnCell(known: (KnownCell | undefined)[], [index, a]: CellAnnouncement): void {
+  known[index] ??= { a, key: attributesKey(a), merged: 0, fresh: true, min: Infinity, max: -Infinity };
 }
 
 /**
  * What a counter, up-down counter or gauge cell's `total` (and, for gauges, `times` set) brings that
  * was not merged yet, and marks it merged: sums bring what their total grew by (0 only the first
  * time, so the series exists as it would on the main thread); gauges bring their value when it was
- * set since the last merge (`times` moved), so a worker repeating an old value in a later batch of
- * its epoch does not overwrite another worker's newer one. Undefined: nothing new, or not a finite
- * number (text batches carry NaN and ±Infinity as null; they are skipped on both routes).
+ * set since the last merge (`times` moved), so a record read again never overwrites another
+ * worker's newer value. Undefined: nothing new, or not a finite number (skipped).
  */
 export function newSinceMerged(
   source: KnownCell,
-  total: unknown,
-  times: unknown,
+  total: number,
+  times: number,
   gauge: boolean,
 ): number | undefined {
-  if (typeof total !== 'number' || !Number.isFinite(total)) return undefined;
+  if (!Number.isFinite(total)) return undefined;
   if (gauge) {
-    if (typeof times !== 'number' || !(times > source.merged)) return undefined;
+    if (!(times > source.merged)) return undefined;
     source.merged = times;
     return total;
   }
@@ -70,7 +61,7 @@ export function newSinceMerged(
 /** A list of numbers read by index: an array, or a ring record's values (`bridge-ring.ts`). */
 export interface NumberList {
   readonly length: number;
-  at(index: number): number | undefined;
+  at(index: number): number;
 }
 
 interface ValueCell {
@@ -93,21 +84,8 @@ export class BatchAccumulator<Instrument extends object> {
   readonly values = new Map<Instrument, Map<string, ValueCell>>();
   readonly buckets = new Map<Instrument, { boundaries: readonly number[]; cells: Map<string, BucketCell> }>();
 
-  /** Counters and up-down counters add what their totals grew by; gauges take the newest value (see {@link newSinceMerged}). */
-  addValues(
-    instrument: Instrument,
-    known: (KnownCell | undefined)[],
-    points: readonly BridgedPoint[],
-    last: boolean,
-  ): void {
-    for (const point of points) {
-      const source = resolveCell(known, point[0]);
-      if (source !== undefined) this.addValue(instrument, source, point[1], point[2], last);
-    }
-  }
-
   /** One cell's total (sums) or last value and times set (gauges). */
-  addValue(instrument: Instrument, source: KnownCell, total: unknown, times: unknown, last: boolean): void {
+  addValue(instrument: Instrument, source: KnownCell, total: number, times: number, last: boolean): void {
     const v = newSinceMerged(source, total, times, last);
     if (v === undefined) return;
     let cells = this.values.get(instrument);
@@ -120,20 +98,6 @@ export class BatchAccumulator<Instrument extends object> {
     else cell.v = last ? v : cell.v + v;
   }
 
-  addHistogram(
-    instrument: Instrument,
-    boundaries: readonly number[],
-    known: (KnownCell | undefined)[],
-    points: readonly BridgedPoint[],
-  ): void {
-    for (const point of points) {
-      if (point.length !== 4) continue;
-      const [ref, buckets, min, max] = point;
-      const source = resolveCell(known, ref);
-      if (source !== undefined) this.addBuckets(instrument, boundaries, source, buckets, 0, min, max);
-    }
-  }
-
   /**
    * One histogram cell: `buckets` from `from` on holds `index, count, sum` triples, each bucket's
    * totals since its worker started; what grew since the last merge is added, with the min and max.
@@ -144,10 +108,10 @@ export class BatchAccumulator<Instrument extends object> {
     source: KnownCell,
     buckets: NumberList,
     from: number,
-    min: number | null,
-    max: number | null,
+    min: number,
+    max: number,
   ): void {
-    if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return;
+    if (!Number.isFinite(min) || !Number.isFinite(max)) return;
     const size = boundaries.length + 1;
     source.counts ??= new Float64Array(size);
     source.sums ??= new Float64Array(size);

@@ -1,19 +1,19 @@
 /**
- * The main-thread side of the worker metrics bridge: merges the batches
- * workers ship with their chunk answers into the service's own instruments
- * (the processor's MeterProvider), created with the worker's meter name,
- * version, schema URL, instrument name, kind, unit, description and advice —
- * so the SDK sees one instrument and exports one series per attribute set,
- * whichever thread recorded. Recording goes through `@opentelemetry/api`
- * only, so the SDK's own rules apply as for any other instrument: a name
- * registered again with another kind or unit is reported once through the
- * diag logger, cardinality limits cap the attribute sets.
+ * The main-thread side of the worker metrics bridge: merges what workers
+ * commit with their chunk answers into the service's own instruments (the
+ * processor's MeterProvider), created with the worker's meter name, version,
+ * schema URL, instrument name, kind, unit, description and advice — so the
+ * SDK sees one instrument and exports one series per attribute set, whichever
+ * thread recorded. Recording goes through `@opentelemetry/api` only, so the
+ * SDK's own rules apply as for any other instrument: a name registered again
+ * with another kind or unit is reported once through the diag logger,
+ * cardinality limits cap the attribute sets.
  *
- * Thread-mode workers commit to a shared ring instead (`bridge-ring.ts`): the answer stamps a ring
- * position, and the records up to it are read at the next flush; the same cells, the same totals.
- *
- * A batch carries each cell's totals since its worker started; what grew since the batch merged
- * last is summed per instrument and attribute set first (`bridge-accumulator.ts`), then:
+ * A commit is records (`bridge-ring.ts`) — each changed cell's totals since its worker started — read
+ * from the worker's shared ring up to the position its answer stamped (thread mode) or carried by the
+ * answer itself (process mode), plus, when the worker shipped an instrument or attribute set for the
+ * first time, a short text naming it. What grew since the last merge is summed per instrument and
+ * attribute set first (`bridge-accumulator.ts`), then:
  * - counters, up-down counters: `add(sum)` per attribute set and flush;
  * - gauges: `record(last value)`;
  * - histograms: each bucket's recordings are replayed so that every bucket
@@ -27,22 +27,15 @@ import { diag, type MeterProvider } from '@opentelemetry/api';
 import {
   BatchAccumulator,
   type KnownCell,
+  learnCell,
   newSinceMerged,
   replayHistogram,
-  resolveCell,
 } from './bridge-accumulator.js';
-import {
-  type BridgedPoint,
-  batchEpoch,
-  type MetricsBatch,
-  RING_EPOCH,
-  type RingCommit,
-  sessionOf,
-} from './bridge-protocol.js';
+import { type CommitText, sessionOf } from './bridge-protocol.js';
 import { type RecordValues, RingReader, readInline } from './bridge-ring.js';
 import { createTarget, type Target } from './bridge-targets.js';
 
-/** How long a received batch waits for others before they are merged together. */
+/** How long received records wait for others before they are merged together. */
 const MERGE_DELAY_MILLIS = 10;
 /** Distinct warnings the merger logs (worker diag messages, merge failures) before it stops logging new ones. */
 const MAX_WARNINGS = 200;
@@ -51,7 +44,7 @@ const MAX_WARNINGS = 200;
  * a pool retires the sessions of its exited workers (see {@link WorkerMetricsMerger.retire}).
  */
 const MAX_SESSIONS = 1024;
-/** Retired sessions remembered, so a late batch of one is dropped rather than merged from zero again. */
+/** Retired sessions remembered, so a late commit of one is dropped rather than merged from zero again. */
 const MAX_RETIRED = 4096;
 
 /** One worker instrument: where it merges, and the worker's cells as announced so far. */
@@ -60,13 +53,21 @@ interface SessionInstrument {
   readonly cells: (KnownCell | undefined)[];
 }
 
-/** A thread-mode worker: its ring and the visitor that merges its records (see `bridge-ring.ts`). */
-interface RingSession {
-  readonly reader: RingReader;
+/**
+ * A worker's records (see `bridge-ring.ts`): its ring (thread mode) or the records its answers carried
+ * (process mode), and the visitor that merges them.
+ */
+interface RecordSession {
+  readonly reader: RingReader | undefined;
+  /** Process mode: records received and not merged yet, in the order they arrived. */
+  queued: (readonly number[])[];
   readonly visit: (instrument: number, cell: number, values: RecordValues) => void;
 }
 
-/** Merges worker batches into the instruments of one MeterProvider. */
+/** Process mode: answers' records queued per worker before they are merged without waiting for the flush. */
+const MAX_QUEUED_RECORDS = 1024;
+
+/** Merges worker commits into the instruments of one MeterProvider. */
 export class WorkerMetricsMerger {
   readonly #provider: MeterProvider;
   readonly #targets = new Map<string, Target>();
@@ -75,34 +76,17 @@ export class WorkerMetricsMerger {
   readonly #warned = new Set<string>();
   /** Per pool (its lane), the session each of its workers reported: sessions retire with their worker. */
   readonly #workers = new Map<object, Map<number, number>>();
-  /** Sessions of exited workers, oldest first: their batches are no longer merged. */
+  /** Sessions of exited workers, oldest first: their commits are no longer merged. */
   readonly #retired = new Set<number>();
-  /** Batches received and not merged yet, the newest per worker session and epoch (see {@link enqueue}). */
-  #pending = new Map<string, string>();
-  /** Thread-mode workers' rings, per session. */
-  readonly #rings = new Map<number, RingSession>();
-  /** What ring records brought since the last flush (applied with the text batches). */
+  /** Workers' rings (thread mode) or queued records (process mode), per session. */
+  readonly #records = new Map<number, RecordSession>();
+  /** What records brought since the last flush. */
   #accumulator = new BatchAccumulator<Target>();
   #flushScheduled = false;
   readonly #flushSoon = (): void => this.flush();
 
   constructor(provider: MeterProvider) {
     this.#provider = provider;
-  }
-
-  /**
-   * Takes one worker's batch and merges it with those that arrive in the next
-   * {@link MERGE_DELAY_MILLIS}: off the critical path of the chunk answer that carried it (the
-   * worker's next chunk goes out first), and summed with its neighbours so a busy pool reaches the
-   * SDK once per attribute set and flush rather than once per chunk. A job's end calls
-   * {@link flush}, so a map() still resolves with its measurements in.
-   */
-  enqueue(text: string, from?: { readonly pool: object; readonly worker: number }): void {
-    // A newer batch of the same epoch holds everything an older one does (see `MetricsBatch`).
-    const epoch = batchEpoch(text);
-    this.#pending.set(epoch, text);
-    if (from !== undefined) this.#remember(from.pool, from.worker, sessionOf(epoch));
-    this.#scheduleFlush();
   }
 
   /** The session a pool's worker reported first: it retires with that worker (see {@link retire}). */
@@ -117,9 +101,10 @@ export class WorkerMetricsMerger {
 
   /**
    * A thread-mode answer (see `bridge-ring.ts`): the worker's ring `position` as the answer stamped it,
-   * the text of a `RingCommit` when the commit had one, and the ring itself in the worker's first
+   * the text of a `CommitText` when the commit had one, and the ring itself in the worker's first
    * answer that recorded. Records up to `position` are merged with the next flush (or now, when the
-   * ring fills up).
+   * ring fills up), so a `map` resolves with its measurements in (a job's end flushes) and the answer's
+   * next chunk goes out first.
    */
   received(
     pool: object,
@@ -128,20 +113,52 @@ export class WorkerMetricsMerger {
     text: string | undefined,
     ring: SharedArrayBuffer | undefined,
   ): void {
-    let session = this.#workers.get(pool)?.get(worker);
-    if (text !== undefined) {
-      session = sessionOf(batchEpoch(text));
-      this.#remember(pool, worker, session);
-      if (ring !== undefined && Number.isSafeInteger(session) && !this.#retired.has(session))
-        this.#openRing(session, ring);
-    }
-    if (session === undefined) return;
-    const entry = this.#rings.get(session);
-    if (entry === undefined) return;
+    const entry = this.#recordSession(pool, worker, text, ring);
+    if (entry?.reader === undefined) return;
     entry.reader.answered(position);
-    if (text !== undefined) this.#ringCommit(session, entry, text);
+    if (text !== undefined) this.#commitText(entry, text);
     if (entry.reader.unread > entry.reader.capacity / 4) entry.reader.read(entry.visit);
     this.#scheduleFlush();
+  }
+
+  /**
+   * A process-mode answer: the records of what its worker recorded since its previous answer (see
+   * `WorkerMeterProvider.commitRecords`), with the text of a `CommitText` when it announced
+   * instruments or cells. Merged with the next flush.
+   */
+  receivedRecords(pool: object, worker: number, records: readonly number[], text: string | undefined): void {
+    const entry = this.#recordSession(pool, worker, text, undefined);
+    if (entry === undefined) return;
+    if (text !== undefined) this.#commitText(entry, text);
+    entry.queued.push(records);
+    if (entry.queued.length >= MAX_QUEUED_RECORDS) this.#readQueued(entry);
+    this.#scheduleFlush();
+  }
+
+  /** The records of a pool's worker; its first answer's text names its session (and opens it). */
+  #recordSession(
+    pool: object,
+    worker: number,
+    text: string | undefined,
+    ring: SharedArrayBuffer | undefined,
+  ): RecordSession | undefined {
+    let session = this.#workers.get(pool)?.get(worker);
+    if (text !== undefined) {
+      session = sessionOf(text);
+      if (!Number.isSafeInteger(session)) {
+        this.#warn('aiva-performance: a pool worker sent unreadable metrics: no "<session> " header');
+        return undefined;
+      }
+      this.#remember(pool, worker, session);
+      if (!this.#records.has(session) && !this.#retired.has(session)) this.#openSession(session, ring);
+    }
+    return session === undefined ? undefined : this.#records.get(session);
+  }
+
+  #readQueued(entry: RecordSession): void {
+    const { queued, visit } = entry;
+    entry.queued = [];
+    for (const records of queued) readInline(records, visit);
   }
 
   #scheduleFlush(): void {
@@ -150,24 +167,22 @@ export class WorkerMetricsMerger {
     setTimeout(this.#flushSoon, MERGE_DELAY_MILLIS);
   }
 
-  /** Merges every batch received so far. */
+  /** Merges every commit received so far. */
   flush(): void {
     this.#flushScheduled = false;
     const accumulator = this.#accumulator;
-    for (const { reader, visit } of this.#rings.values()) if (reader.unread > 0) reader.read(visit);
-    if (this.#pending.size > 0) {
-      const pending = this.#pending;
-      this.#pending = new Map();
-      for (const text of pending.values()) this.#accumulate(text, accumulator);
+    for (const entry of this.#records.values()) {
+      if (entry.reader !== undefined && entry.reader.unread > 0) entry.reader.read(entry.visit);
+      if (entry.queued.length > 0) this.#readQueued(entry);
     }
     this.#accumulator = new BatchAccumulator<Target>();
     this.#apply(accumulator);
   }
 
-  #openRing(session: number, buffer: SharedArrayBuffer): void {
-    let reader: RingReader;
+  #openSession(session: number, buffer: SharedArrayBuffer | undefined): void {
+    let reader: RingReader | undefined;
     try {
-      reader = new RingReader(buffer);
+      reader = buffer === undefined ? undefined : new RingReader(buffer);
     } catch (error) {
       this.#warn(`aiva-performance: a pool worker sent an unreadable metrics ring: ${String(error)}`);
       return;
@@ -180,7 +195,7 @@ export class WorkerMetricsMerger {
       const { target } = instrument;
       switch (target.kind) {
         case 'sum':
-          this.#accumulator.addValue(target, cell, values.at(0), undefined, false);
+          this.#accumulator.addValue(target, cell, values.at(0), 0, false);
           break;
         case 'gauge':
           this.#accumulator.addValue(target, cell, values.at(0), values.at(1), true);
@@ -200,16 +215,17 @@ export class WorkerMetricsMerger {
           this.#observedCell(target, cell, values.at(0), values.at(1));
       }
     };
-    this.#rings.set(session, { reader, visit });
+    this.#records.set(session, { reader, queued: [], visit });
   }
 
   /** Learns a commit's new instruments and cells and logs its warnings; merges inline records. */
-  #ringCommit(session: number, entry: RingSession, text: string): void {
-    let commit: RingCommit;
+  #commitText(entry: RecordSession, text: string): void {
+    let commit: CommitText;
+    const session = sessionOf(text);
     try {
-      const header = `${session}/${RING_EPOCH} `;
-      if (!text.startsWith(header)) throw new SyntaxError(`no "${header}" header`);
-      commit = JSON.parse(text.slice(header.length)) as RingCommit;
+      const space = text.indexOf(' ');
+      if (!(space > 0)) throw new SyntaxError('no "<session> " header');
+      commit = JSON.parse(text.slice(space + 1)) as CommitText;
     } catch (error) {
       this.#warn(`aiva-performance: a pool worker sent unreadable metrics: ${String(error)}`);
       return;
@@ -217,60 +233,17 @@ export class WorkerMetricsMerger {
     const table = this.#table(session);
     if (commit.d !== undefined) this.#describe(table, commit.d);
     if (commit.c !== undefined) {
-      for (const [id, ref] of commit.c) {
+      for (const [id, cell] of commit.c) {
         const instrument = table[id];
-        if (instrument !== undefined) resolveCell(instrument.cells, ref);
+        if (instrument !== undefined) learnCell(instrument.cells, cell);
       }
     }
     if (commit.w !== undefined) for (const message of commit.w) this.#warn(`pool worker: ${message}`);
     if (commit.r !== undefined) {
       // the ring had no room for this commit: what it holds comes first
-      entry.reader.read(entry.visit);
+      entry.reader?.read(entry.visit);
       readInline(commit.r, entry.visit);
     }
-  }
-
-  /**
-   * Merges one worker's batch (the JSON text of a {@link MetricsBatch}) now, with any received before it.
-   * Never throws: a failure is reported once through the diag logger.
-   */
-  merge(text: string): void {
-    this.#pending.set(batchEpoch(text), text);
-    this.flush();
-  }
-
-  #accumulate(text: string, accumulator: BatchAccumulator<Target>): void {
-    let batch: MetricsBatch;
-    const epoch = batchEpoch(text);
-    const session = sessionOf(epoch);
-    if (this.#retired.has(session)) return;
-    try {
-      if (!(epoch.length < text.length && Number.isSafeInteger(session)))
-        throw new SyntaxError('no "<session>/<epoch> " header');
-      batch = JSON.parse(text.slice(epoch.length + 1)) as MetricsBatch;
-    } catch (error) {
-      this.#warn(`aiva-performance: a pool worker sent unreadable metrics: ${String(error)}`);
-      return;
-    }
-    const table = this.#table(session);
-    if (batch.d !== undefined) this.#describe(table, batch.d);
-    for (const [id, points] of batch.m) {
-      const instrument = table[id];
-      if (instrument === undefined) continue; // its descriptor failed above (reported there)
-      const { target, cells } = instrument;
-      switch (target.kind) {
-        case 'sum':
-        case 'gauge':
-          accumulator.addValues(target, cells, points, target.kind === 'gauge');
-          break;
-        case 'histogram':
-          accumulator.addHistogram(target, target.boundaries, cells, points);
-          break;
-        case 'observable':
-          this.#observed(target, cells, points);
-      }
-    }
-    if (batch.w !== undefined) for (const message of batch.w) this.#warn(`pool worker: ${message}`);
   }
 
   /** A worker session's instrument table, most recently heard from last (the oldest is dropped past {@link MAX_SESSIONS}). */
@@ -286,7 +259,7 @@ export class WorkerMetricsMerger {
 
   #forget(session: number): void {
     this.#sessions.delete(session);
-    this.#rings.delete(session);
+    this.#records.delete(session);
   }
 
   #describe(
@@ -294,7 +267,7 @@ export class WorkerMetricsMerger {
     descriptors: readonly (readonly [id: number, descriptor: string])[],
   ): void {
     for (const [id, key] of descriptors) {
-      if (table[id] !== undefined) continue; // repeated by every batch of its epoch
+      if (table[id] !== undefined) continue; // shipped once per worker: a repeat changes nothing
       try {
         table[id] = { target: this.#target(key), cells: [] };
       } catch (error) {
@@ -304,22 +277,11 @@ export class WorkerMetricsMerger {
   }
 
   /** Observable counters add what a worker's total grew by; observable gauges take a value newly set. */
-  #observed(
-    target: Extract<Target, { kind: 'observable' }>,
-    cells: (KnownCell | undefined)[],
-    points: readonly BridgedPoint[],
-  ): void {
-    for (const point of points) {
-      const cell = resolveCell(cells, point[0]);
-      if (cell !== undefined) this.#observedCell(target, cell, point[1], point[2]);
-    }
-  }
-
   #observedCell(
     target: Extract<Target, { kind: 'observable' }>,
     cell: KnownCell,
-    total: unknown,
-    times: unknown,
+    total: number,
+    times: number,
   ): void {
     const v = newSinceMerged(cell, total, times, target.gauge);
     if (v === undefined) return;
@@ -351,7 +313,7 @@ export class WorkerMetricsMerger {
   /**
    * Forgets the workers of `pool` that are not in `live` (thread ids or pids), after merging what they
    * sent: what the merger keeps then follows the live workers, however many a pool replaces over time.
-   * A batch that still arrives from a retired worker is dropped, never merged from zero again.
+   * A commit that still arrives from a retired worker is dropped, never merged from zero again.
    */
   retire(pool: object, live: ReadonlySet<number>): void {
     const workers = this.#workers.get(pool);
@@ -384,7 +346,7 @@ export class WorkerMetricsMerger {
     }
     this.#targets.clear();
     this.#sessions.clear();
-    this.#rings.clear();
+    this.#records.clear();
     this.#workers.clear();
   }
 

@@ -1,7 +1,7 @@
 /**
  * What a worker ships to the main thread when worker metrics are bridged
- * (see `worker-meter.ts` and `bridge-merge.ts`). Internal: the shapes are
- * short because they are structured-cloned with every chunk answer.
+ * (see `worker-meter.ts`, `bridge-ring.ts` and `bridge-merge.ts`): instrument
+ * descriptors and attribute sets once per worker, as short JSON text.
  */
 import type { Attributes, MetricOptions } from '@opentelemetry/api';
 
@@ -32,81 +32,32 @@ export type BridgedDescriptor = readonly [
 ];
 
 /**
- * An attribute set on the wire: `[cell index, attributes]` in every batch of the epoch that first
- * ships the cell; afterwards only its index (per worker session and instrument), so a steady batch
- * is a few numbers.
+ * A commit's text, `<session> ` followed by this object's JSON, when a commit has something records
+ * (`bridge-ring.ts`) cannot carry. Each part is new in this commit: descriptors and cells are shipped
+ * once per worker; the values travel as records (thread mode: in the shared ring; process mode: the
+ * answer's array).
  */
-export type CellRef = number | readonly [index: number, attributes: Attributes];
-
-/**
- * One attribute set's totals since the worker started. Counters and up-down counters (observable
- * ones included): `[cell, sum]`; gauges and observable gauges: `[cell, last value, times set]`.
- * Histograms: `[cell, buckets, min, max]` where `buckets` lists, for each bucket that received
- * recordings, its index, its count and the sum of its values (boundaries.length + 1 buckets, upper
- * bounds inclusive as in sdk-metrics). The main thread merges the difference from what it merged
- * last, so a newer batch supersedes an older one of the same epoch.
- */
-export type BridgedPoint =
-  | readonly [cell: CellRef, value: number]
-  | readonly [cell: CellRef, value: number, times: number]
-  | BridgedHistogramPoint;
-
-export type BridgedHistogramPoint = readonly [
-  cell: CellRef,
-  buckets: readonly number[],
-  min: number | null,
-  max: number | null,
-];
-
-/** One instrument and its cells: `[instrument id within the worker, points]`. */
-export type BridgedInstrument = readonly [id: number, points: readonly BridgedPoint[]];
-
-/**
- * A worker's batch, shipped with a chunk answer (`ChunkResponse.x`) as text: `<session>/<epoch> `
- * followed by this object's JSON. One short string clones far cheaper than a tree of small objects
- * (~0.5 µs against ~6.5 µs a batch here).
- *
- * Every batch of an epoch carries every cell, instrument descriptor and warning of that epoch, with
- * totals: the newest batch of an epoch holds all the older ones do. So the main thread keeps only
- * the newest per `<session>/<epoch>` until it merges (one parse per epoch instead of one per chunk,
- * which was most of the bridge's main-thread cost), and a worker that dies loses nothing its
- * answered chunks recorded.
- */
-export interface MetricsBatch {
-  /** Instruments first shipped in this epoch: `[id, descriptor JSON text]`. */
-  readonly d?: readonly (readonly [id: number, descriptor: string])[];
-  readonly m: readonly BridgedInstrument[];
-  /** Warnings the worker's code gave through the OpenTelemetry diag logger during this epoch. */
-  readonly w?: readonly string[];
-}
-
-/**
- * Thread mode's answer text, `<session>/L ` followed by this object's JSON, when a commit has
- * something the ring (`bridge-ring.ts`) cannot carry. Each part is new in this commit: descriptors
- * and cells are shipped once per worker, and records reach the main thread through the ring.
- */
-export interface RingCommit {
+export interface CommitText {
+  /** Instruments shipped for the first time: `[id, descriptor JSON text]`. */
   readonly d?: readonly (readonly [id: number, descriptor: string])[];
   /** Cells shipped for the first time: `[instrument id, [cell index, attributes]]`. */
-  readonly c?: readonly (readonly [id: number, cell: readonly [index: number, attributes: Attributes]])[];
+  readonly c?: readonly (readonly [id: number, cell: CellAnnouncement])[];
+  /** Warnings the worker's code gave through the OpenTelemetry diag logger. */
   readonly w?: readonly string[];
-  /** The commit's records when the ring had no room for them, laid out as in the ring (NaN and ±Infinity: null). */
+  /** Thread mode: the commit's records when the ring had no room for them, laid out as in the ring (NaN and ±Infinity: null). */
   readonly r?: readonly (number | null)[];
 }
 
-/** The epoch part of thread mode's answer texts (see {@link RingCommit}). */
-export const RING_EPOCH = 'L';
+/** An attribute set's first shipping: its index among its instrument's cells (per worker), and the attributes. */
+export type CellAnnouncement = readonly [index: number, attributes: Attributes];
 
-/** The `<session>/<epoch>` of a batch's text: batches with the same one supersede each other. */
-export function batchEpoch(text: string): string {
+/**
+ * The worker session a commit's text starts with (NaN when it has none): it tells a worker's
+ * commits apart from those of an earlier worker that had the same thread id or pid.
+ */
+export function sessionOf(text: string): number {
   const space = text.indexOf(' ');
-  return space < 0 ? text : text.slice(0, space);
-}
-
-/** The worker session of a batch's `<session>/<epoch>` (NaN when it has none). */
-export function sessionOf(epoch: string): number {
-  const slash = epoch.indexOf('/');
-  return slash < 0 ? Number.NaN : Number(epoch.slice(0, slash));
+  return space <= 0 ? Number.NaN : Number(text.slice(0, space));
 }
 
 /** sdk-metrics' default explicit-bucket boundaries (for instruments without advice). */

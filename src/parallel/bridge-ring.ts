@@ -1,15 +1,17 @@
 /**
- * Thread mode's route for bridged worker metrics: a ring of float64 slots in shared memory that the
- * worker appends its changed cells' totals to when a chunk ends, and the main thread reads up to the
- * position the worker stamped in the chunk's answer. Nothing is written as text or cloned per chunk:
- * a worker answer carried ~200 characters of batch text, whose writing and cloning were most of the
- * bridge's cost in thread mode. Process mode keeps the text batches (`bridge-protocol.ts`): a child
- * process shares no memory.
+ * The records bridged worker metrics travel as. A record is `instrument id, cell index, n, v1 … vn`,
+ * a changed cell's totals since the worker started (see `worker-instruments.ts` for each kind's
+ * values); a worker commits one per cell changed when a chunk ends.
  *
- * A record is `instrument id, cell index, n, v1 … vn`, the cell's totals since the worker started
- * (see `worker-instruments.ts` for each kind's values). The main thread reads only up to the newest
- * position it got in an answer, so the records of a chunk whose answer died with its worker are
- * never merged, and the chunk's re-run records once — as with text batches.
+ * Thread mode: a ring of float64 slots in shared memory that the worker appends its records to, and
+ * the main thread reads up to the position the worker stamped in the chunk's answer. Nothing is
+ * written as text or cloned per chunk. The main thread reads only up to the newest position it got
+ * in an answer, so the records of a chunk whose answer died with its worker are never merged, and
+ * the chunk's re-run records once.
+ *
+ * Process mode (a child process shares no memory): the same records as a plain array in the answer
+ * ({@link ArraySink}, read with {@link readInline}) — a few numbers, which the IPC channel's structured
+ * clone copies far cheaper than the JSON text batches they replaced, and nothing to write or parse.
  *
  * Positions count slots and wrap at 2^32 (`>>> 0`); the capacity is a power of two, so a position
  * modulo 2^32 still names its slot.
@@ -32,7 +34,7 @@ export interface RecordSink {
   end(): void;
 }
 
-/** A commit's records as plain numbers, shipped inline (JSON) when the ring has no room for them. */
+/** A commit's records as plain numbers: process mode's answers, and a thread's commit that did not fit its ring (as JSON). */
 export class ArraySink implements RecordSink {
   readonly values: number[] = [];
   #lengthAt = 0;
@@ -175,7 +177,7 @@ export class RingReader implements RecordValues {
   }
 }
 
-/** Visits the records of an inline commit (the numbers of a full ring's commit, shipped as JSON). */
+/** Visits the records of an array: a process-mode answer's, or a full ring's commit shipped as JSON (null: NaN). */
 export function readInline(records: readonly (number | null)[], visit: RecordVisitor): void {
   let start = 0;
   const values: RecordValues & { length: number } = {

@@ -299,12 +299,12 @@ export class Lane implements JobOwner, Scheduler {
   #deliver(job: Job, chunk: Chunk, response: ChunkResponse, slot: Float64Array | undefined): void {
     const newWorker = !this.#limits.has(response.id);
     this.#limits.set(response.id, response.k);
-    // merged after this turn, or when the job ends (before it resolves: see WorkerMetricsMerger.enqueue)
+    // merged after this turn, or when the job ends (before it resolves: see WorkerMetricsMerger.received)
     const bridge = this.#config.bridge;
     if (bridge !== undefined) {
       if (slot !== undefined && (response.x !== undefined || slot[3] !== 0))
         bridge.received(this, response.id, slot[3] as number, response.x, response.l);
-      else if (response.x !== undefined) bridge.enqueue(response.x, { pool: this, worker: response.id });
+      else if (response.r !== undefined) bridge.receivedRecords(this, response.id, response.r, response.x);
     }
     // a worker answering for the first time mostly replaces one that exited: retire the exited ones
     if (newWorker) this.#config.bridge?.retire(this, new Set(this.workerIds));

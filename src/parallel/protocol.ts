@@ -56,10 +56,12 @@ export interface ChunkResponse {
   /** 1 when an item returned a promise. */
   readonly a?: 1;
   /**
-   * What the task recorded through `@opentelemetry/api` since the worker's previous answer (bridge on):
-   * the JSON text of a `MetricsBatch` (bridge-protocol.ts).
+   * Bridge on, when the worker shipped an instrument or attribute set for the first time (or warned):
+   * the text of a `CommitText` (bridge-protocol.ts).
    */
   x?: string;
+  /** Process mode, bridge on: the records of what changed since the previous answer (laid out as in `bridge-ring.ts`). */
+  r?: number[];
   /** Thread mode, bridge on: the worker's metrics ring (`bridge-ring.ts`), in its first answer that records. */
   l?: SharedArrayBuffer;
 }

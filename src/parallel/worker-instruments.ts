@@ -1,7 +1,7 @@
 /**
  * The instruments of the worker-side MeterProvider (`worker-meter.ts`): one cell per attribute set,
- * holding its totals since the worker started. Every batch of an epoch carries every cell recorded
- * into during that epoch (see `bridge-protocol.ts` for the format and why).
+ * holding its totals since the worker started. Each commit carries a record per cell changed since
+ * the previous one (see `bridge-ring.ts` for the layout).
  */
 import type {
   Attributes,
@@ -17,9 +17,9 @@ import type { RecordSink } from './bridge-ring.js';
 
 /** What instruments need of their provider. */
 export interface InstrumentOwner {
-  /** Set on every measurement: something changed since the last batch. */
+  /** Set on every measurement: something changed since the last commit. */
   changed: boolean;
-  /** An instrument got its first measurement of the current epoch. */
+  /** An instrument got its first measurement since the last commit. */
   dirty(instrument: Drainable): void;
   /** An observable got a callback: read it at each flush. */
   observed(instrument: ObservableInstrument): void;
@@ -27,74 +27,62 @@ export interface InstrumentOwner {
   warn(message: string): void;
 }
 
-/** A number as JSON text (NaN and ±Infinity are not JSON: null, which the main thread skips). */
-const num = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
 /** Attribute sets kept per instrument in a worker (the SDK's default); later sets share the overflow cell. */
 export const WORKER_CARDINALITY_LIMIT = 2000;
 
-/** Per instrument: the cell's index and attributes, then only the index once its epoch ended (see `CellRef`). */
-interface EpochCell {
-  /** `[index,{attributes}]` until the epoch that announced it ends, then `index`. */
-  a: string;
-  announced: boolean;
+/** Per instrument: an attribute set's cell. */
+interface BaseCell {
   readonly index: number;
-  /** Recorded into during the current epoch: every batch of the epoch carries it. */
-  inEpoch: boolean;
-  /** Its point as last written; undefined once it changed (most cells of an epoch are not recorded into every chunk). */
-  text: string | undefined;
+  /** `[index,{attributes}]`, the cell's announcement, until a commit carried it; then ''. */
+  announcement: string;
+  /** Recorded into since the last commit. */
+  changed: boolean;
 }
 
-interface Cell extends EpochCell {
+interface Cell extends BaseCell {
   /** Sum since the worker started (sums), last value (gauges), last observed value (observables). */
   v: number;
   /** Gauges and observables: how many times the value was set (the main thread records a gauge when it moved). */
   n: number;
 }
 
-interface HistogramCell extends EpochCell {
+interface HistogramCell extends BaseCell {
   readonly c: number[];
   readonly s: number[];
-  /** Per bucket, its `index,count,sum` as last written; undefined once it changed (float to text is the cost). */
-  readonly parts: (string | undefined)[];
-  /** `min,max` as last written; undefined once either moved. */
-  range: string | undefined;
+  /** Per bucket: recorded into since the last commit (only those buckets' totals go out). */
+  readonly moved: boolean[];
   min: number;
   max: number;
 }
 
 /** A new sum, gauge or observable cell. */
-function valueCell(a: string, index: number): Cell {
-  return { a, index, announced: false, inEpoch: false, text: undefined, v: 0, n: 0 };
+function valueCell(announcement: string, index: number): Cell {
+  return { announcement, index, changed: false, v: 0, n: 0 };
 }
 
-/** What the provider keeps of an instrument with measurements in the current epoch. */
+/** What the provider keeps of an instrument recorded into since the last commit. */
 export interface Drainable {
   readonly id: number;
   /** The descriptor's JSON text. */
   readonly key: string;
-  /** Whether an ended epoch carried the descriptor (later batches leave it out). */
+  /** Whether a commit carried the descriptor (later ones leave it out). */
   described: boolean;
-  /** Cells recorded into during the current epoch. */
-  readonly epochCells: number;
-  /** JSON text of `[id, points]` for the epoch's cells (see `BridgedInstrument`), or undefined. */
-  drain(): string | undefined;
-  /** The epoch ended: its cells count as announced, and the next epoch starts with none. */
-  endEpoch(): void;
   /**
-   * Thread mode (`bridge-ring.ts`): appends a record per cell changed since the last commit; false
-   * when one did not fit (the whole commit then goes inline).
+   * Appends a record per cell changed since the last commit (see `bridge-ring.ts`); false when one
+   * did not fit (thread mode's whole commit then goes inline).
    */
   write(sink: RecordSink): boolean;
-  /** Thread mode: `[id,[index,{attributes}]]` of each cell this commit carries for the first time. */
+  /** `[id,[index,{attributes}]]` of each cell this commit carries for the first time. */
   announce(): string;
-  /** Thread mode: the commit went out; every commit is an epoch of its own. */
+  /** The commit went out: the instrument and its cells start the next one unchanged. */
   settle(): void;
 }
 
-export abstract class Instrument<C extends EpochCell> implements Drainable {
+export abstract class Instrument<C extends BaseCell> implements Drainable {
   readonly #cells = new Map<string, C>();
-  readonly #epochCells: C[] = [];
-  /** Thread mode: cells announced so far (every cell is announced in the commit that creates it). */
+  /** Cells recorded into since the last commit. */
+  readonly #changed: C[] = [];
+  /** Cells announced so far (every cell is announced in the commit that first carries it). */
   #announced = 0;
   #queued = false;
   described = false;
@@ -110,22 +98,16 @@ export abstract class Instrument<C extends EpochCell> implements Drainable {
     readonly name: string,
   ) {}
 
-  /** A cell: `ref` is its first `CellRef` as JSON text. */
-  protected abstract create(ref: string, index: number): C;
-  /** The cell's point as JSON text (see `BridgedPoint`): its totals since the worker started. */
-  protected abstract point(cell: C): string;
-  /** Thread mode: the cell's totals as a ring record's values (see each kind). */
+  /** A cell, announced with `announcement` (`[index,{attributes}]`). */
+  protected abstract create(announcement: string, index: number): C;
+  /** The cell's totals as a record's values (see each kind). */
   protected abstract values(cell: C, sink: RecordSink): void;
-  /** Thread mode: the most values a record of this instrument has. */
+  /** The most values a record of this instrument has. */
   protected recordSlots(): number {
     return 2;
   }
-  /** Thread mode: the cell's values went out (histograms: which buckets changed starts afresh). */
+  /** The cell's values went out (histograms: which buckets moved starts afresh). */
   protected clean(_cell: C): void {}
-
-  get epochCells(): number {
-    return this.#epochCells.length;
-  }
 
   /** The cell of an attribute set, marked as changed (see {@link find}). */
   protected cell(attributes: Attributes | undefined): C | undefined {
@@ -157,10 +139,9 @@ export abstract class Instrument<C extends EpochCell> implements Drainable {
 
   protected mark(cell: C): void {
     this.owner.changed = true;
-    cell.text = undefined;
-    if (cell.inEpoch) return;
-    cell.inEpoch = true;
-    this.#epochCells.push(cell);
+    if (cell.changed) return;
+    cell.changed = true;
+    this.#changed.push(cell);
     if (!this.#queued) {
       this.#queued = true;
       this.owner.dirty(this);
@@ -192,18 +173,9 @@ export abstract class Instrument<C extends EpochCell> implements Drainable {
     return this.create(`[${index},${json}]`, index);
   }
 
-  drain(): string | undefined {
-    let points = '';
-    for (const cell of this.#epochCells) {
-      cell.text ??= this.point(cell);
-      points += points === '' ? cell.text : `,${cell.text}`;
-    }
-    return points === '' ? undefined : `[${this.id},[${points}]]`;
-  }
-
   write(sink: RecordSink): boolean {
     const slots = this.recordSlots();
-    for (const cell of this.#epochCells) {
+    for (const cell of this.#changed) {
       if (!sink.fits(slots)) return false;
       sink.begin(this.id, cell.index);
       this.values(cell, sink);
@@ -216,29 +188,22 @@ export abstract class Instrument<C extends EpochCell> implements Drainable {
     if (this.#announced === this.#cells.size) return '';
     this.#announced = this.#cells.size;
     let text = '';
-    for (const cell of this.#epochCells) {
-      if (!cell.announced) text += `${text === '' ? '' : ','}[${this.id},${cell.a}]`;
+    for (const cell of this.#changed) {
+      if (cell.announcement === '') continue;
+      text += `${text === '' ? '' : ','}[${this.id},${cell.announcement}]`;
+      cell.announcement = '';
     }
     return text;
   }
 
   settle(): void {
-    for (const cell of this.#epochCells) this.clean(cell);
-    this.described = true;
-    this.endEpoch();
-  }
-
-  endEpoch(): void {
-    this.#queued = false;
-    for (const cell of this.#epochCells) {
-      cell.inEpoch = false;
-      if (!cell.announced) {
-        cell.announced = true;
-        cell.a = String(cell.index);
-        cell.text = undefined;
-      }
+    for (const cell of this.#changed) {
+      cell.changed = false;
+      this.clean(cell);
     }
-    this.#epochCells.length = 0;
+    this.#changed.length = 0;
+    this.#queued = false;
+    this.described = true;
   }
 }
 
@@ -252,11 +217,8 @@ export class SumInstrument extends Instrument<Cell> implements Counter, UpDownCo
     const cell = this.cell(attributes);
     if (cell !== undefined) cell.v += value;
   }
-  protected create(a: string, index: number): Cell {
-    return valueCell(a, index);
-  }
-  protected point(cell: Cell): string {
-    return `[${cell.a},${num(cell.v)}]`;
+  protected create(announcement: string, index: number): Cell {
+    return valueCell(announcement, index);
   }
   /** `total` */
   protected values(cell: Cell, sink: RecordSink): void {
@@ -272,11 +234,8 @@ export class GaugeInstrument extends Instrument<Cell> implements Gauge {
     cell.v = value;
     cell.n++;
   }
-  protected create(a: string, index: number): Cell {
-    return valueCell(a, index);
-  }
-  protected point(cell: Cell): string {
-    return `[${cell.a},${num(cell.v)},${cell.n}]`;
+  protected create(announcement: string, index: number): Cell {
+    return valueCell(announcement, index);
   }
   /** `last value, times set` */
   protected values(cell: Cell, sink: RecordSink): void {
@@ -307,46 +266,29 @@ export class HistogramInstrument extends Instrument<HistogramCell> implements Hi
     const bucket = bucketIndex(this.boundaries, value);
     cell.c[bucket]! += 1;
     cell.s[bucket]! += value;
-    cell.parts[bucket] = undefined;
-    if (value < cell.min || value > cell.max) {
-      if (value < cell.min) cell.min = value;
-      if (value > cell.max) cell.max = value;
-      cell.range = undefined;
-    }
+    cell.moved[bucket] = true;
+    if (value < cell.min) cell.min = value;
+    if (value > cell.max) cell.max = value;
   }
-  protected create(a: string, index: number): HistogramCell {
+  protected create(announcement: string, index: number): HistogramCell {
     const n = this.boundaries.length + 1;
     return {
-      a,
+      announcement,
       index,
-      announced: false,
-      inEpoch: false,
-      text: undefined,
+      changed: false,
       c: new Array<number>(n).fill(0),
       s: new Array<number>(n).fill(0),
-      parts: new Array<string | undefined>(n).fill(undefined),
+      moved: new Array<boolean>(n).fill(false),
       min: Infinity,
       max: -Infinity,
-      range: undefined,
     };
-  }
-  protected point(cell: HistogramCell): string {
-    let buckets = '';
-    for (let b = 0; b < cell.c.length; b++) {
-      const n = cell.c[b]!;
-      if (n === 0) continue;
-      cell.parts[b] ??= `${b},${n},${num(cell.s[b]!)}`;
-      buckets += buckets === '' ? cell.parts[b] : `,${cell.parts[b]}`;
-    }
-    cell.range ??= `${num(cell.min)},${num(cell.max)}`;
-    return `[${cell.a},[${buckets}],${cell.range}]`;
   }
   /** `min, max`, then `bucket, count, sum` for each bucket recorded into since the last commit */
   protected values(cell: HistogramCell, sink: RecordSink): void {
     sink.push(cell.min);
     sink.push(cell.max);
     for (let b = 0; b < cell.c.length; b++) {
-      if (cell.parts[b] !== undefined || cell.c[b] === 0) continue;
+      if (!cell.moved[b]) continue;
       sink.push(b);
       sink.push(cell.c[b]!);
       sink.push(cell.s[b]!);
@@ -355,9 +297,8 @@ export class HistogramInstrument extends Instrument<HistogramCell> implements Hi
   protected override recordSlots(): number {
     return 2 + 3 * (this.boundaries.length + 1);
   }
-  /** A bucket's `parts` entry is '' once committed; `record` clears it (thread mode writes no text). */
   protected override clean(cell: HistogramCell): void {
-    for (let b = 0; b < cell.c.length; b++) if (cell.c[b] !== 0) cell.parts[b] = '';
+    cell.moved.fill(false);
   }
 }
 
@@ -380,15 +321,10 @@ export class ObservableInstrument extends Instrument<Cell> implements Observable
     cell.n++;
     this.mark(cell);
   }
-  protected create(a: string, index: number): Cell {
-    return valueCell(a, index);
+  protected create(announcement: string, index: number): Cell {
+    return valueCell(announcement, index);
   }
-  protected point(cell: Cell): string {
-    return this.kind === 'observableGauge'
-      ? `[${cell.a},${num(cell.v)},${cell.n}]`
-      : `[${cell.a},${num(cell.v)}]`;
-  }
-  /** As {@link point}: `value, times set` for gauges, `total` for counters */
+  /** `value, times set` for gauges, `total` for counters */
   protected values(cell: Cell, sink: RecordSink): void {
     sink.push(cell.v);
     if (this.kind === 'observableGauge') sink.push(cell.n);

@@ -4,9 +4,10 @@
  * instruments, `trackTask`, a memory manager created there — is kept instead
  * of swallowed by the API's no-op. It aggregates in the worker (counters
  * summed, histograms bucketed with the instrument's advice boundaries,
- * gauges last value, observables read at each flush) and `collect()` hands
- * its totals to the chunk answer; the main thread merges what changed since
- * the batch it merged last into the service's own instruments (`bridge-merge.ts`).
+ * gauges last value, observables read at each commit) and commits the totals
+ * of what changed to the chunk answer — a shared ring in thread mode, the
+ * answer's records in process mode (`bridge-ring.ts`); the main thread merges
+ * what grew into the service's own instruments (`bridge-merge.ts`).
  *
  * Deliberately not sdk-metrics: no readers, views, exemplars or timestamps,
  * and no attribute hashing beyond one string key — a recording costs about
@@ -49,10 +50,6 @@ interface Scope {
 
 /** Distinct diag warnings a worker forwards to the main thread. */
 const MAX_WARNINGS = 100;
-/** Batches an epoch lasts at most: the main thread parses about one in this many. */
-export const EPOCH_BATCHES = 64;
-/** Cells an epoch holds at most before it ends (each batch of an epoch carries all of them). */
-export const EPOCH_CELLS = 128;
 
 class WorkerMeter implements Meter {
   constructor(
@@ -97,17 +94,15 @@ class WorkerMeter implements Meter {
 export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
   readonly #meters = new Map<string, WorkerMeter>();
   readonly #instruments = new Map<string, Drainable>();
-  /** Tells this worker's batches apart from those of a worker that had the same thread id or pid. */
+  /** Tells this worker's commits apart from those of a worker that had the same thread id or pid. */
   readonly #session = Math.floor(Math.random() * 2 ** 52);
-  /** Instruments recorded into during the current epoch. */
+  /** Instruments recorded into since the last commit. */
   readonly #dirty: Drainable[] = [];
-  #epoch = 0;
-  #epochBatches = 0;
   /** Set by every measurement and warning (see `InstrumentOwner`). */
   changed = false;
   readonly #observables = new Set<ObservableInstrument>();
   readonly #batches = new Map<BatchObservableCallback, Set<Observable>>();
-  /** Warnings of the current epoch (every batch of the epoch carries them). */
+  /** Warnings since the last commit. */
   #warnings: string[] = [];
   readonly #warned = new Set<string>();
 
@@ -188,37 +183,9 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
   }
 
   /**
-   * Reads the observables, then returns the JSON text of a batch (see `MetricsBatch`) when anything
-   * changed since the previous call: every instrument and cell recorded into during the current
-   * epoch, with its totals since this worker started. The main thread needs only the newest batch of
-   * an epoch; an epoch ends after {@link EPOCH_BATCHES} batches or once it holds {@link EPOCH_CELLS}
-   * cells, which bounds a batch.
-   */
-  collect(): string | undefined {
-    this.#observe();
-    if (!this.changed) return undefined;
-    this.changed = false;
-    let m = '';
-    let d = '';
-    let cells = 0;
-    for (const instrument of this.#dirty) {
-      const drained = instrument.drain();
-      if (drained === undefined) continue;
-      m += m === '' ? drained : `,${drained}`;
-      cells += instrument.epochCells;
-      if (!instrument.described) d += `${d === '' ? '' : ','}${descriptorEntry(instrument)}`;
-    }
-    let text = `${this.#session}/${this.#epoch} {"m":[${m}]`;
-    if (d !== '') text += `,"d":[${d}]`;
-    if (this.#warnings.length > 0) text += `,"w":${JSON.stringify(this.#warnings)}`;
-    if (++this.#epochBatches >= EPOCH_BATCHES || cells >= EPOCH_CELLS) this.#endEpoch();
-    return `${text}}`;
-  }
-
-  /**
    * Thread mode: reads the observables, then appends what changed since the previous commit to the
    * ring (`ringFor` creates it on first use; see `bridge-ring.ts`) and publishes it. Returns the
-   * ring position the answer carries — with the text of a `RingCommit` (bridge-protocol.ts) when
+   * ring position the answer carries — with the text of a `CommitText` (bridge-protocol.ts) when
    * there is something the ring cannot carry: instruments and cells shipped for the first time,
    * warnings, or all the records when the ring is full. Undefined: nothing was ever recorded. (A
    * plain number in the steady state: this runs once per chunk.)
@@ -231,15 +198,44 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
     if (!this.changed) return known?.publish();
     this.changed = false;
     const ring = ringFor();
-    let inline: string | undefined;
+    let inline = '';
     let fits = true;
     for (let i = 0; fits && i < this.#dirty.length; i++) fits = (this.#dirty[i] as Drainable).write(ring);
     if (!fits) {
       ring.rollback();
-      const sink = new ArraySink();
-      for (const instrument of this.#dirty) instrument.write(sink);
-      inline = JSON.stringify(sink.values);
+      inline = `,"r":${JSON.stringify(this.#records())}`;
     }
+    const text = this.#settle(inline);
+    const position = ring.publish();
+    return text === undefined ? position : { position, text };
+  }
+
+  /**
+   * Process mode: reads the observables, then returns what changed since the previous call as records
+   * laid out as in the ring (`bridge-ring.ts`), which the answer carries as a plain array, with the text
+   * of a `CommitText` when there is something records cannot carry (see {@link commit}). Undefined:
+   * nothing changed.
+   */
+  commitRecords(): { readonly records: number[]; readonly text: string | undefined } | undefined {
+    this.#observe();
+    if (!this.changed) return undefined;
+    this.changed = false;
+    const records = this.#records();
+    return { records, text: this.#settle('') };
+  }
+
+  /** The records of every instrument changed since the last commit. */
+  #records(): number[] {
+    const sink = new ArraySink();
+    for (const instrument of this.#dirty) instrument.write(sink);
+    return sink.values;
+  }
+
+  /**
+   * Ends a commit: the text of a `CommitText` with its new descriptors and cells, its warnings and
+   * `extra` (undefined when there is none of them), and every instrument settled.
+   */
+  #settle(extra: string): string | undefined {
     let d = '';
     let c = '';
     for (let i = 0; i < this.#dirty.length; i++) {
@@ -250,26 +246,14 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
       instrument.settle();
     }
     this.#dirty.length = 0;
-    const position = ring.publish();
-    if (d === '' && c === '' && this.#warnings.length === 0 && inline === undefined) return position;
+    if (d === '' && c === '' && this.#warnings.length === 0 && extra === '') return undefined;
     let text = '';
     if (d !== '') text += `,"d":[${d}]`;
     if (c !== '') text += `,"c":[${c}]`;
     if (this.#warnings.length > 0) text += `,"w":${JSON.stringify(this.#warnings)}`;
-    if (inline !== undefined) text += `,"r":${inline}`;
+    text += extra;
     this.#warnings = [];
-    return { position, text: `${this.#session}/L {${text.slice(1)}}` };
-  }
-
-  #endEpoch(): void {
-    for (const instrument of this.#dirty) {
-      instrument.described = true;
-      instrument.endEpoch();
-    }
-    this.#dirty.length = 0;
-    this.#warnings = [];
-    this.#epoch++;
-    this.#epochBatches = 0;
+    return `${this.#session} {${text.slice(1)}}`;
   }
 
   #observe(): void {
@@ -306,7 +290,7 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
   }
 }
 
-/** An instrument's `[id, descriptor JSON text]` entry of a batch or commit (`d`). */
+/** An instrument's `[id, descriptor JSON text]` entry of a commit (`d`). */
 function descriptorEntry(instrument: Drainable): string {
   return `[${instrument.id},${JSON.stringify(instrument.key)}]`;
 }

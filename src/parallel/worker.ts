@@ -60,8 +60,10 @@ function withMetrics(response: ChunkResponse, slot: Float64Array | undefined): C
     if (first && ring !== undefined) response.l = ring.buffer;
     return response;
   }
-  const batch = bridge.collect();
-  if (batch !== undefined) response.x = batch;
+  const commit = bridge.commitRecords();
+  if (commit === undefined) return response;
+  response.r = commit.records;
+  if (commit.text !== undefined) response.x = commit.text;
   return response;
 }
 

@@ -3,18 +3,32 @@ import { DiagLogLevel, diag } from '@opentelemetry/api';
 import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WorkerMetricsMerger } from '../../src/parallel/bridge-merge.js';
-import {
-  EPOCH_BATCHES,
-  EPOCH_CELLS,
-  WORKER_CARDINALITY_LIMIT,
-  WorkerMeterProvider,
-} from '../../src/parallel/worker-meter.js';
+import { WORKER_CARDINALITY_LIMIT, WorkerMeterProvider } from '../../src/parallel/worker-meter.js';
 import { meterFixture, points } from './helpers.js';
 
 /** Runs `record` against a meter of `provider`. */
 type Recording = (meter: Meter) => void;
 
-/** Records `flushes` times straight into an SDK and as often through a worker provider (collected each time) + merger into another SDK. */
+const POOL = {};
+/** What a process-mode worker's answer carries: its commit, received by the merger (not merged yet). */
+function send(
+  merger: WorkerMetricsMerger,
+  worker: WorkerMeterProvider,
+  id = 1,
+  pool: object = POOL,
+): boolean {
+  const commit = worker.commitRecords();
+  if (commit === undefined) return false;
+  merger.receivedRecords(pool, id, commit.records, commit.text);
+  return true;
+}
+/** {@link send}, then merged at once (as a job's end does). */
+function mergeNow(merger: WorkerMetricsMerger, worker: WorkerMeterProvider, id = 1): void {
+  send(merger, worker, id);
+  merger.flush();
+}
+
+/** Records `flushes` times straight into an SDK and as often through a worker provider (committed each time) + merger into another SDK. */
 async function both(record: Recording, flushes = 1) {
   const direct = meterFixture();
   for (let i = 0; i < flushes; i++) record(direct.meterProvider.getMeter('user-task', '2.0.0'));
@@ -24,8 +38,7 @@ async function both(record: Recording, flushes = 1) {
   const meter = worker.getMeter('user-task', '2.0.0');
   for (let i = 0; i < flushes; i++) {
     record(meter);
-    const batch = worker.collect();
-    if (batch !== undefined) merger.merge(batch);
+    mergeNow(merger, worker);
   }
   return { direct: await direct.collect(), bridged: await bridged.collect(), merger, worker };
 }
@@ -77,7 +90,7 @@ describe('worker MeterProvider + main-thread merge', () => {
     );
   });
 
-  it('batches queued from several workers and merged in one flush are as exact as batch by batch', async () => {
+  it('commits queued from several workers and merged in one flush are as exact as one by one', async () => {
     const record = (meter: Meter, round: number): void => {
       const h = meter.createHistogram('user.size', { advice: { explicitBucketBoundaries: [1, 10, 100] } });
       const c = meter.createCounter('user.count');
@@ -96,7 +109,7 @@ describe('worker MeterProvider + main-thread merge', () => {
       record(direct.meterProvider.getMeter('user-task'), round);
       const worker = workers[round % 2]!;
       record(worker.getMeter('user-task'), round);
-      merger.enqueue(worker.collect()!);
+      send(merger, worker, (round % 2) + 1);
     }
     expect(points(await queued.collect(), 'user.count')).toEqual([]); // nothing merged before the flush
     merger.flush();
@@ -112,12 +125,12 @@ describe('worker MeterProvider + main-thread merge', () => {
     expect(histograms(got)).toHaveLength(2);
   });
 
-  it('a queued batch merges by itself shortly after', async () => {
+  it('a received commit merges by itself shortly after', async () => {
     const fixture = meterFixture();
     const merger = new WorkerMetricsMerger(fixture.meterProvider);
     const worker = new WorkerMeterProvider();
     worker.getMeter('user-task').createCounter('user.count').add(5);
-    merger.enqueue(worker.collect()!);
+    send(merger, worker);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(points(await fixture.collect(), 'user.count').map((p) => p.value)).toEqual([5]);
   });
@@ -163,7 +176,7 @@ describe('worker MeterProvider + main-thread merge', () => {
     for (let i = 0; i < 3; i++) {
       total += 10;
       temperature += 1;
-      merger.merge(worker.collect()!);
+      mergeNow(merger, worker);
     }
     const collected = await bridged.collect();
     expect(points(collected, 'user.done')[0]!.value).toBe(30);
@@ -171,7 +184,7 @@ describe('worker MeterProvider + main-thread merge', () => {
     expect(points(collected, 'user.heat')[0]!.value).toBe(23);
     expect(points(collected, 'user.open')[0]!.value).toBe(30 % 7);
     // unchanged observations ship nothing
-    expect(worker.collect()).toBeUndefined();
+    expect(worker.commitRecords()).toBeUndefined();
   });
 
   it('keeps the meter name and version, unit and description', async () => {
@@ -211,7 +224,7 @@ describe('worker MeterProvider + main-thread merge', () => {
     const worker = new WorkerMeterProvider();
     const c = worker.getMeter('m').createCounter('user.wide');
     for (let i = 0; i < 50; i++) c.add(1, { id: i });
-    merger.merge(worker.collect()!);
+    mergeNow(merger, worker);
     const { resourceMetrics } = await reader.collect();
     const list = points(resourceMetrics, 'user.wide');
     expect(list).toHaveLength(10);
@@ -244,56 +257,61 @@ describe('worker MeterProvider + main-thread merge', () => {
     expect(() => c.add(1, { big: 1n } as unknown as Attributes)).not.toThrow();
     c.add(2, { ok: 'yes' });
     const bridged = meterFixture();
-    new WorkerMetricsMerger(bridged.meterProvider).merge(worker.collect()!);
+    mergeNow(new WorkerMetricsMerger(bridged.meterProvider), worker);
     expect(sorted(points(await bridged.collect(), 'user.odd'))).toEqual([
       { attributes: { ok: 'yes' }, value: 2 },
     ]);
     expect(warn.mock.calls.some((call) => String(call[0]).includes('user.odd cannot be bridged'))).toBe(true);
   });
 
-  it('nothing recorded: collect() returns undefined, so the answer carries nothing', () => {
+  it('nothing recorded: commitRecords() returns undefined, so the answer carries nothing', () => {
     const worker = new WorkerMeterProvider();
     worker.getMeter('m').createCounter('c');
-    expect(worker.collect()).toBeUndefined();
+    expect(worker.commitRecords()).toBeUndefined();
   });
 
-  it('an unreadable batch is reported, not thrown', () => {
+  it('unreadable commit text is reported, not thrown', () => {
     const warn = vi.fn();
     diag.setLogger({ warn, error: warn, info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
     const merger = new WorkerMetricsMerger(meterFixture().meterProvider);
-    expect(() => merger.merge('{not json')).not.toThrow();
-    expect(warn).toHaveBeenCalledTimes(1);
+    expect(() => merger.receivedRecords(POOL, 1, [0, 0, 1, 5], '{not json')).not.toThrow();
+    expect(() => merger.receivedRecords(POOL, 2, [0, 0, 1, 5], '12 {not json')).not.toThrow();
+    expect(() => merger.flush()).not.toThrow();
+    expect(warn).toHaveBeenCalledTimes(2);
   });
 
-  describe('epochs: the newest batch of an epoch holds all the older ones do', () => {
+  describe('commits: what changed since the previous one, as numbers', () => {
     const histogramOf = (data: Awaited<ReturnType<ReturnType<typeof meterFixture>['collect']>>) =>
       sorted(points(data, 'user.size')).map(({ attributes, value }) => {
         const { buckets, count, min, max, sum } = value as Histogram;
         return { attributes, buckets, count, min, max, sum: Math.round(sum! * 1e6) };
       });
 
-    it('keeps one batch per worker and epoch until the flush, and merges exactly from it', async () => {
+    it('text only announces instruments and attribute sets, once per worker; steady commits are records and parse nothing', async () => {
       const direct = meterFixture();
       const bridged = meterFixture();
       const merger = new WorkerMetricsMerger(bridged.meterProvider);
       const worker = new WorkerMeterProvider();
+      const texts: (string | undefined)[] = [];
       const parse = vi.spyOn(JSON, 'parse');
-      const batches = EPOCH_BATCHES * 2 + 5; // two whole epochs and part of a third
-      for (let i = 0; i < batches; i++) {
+      for (let i = 0; i < 100; i++) {
         for (const meter of [direct.meterProvider.getMeter('t'), worker.getMeter('t')]) {
           meter.createCounter('user.count').add(1, { k: String(i % 3) });
-          // a cell first recorded in a batch the flush will not read: its announcement is repeated
-          if (i === 3) meter.createUpDownCounter('user.level').add(-4, { late: 'yes' });
+          if (i === 50) meter.createUpDownCounter('user.level').add(-4, { late: 'yes' });
           meter
             .createHistogram('user.size', { advice: { explicitBucketBoundaries: [1, 10, 100] } })
             .record((i * 7) % 150, { k: 'h' });
         }
-        merger.enqueue(worker.collect()!);
+        const commit = worker.commitRecords()!;
+        texts.push(commit.text);
+        merger.receivedRecords(POOL, 1, commit.records, commit.text);
+        if (i % 10 === 0) merger.flush();
       }
-      const parsedBefore = parse.mock.calls.length;
       merger.flush();
-      // descriptors are parsed too (3 instruments); batches: one per epoch, not one per chunk
-      expect(parse.mock.calls.length - parsedBefore).toBe(3 + 3);
+      // texts: the first commit (2 instruments, 2 cells), k=1 and k=2's first, the late up-down counter
+      expect(texts.map((t, i) => (t === undefined ? -1 : i)).filter((i) => i >= 0)).toEqual([0, 1, 2, 50]);
+      // the four texts, and each instrument's descriptor once as it is re-created (3)
+      expect(parse).toHaveBeenCalledTimes(4 + 3);
       parse.mockRestore();
       const [want, got] = [await direct.collect(), await bridged.collect()];
       for (const name of ['user.count', 'user.level'])
@@ -301,70 +319,50 @@ describe('worker MeterProvider + main-thread merge', () => {
       expect(histogramOf(got)).toEqual(histogramOf(want));
     });
 
-    it('a flush in the middle of an epoch, then more batches of it: counted once', async () => {
-      const direct = meterFixture();
-      const bridged = meterFixture();
-      const merger = new WorkerMetricsMerger(bridged.meterProvider);
+    it('a commit carries only the cells changed since the previous one, however many the worker has', () => {
       const worker = new WorkerMeterProvider();
-      for (let i = 0; i < 20; i++) {
-        for (const meter of [direct.meterProvider.getMeter('t'), worker.getMeter('t')]) {
-          meter.createCounter('user.count').add(2);
-          meter
-            .createHistogram('user.size', { advice: { explicitBucketBoundaries: [1, 10, 100] } })
-            .record(i === 13 ? 0.5 : i === 17 ? 500 : 5 + i, { k: 'h' });
-        }
-        merger.enqueue(worker.collect()!);
-        if (i % 4 === 0) merger.flush(); // as a job's end would, inside one epoch
-      }
-      merger.flush();
-      const [want, got] = [await direct.collect(), await bridged.collect()];
-      expect(points(got, 'user.count')[0]!.value).toBe(40);
-      expect(histogramOf(got)).toEqual(histogramOf(want));
+      const counter = worker.getMeter('t').createCounter('user.count');
+      for (let i = 0; i < 800; i++) counter.add(1, { k: String(i) });
+      worker.commitRecords();
+      counter.add(1, { k: '7' });
+      counter.add(1, { k: '700' });
+      const commit = worker.commitRecords()!;
+      expect(commit.text).toBeUndefined();
+      // two records of `instrument, cell, 1, total`
+      expect(commit.records).toEqual([0, 7, 1, 2, 0, 700, 1, 2]);
     });
 
-    it("a worker repeating its old gauge value in a later batch does not overwrite another worker's newer one", async () => {
+    it("a worker's later commits never overwrite another worker's newer gauge value with an older one", async () => {
       const bridged = meterFixture();
       const merger = new WorkerMetricsMerger(bridged.meterProvider);
       const [a, b] = [new WorkerMeterProvider(), new WorkerMeterProvider()];
       a.getMeter('t').createGauge('user.temp').record(5);
-      merger.merge(a.collect()!);
+      mergeNow(merger, a, 1);
       b.getMeter('t').createGauge('user.temp').record(7);
-      merger.merge(b.collect()!);
-      a.getMeter('t').createCounter('user.count').add(1); // a's next batch repeats its gauge cell
-      merger.merge(a.collect()!);
+      mergeNow(merger, b, 2);
+      a.getMeter('t').createCounter('user.count').add(1);
+      mergeNow(merger, a, 1);
       expect(points(await bridged.collect(), 'user.temp')[0]!.value).toBe(7);
-    });
-
-    it(`an epoch ends at ${EPOCH_CELLS} cells, so a batch stays bounded however many attribute sets a worker records`, () => {
-      const worker = new WorkerMeterProvider();
-      const counter = worker.getMeter('t').createCounter('user.count');
-      let longest = 0;
-      for (let batch = 0; batch < 20; batch++) {
-        for (let i = 0; i < 40; i++) counter.add(1, { k: `${batch}-${i}` });
-        longest = Math.max(longest, (worker.collect() ?? '').length);
-      }
-      // 800 cells were recorded; no batch carries more than the epoch bound plus one batch's new cells
-      const perCell = '[999,{"k":"19-39"}],1'.length + 1;
-      expect(longest).toBeLessThan((EPOCH_CELLS + 40) * perCell + 500);
     });
   });
 
   describe('retiring the sessions of exited workers', () => {
-    it('merges what an exited worker sent, then keeps nothing of it, and drops a late batch of it', async () => {
+    it('merges what an exited worker sent, then keeps nothing of it, and drops a late commit of it', async () => {
       const bridged = meterFixture();
       const merger = new WorkerMetricsMerger(bridged.meterProvider);
       const pool = {};
       const [a, b] = [new WorkerMeterProvider(), new WorkerMeterProvider()];
       a.getMeter('t').createCounter('user.count').add(3);
-      merger.enqueue(a.collect()!, { pool, worker: 1 });
+      send(merger, a, 1, pool);
       b.getMeter('t').createCounter('user.count').add(4);
-      merger.enqueue(b.collect()!, { pool, worker: 2 });
-      merger.retire(pool, new Set([2])); // worker 1 exited: its queued batch is merged first
+      send(merger, b, 2, pool);
+      merger.retire(pool, new Set([2])); // worker 1 exited: its queued commit is merged first
       expect(merger.sessions).toBe(1);
       expect(points(await bridged.collect(), 'user.count')[0]!.value).toBe(7);
-      // a late batch of the retired worker repeats its totals: dropped, not counted again from zero
+      // a late commit of the retired worker carries its totals: dropped, not counted again from zero
       a.getMeter('t').createCounter('user.count').add(1);
-      merger.merge(a.collect()!);
+      send(merger, a, 1, pool);
+      merger.flush();
       expect(points(await bridged.collect(), 'user.count')[0]!.value).toBe(7);
       expect(merger.sessions).toBe(1);
     });
@@ -375,7 +373,7 @@ describe('worker MeterProvider + main-thread merge', () => {
       for (const pool of [threads, processes]) {
         const worker = new WorkerMeterProvider();
         worker.getMeter('t').createCounter('user.count').add(1);
-        merger.enqueue(worker.collect()!, { pool, worker: 7 });
+        send(merger, worker, 7, pool);
       }
       merger.flush();
       expect(merger.sessions).toBe(2);

@@ -120,14 +120,14 @@ describe.each(MODES)('worker metrics bridge, %s mode', (mode) => {
   it('a user counter, a user histogram and trackTask inside tasks reach /metrics with exact counts when map returns', async () => {
     const sdk = await start();
     const received = vi.spyOn(WorkerMetricsMerger.prototype, 'received');
-    const enqueued = vi.spyOn(WorkerMetricsMerger.prototype, 'enqueue');
+    const carried = vi.spyOn(WorkerMetricsMerger.prototype, 'receivedRecords');
     const results = await sdk.processor.map(scan, items, { chunkSize: 50 });
-    // threads commit to the shared ring; child processes send batch text
-    expect([received.mock.calls.length > 0, enqueued.mock.calls.length > 0]).toEqual(
+    // threads commit to the shared ring; child processes' answers carry the records
+    expect([received.mock.calls.length > 0, carried.mock.calls.length > 0]).toEqual(
       mode === 'thread' ? [true, false] : [false, true],
     );
     received.mockRestore();
-    enqueued.mockRestore();
+    carried.mockRestore();
     expect(results[9_999]).toBe(19_998);
     expect(sdk.processor.workerIds(mode)).toHaveLength(2);
     const samples = await scrape(sdk);
