@@ -3,7 +3,7 @@ import type { WorkerMetricsMerger } from './bridge-merge.js';
 import { type Deadline, type StartChannel, startDeadline } from './deadline.js';
 import { crashError, deliverChunk } from './delivery.js';
 import { ProcessorClosedError, TaskTimeoutError } from './errors.js';
-import type { Chunk, Job, JobOwner } from './job.js';
+import { type Chunk, epochMillis, type Job, type JobOwner } from './job.js';
 import type { LaneSnapshot, PoolMetrics } from './metrics.js';
 import type { WorkerMode } from './options.js';
 import { createPool, limitPool, type PoolConfig, THREAD_PIPELINE, watchThreadExits } from './pool.js';
@@ -239,8 +239,9 @@ export class Lane implements JobOwner, Scheduler {
     // Threads: every chunk carries start/end stamps, so a chunk lost with a worker that crashed on
     // another chunk (pipelined behind it, or finished but not yet read) is sent again instead of failing.
     // [0] chunk started, [1] chunk finished, [2] start of the item blocking the worker now (per-item timeouts),
-    // [3] the worker's metrics ring position after this chunk (bridge on)
-    const slot = this.mode === 'thread' ? new Float64Array(new SharedArrayBuffer(32)) : undefined;
+    // [3] the worker's metrics ring position after this chunk (bridge on), [4] the item running
+    // synchronously now (index + 1; 0: none)
+    const slot = this.mode === 'thread' ? new Float64Array(new SharedArrayBuffer(40)) : undefined;
     let request: ChunkRequest = {
       m: job.task.moduleUrl,
       e: job.task.exportName,
@@ -288,7 +289,9 @@ export class Lane implements JobOwner, Scheduler {
         // threads: a chunk that never started, or that finished but whose answer died with the worker,
         // did not cause the crash; process mode has one chunk per worker, so it did
         const innocent = slot !== undefined && ((slot[0] ?? 0) === 0 || (slot[1] ?? 0) !== 0);
-        this.#failed(job, chunk, error, deadline?.expired === true, innocent);
+        const timedOut = deadline?.expired === true;
+        const blocking = slot === undefined ? -1 : blockingItem(slot, timedOut, job.timeoutMillis);
+        this.#failed(job, chunk, error, timedOut, innocent, blocking);
         if (this.mode === 'thread' && this.#pool !== undefined) watchThreadExits(this.#pool, this.#watched);
         this.#pump();
       },
@@ -311,7 +314,11 @@ export class Lane implements JobOwner, Scheduler {
     deliverChunk(job, chunk, response, this.#metrics);
   }
 
-  #failed(job: Job, chunk: Chunk, error: unknown, timedOut: boolean, innocent: boolean): void {
+  /**
+   * A chunk whose worker died. `blocking`: the item (index in the chunk) the worker was running
+   * synchronously when it died, or -1 when that is not known (process mode, or it died between items).
+   */
+  #failed(job: Job, chunk: Chunk, error: unknown, timedOut: boolean, innocent: boolean, blocking = -1): void {
     const count = chunk.items.length;
     const counts = job.metrics.counts;
     if (this.#closed || job.finished) {
@@ -327,6 +334,21 @@ export class Lane implements JobOwner, Scheduler {
       if (!this.#ready.includes(job)) this.#ready.push(job);
       return;
     }
+    if (count > 1 && blocking >= 0 && blocking < count) {
+      // The worker died inside this item: it fails alone, and the chunk's other items (those before
+      // it had their answer die with the worker) run again as two chunks — one dead worker per fault,
+      // not a second one when the item is re-run by itself.
+      const { start, items, enqueuedAt } = chunk;
+      const rest = [
+        { start, items: items.slice(0, blocking), enqueuedAt },
+        { start: start + blocking + 1, items: items.slice(blocking + 1), enqueuedAt },
+      ].filter((part) => part.items.length > 0);
+      job.retries.push(...rest);
+      this.#queued += count - 1;
+      if (!this.#ready.includes(job)) this.#ready.push(job);
+      this.#failItem(job, start + blocking, error, timedOut);
+      return;
+    }
     if (count > 1) {
       // Re-run the chunk's items one at a time so only the faulty item fails.
       for (let i = 0; i < count; i++) {
@@ -336,13 +358,30 @@ export class Lane implements JobOwner, Scheduler {
       if (!this.#ready.includes(job)) this.#ready.push(job);
       return;
     }
+    this.#failItem(job, chunk.start, error, timedOut);
+  }
+
+  #failItem(job: Job, index: number, error: unknown, timedOut: boolean): void {
+    const counts = job.metrics.counts;
     if (timedOut) {
       counts.timeout++;
-      job.onError(chunk.start, new TaskTimeoutError(job.task.name, chunk.start, job.timeoutMillis));
+      job.onError(index, new TaskTimeoutError(job.task.name, index, job.timeoutMillis));
     } else {
       counts.error++;
-      job.onError(chunk.start, crashError(job.task.name, chunk.start, error));
+      job.onError(index, crashError(job.task.name, index, error));
     }
     job.afterChunk();
   }
+}
+
+/**
+ * The item (index in its chunk) a dead thread worker was running synchronously, from the chunk's
+ * shared slot, or -1. A chunk cut at its time limit blames that item only when the item itself had
+ * run past the per-item limit (else which item was slow is not known, and the items re-run one by one).
+ */
+function blockingItem(slot: Float64Array, timedOut: boolean, timeoutMillis: number): number {
+  const running = (slot[4] ?? 0) - 1;
+  if (running < 0 || !timedOut) return running;
+  const itemStarted = slot[2] ?? 0;
+  return itemStarted > 0 && epochMillis() - itemStarted >= timeoutMillis ? running : -1;
 }

@@ -12,7 +12,8 @@ export interface ChunkRequest {
   readonly i: readonly unknown[];
   /**
    * Thread mode: shared slots the worker stamps with its start [0] and end [1] times (epoch ms), the
-   * start of the item blocking it [2], and with the bridge on, its metrics ring position [3].
+   * start of the item blocking it [2], with the bridge on its metrics ring position [3], and which
+   * item runs synchronously now [4] (index + 1; 0: none).
    */
   readonly t?: Float64Array;
   /** Process mode with a timeout: 1 = send a {@link StartedMessage} to the parent when starting. */

@@ -152,6 +152,9 @@ export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
   const offset = request.o ?? 0;
   const timeoutMillis = request.to ?? 0;
   const itemStamp = timeoutMillis > 0 && request.t !== undefined && request.t.length > 2;
+  // threads: which item runs synchronously now (index + 1; 0: none), so a worker that dies inside one
+  // (process.exit, a time limit) is blamed on that item alone and the chunk's others re-run together
+  const running = request.t !== undefined && request.t.length > 4 ? request.t : undefined;
   let taskSeconds = 0;
   const pending: Promise<void>[] = [];
   const wallStart = performance.now();
@@ -165,11 +168,13 @@ export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
     // threads: the start of the item running synchronously now, so the main thread cuts this item at
     // its own limit (not n × the limit of the chunk); 0 while no item blocks the thread
     if (itemStamp) request.t![2] = now();
+    if (running !== undefined) running[4] = index + 1;
     let value: unknown;
     try {
       value = resolved(items[index], { signal: controller?.signal ?? NEVER_ABORTED, index: offset + index });
     } catch (error) {
       if (itemStamp) request.t![2] = 0;
+      if (running !== undefined) running[4] = 0;
       fail(index, toInfo(error));
       const end = performance.now();
       taskSeconds += end - t;
@@ -177,6 +182,7 @@ export async function runChunk(request: ChunkRequest): Promise<ChunkResponse> {
       continue;
     }
     if (itemStamp) request.t![2] = 0;
+    if (running !== undefined) running[4] = 0;
     if (!isThenable(value)) {
       const end = performance.now();
       // per item in every chunking mode: a synchronous item over its limit fails alone, its result dropped

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import {
   AbortError,
@@ -60,6 +63,33 @@ describe.each(MODES)('fault isolation in %s mode', (mode) => {
     expect(failed?.ok === false && failed.error.message).toMatch(/worker crashed.*exited unexpectedly/);
     expect(p.workerIds()).not.toEqual(before);
     expect(await p.map(tasks.double, [5, 6])).toEqual([10, 12]);
+  });
+
+  it(`a worker that dies inside an item of a chunk: ${mode === 'thread' ? 'the item fails without running again (one dead worker per fault)' : 'the chunk re-runs item by item'}`, async () => {
+    const p = open({ workers: 1, maxWorkers: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'aiva-faults-'));
+    try {
+      const log = join(dir, 'started');
+      const items = Array.from({ length: 8 }, (_, i) => ({ value: i, log, exit: i === 2, hang: i === 5 }));
+      const settled = await p.map(tasks.loggedFault, items, {
+        settle: true,
+        chunkSize: 8,
+        timeoutMillis: 300,
+      });
+      expect(settled.map((s) => s.ok)).toEqual([true, true, false, true, true, false, true, true]);
+      expect(settled[2]?.ok === false && settled[2].error.message).toMatch(/worker crashed/);
+      expect(settled[5]?.ok === false && settled[5].error).toBeInstanceOf(TaskTimeoutError);
+      expect(settled.flatMap((s) => (s.ok ? [s.value] : []))).toEqual([0, 1, 3, 4, 6, 7]);
+      const starts = (value: number): number =>
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((line) => line === String(value)).length;
+      // a thread stamps the item it runs, so the item it died in fails without a second run; a child
+      // process's chunk re-runs item by item, and item 2 dies again (item 5 was not reached before)
+      expect([starts(2), starts(5)]).toEqual(mode === 'thread' ? [1, 1] : [2, 1]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an item queued in the same worker behind a crashing one is sent again, not failed', async () => {

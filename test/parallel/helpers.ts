@@ -24,6 +24,10 @@ export const tasks = {
   doubleLater: defineTask<number, number>(FIXTURES, 'doubleLater'),
   failOn: defineTask<{ value?: number; fail?: boolean }, number>(FIXTURES, 'failOn'),
   exitOn: defineTask<{ value?: number; exit?: boolean }, number>(FIXTURES, 'exitOn'),
+  loggedFault: defineTask<{ value: number; log: string; exit?: boolean; hang?: boolean }, number>(
+    FIXTURES,
+    'loggedFault',
+  ),
   crashOn: defineTask<{ value?: number; crash?: boolean }, number>(FIXTURES, 'crashOn'),
   hangOn: defineTask<{ value?: number; hang?: boolean }, number>(FIXTURES, 'hangOn'),
   spin: defineTask<number, number>(FIXTURES, 'spin'),
