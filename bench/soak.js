@@ -168,7 +168,7 @@ while (elapsed() < durationMillis && !exited) {
         console.log(
           `  ${s.minute.toFixed(1).padStart(5)} min  rss ${s.rssMb.toFixed(1)} MB  heap ${s.heapMb.toFixed(1)} MB  external ${s.externalMb.toFixed(1)} MB  array buffers ${s.arrayBuffersMb.toFixed(1)} MB  ${s.manager ? `memory manager used ${s.manager.usedMb.toFixed(1)} pooled ${s.manager.pooledFreeMb.toFixed(1)} MB  ` : ''}heap committed ${s.heapPhysicalMb.toFixed(1)} MB  v8 malloc ${s.v8MallocMb.toFixed(1)} MB  code ${s.codeMb.toFixed(1)} MB  anon ${s.anonymousMb?.toFixed(1)} MB  file ${s.fileMb?.toFixed(1)} MB  ${mappingText(
             s.byMapping,
-          )}  threads ${s.threads}${s.workers ? ` (worker heaps ${s.workers.physicalMb.toFixed(1)} MB in ${s.workers.threads})` : ''}  handles ${s.handles}  series ${s.series}  task names ${s.taskNames}  ${
+          )}  threads ${s.threads} (${s.threadsEnded ?? 0} ended)${s.workers ? ` (worker heaps ${s.workers.physicalMb.toFixed(1)} MB in ${s.workers.threads})` : ''}  handles ${s.handles}  series ${s.series}  task names ${s.taskNames}  ${
             s.retained
               ? `| after a memory-reducing GC: rss ${s.retainedRssMb.toFixed(1)} MB  heap committed ${s.retained.heapPhysicalMb.toFixed(1)} MB  ${mappingText(s.retained.byMapping)}`
               : ''
@@ -277,6 +277,9 @@ else {
   console.log(`  after a memory-reducing GC: ${means((s) => s.retainedRssMb)} MB`);
   if (samples.some((s) => s.workers !== undefined))
     console.log(`  pool worker threads' heaps: ${means((s) => s.workers?.physicalMb)} MB`);
+  const ended = samples.at(-1)?.threadsEnded;
+  if (ended !== undefined)
+    console.log(`  worker threads ended: ${ended} (${((ended / minutes) * 10).toFixed(0)} per 10 min)`);
   console.log(`  by mapping, slope per 10 min: ${parts((s) => s.byMapping)}`);
   console.log(`  the same after a memory-reducing GC: ${parts((s) => s.retained?.byMapping)}`);
   console.log(
