@@ -67,7 +67,10 @@ export abstract class Job {
 
   /** Items waiting, fresh and retries. */
   waiting(): number {
-    return this.finished ? 0 : this.available() + this.retries.length;
+    if (this.finished) return 0;
+    let retried = 0;
+    for (const chunk of this.retries) retried += chunk.items.length;
+    return this.available() + retried;
   }
 
   next(count: number): Chunk {

@@ -92,6 +92,15 @@ describe.each(MODES)('fault isolation in %s mode', (mode) => {
     }
   });
 
+  it('a call that rejects on a dead worker leaves nothing queued: the books count the re-run items', async () => {
+    const p = open({ workers: 1, maxWorkers: 1 });
+    const items = Array.from({ length: 12 }, (_, i) => ({ value: i, exit: i === 5 }));
+    await expect(p.map(tasks.exitOn, items, { chunkSize: 12 })).rejects.toBeInstanceOf(TaskError);
+    expect(p.stats().queueSize).toBe(0);
+    expect(await p.map(tasks.double, [1, 2, 3])).toEqual([2, 4, 6]);
+    expect(p.stats().queueSize).toBe(0);
+  });
+
   it('an item queued in the same worker behind a crashing one is sent again, not failed', async () => {
     const p = open({ workers: 1, maxWorkers: 1, chunkSize: 1 });
     const items = [{ exit: true }, { value: 1 }, { value: 2 }, { value: 3 }];
