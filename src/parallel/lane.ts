@@ -318,7 +318,14 @@ export class Lane implements JobOwner, Scheduler {
    * A chunk whose worker died. `blocking`: the item (index in the chunk) the worker was running
    * synchronously when it died, or -1 when that is not known (process mode, or it died between items).
    */
-  #failed(job: Job, chunk: Chunk, error: unknown, timedOut: boolean, innocent: boolean, blocking = -1): void {
+  #failed(
+    job: Job,
+    chunk: Chunk,
+    error: unknown,
+    timedOut: boolean,
+    innocent: boolean,
+    blocking: number,
+  ): void {
     const count = chunk.items.length;
     const counts = job.metrics.counts;
     if (this.#closed || job.finished) {

@@ -20,7 +20,7 @@ export interface InstrumentOwner {
   /** Set on every measurement: something changed since the last commit. */
   changed: boolean;
   /** An instrument got its first measurement since the last commit. */
-  dirty(instrument: Drainable): void;
+  dirty(instrument: Committable): void;
   /** An observable got a callback: read it at each flush. */
   observed(instrument: ObservableInstrument): void;
   /** A warning for the main thread's diag logger. */
@@ -61,7 +61,7 @@ function valueCell(announcement: string, index: number): Cell {
 }
 
 /** What the provider keeps of an instrument recorded into since the last commit. */
-export interface Drainable {
+export interface Committable {
   readonly id: number;
   /** The descriptor's JSON text. */
   readonly key: string;
@@ -78,7 +78,7 @@ export interface Drainable {
   settle(): void;
 }
 
-export abstract class Instrument<C extends BaseCell> implements Drainable {
+export abstract class Instrument<C extends BaseCell> implements Committable {
   readonly #cells = new Map<string, C>();
   /** Cells recorded into since the last commit. */
   readonly #changed: C[] = [];

@@ -31,7 +31,7 @@ import type {
 import { type BridgedKind, describeInstrument, SDK_DEFAULT_BOUNDARIES } from './bridge-protocol.js';
 import { ArraySink, type RingWriter } from './bridge-ring.js';
 import {
-  type Drainable,
+  type Committable,
   GaugeInstrument,
   HistogramInstrument,
   type InstrumentOwner,
@@ -93,11 +93,11 @@ class WorkerMeter implements Meter {
 /** The worker side of the metrics bridge. One per worker, installed as the global MeterProvider. */
 export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
   readonly #meters = new Map<string, WorkerMeter>();
-  readonly #instruments = new Map<string, Drainable>();
+  readonly #instruments = new Map<string, Committable>();
   /** Tells this worker's commits apart from those of a worker that had the same thread id or pid. */
   readonly #session = Math.floor(Math.random() * 2 ** 52);
   /** Instruments recorded into since the last commit. */
-  readonly #dirty: Drainable[] = [];
+  readonly #dirty: Committable[] = [];
   /** Set by every measurement and warning (see `InstrumentOwner`). */
   changed = false;
   readonly #observables = new Set<ObservableInstrument>();
@@ -131,7 +131,7 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
   }
 
   /** @internal The instrument of a descriptor: one per descriptor, so two `create` calls share it. */
-  instrument(scope: Scope, kind: BridgedKind, name: string, options: MetricOptions): Drainable {
+  instrument(scope: Scope, kind: BridgedKind, name: string, options: MetricOptions): Committable {
     const boundaries =
       kind === 'histogram' ? [...(options.advice?.explicitBucketBoundaries ?? SDK_DEFAULT_BOUNDARIES)] : null;
     const key = JSON.stringify(describeInstrument(scope, kind, name, options, boundaries));
@@ -150,7 +150,7 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
   }
 
   /** @internal */
-  dirty(instrument: Drainable): void {
+  dirty(instrument: Committable): void {
     this.#dirty.push(instrument);
   }
 
@@ -200,7 +200,7 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
     const ring = ringFor();
     let inline = '';
     let fits = true;
-    for (let i = 0; fits && i < this.#dirty.length; i++) fits = (this.#dirty[i] as Drainable).write(ring);
+    for (let i = 0; fits && i < this.#dirty.length; i++) fits = (this.#dirty[i] as Committable).write(ring);
     if (!fits) {
       ring.rollback();
       inline = `,"r":${JSON.stringify(this.#records())}`;
@@ -239,7 +239,7 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
     let d = '';
     let c = '';
     for (let i = 0; i < this.#dirty.length; i++) {
-      const instrument = this.#dirty[i] as Drainable;
+      const instrument = this.#dirty[i] as Committable;
       if (!instrument.described) d += `${d === '' ? '' : ','}${descriptorEntry(instrument)}`;
       const cells = instrument.announce();
       if (cells !== '') c += c === '' ? cells : `,${cells}`;
@@ -291,7 +291,7 @@ export class WorkerMeterProvider implements MeterProvider, InstrumentOwner {
 }
 
 /** An instrument's `[id, descriptor JSON text]` entry of a commit (`d`). */
-function descriptorEntry(instrument: Drainable): string {
+function descriptorEntry(instrument: Committable): string {
   return `[${instrument.id},${JSON.stringify(instrument.key)}]`;
 }
 
