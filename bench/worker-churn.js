@@ -1,23 +1,36 @@
-// What the soak's pool faults cost in native memory without our pool (issue 13):
-//   node --expose-gc bench/worker-churn.js [--workers 3000]
-// Creates worker threads two at a time, each of which loads the OpenTelemetry API, builds some heap
-// and exits with process.exit() (as the soak's faulty items end about three pool workers a second), and
-// prints RSS by kind of mapping (bench/fixtures/mappings.js) every 10 % of the run, after a full GC. A
-// rise that grows with the workers created and has nothing of ours in it is Node's per-worker residue:
-// the soak's slope carries it in proportion to the faults it injects. Bounded by --workers. Linux only.
+// What the soak's pool faults cost in native memory (issue 13):
+//   node --expose-gc bench/worker-churn.js [--workers 3000] [--via bare|pool] [--death exit|timeout]
+// Ends worker threads two at a time and prints RSS by kind of mapping (bench/fixtures/mappings.js) every
+// 10 % of the run, after a full GC. `--via bare` (default): plain worker threads that load the
+// OpenTelemetry API, build some heap and exit with process.exit(), nothing of ours in them: a rise
+// that grows with the workers is Node's per-worker residue. `--via pool`: the same deaths through our
+// ParallelProcessor in thread mode, one faulty item per map (the soak's faults), by process.exit() or
+// by a synchronous item cut at its time limit (`--death timeout`). Bounded by --workers. Linux only.
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { residentByMapping } from './fixtures/mappings.js';
 import { lastHalfSlopePer10Min } from './lib.js';
 
-const { values: args } = parseArgs({ options: { workers: { type: 'string', default: '3000' } } });
+const { values: args } = parseArgs({
+  options: {
+    workers: { type: 'string', default: '3000' },
+    via: { type: 'string', default: 'bare' },
+    death: { type: 'string', default: 'exit' },
+  },
+});
 const total = Number(args.workers);
-if (!(Number.isInteger(total) && total >= 100)) {
-  console.error('usage: node --expose-gc bench/worker-churn.js [--workers 3000 (≥ 100)]');
+if (
+  !(Number.isInteger(total) && total >= 100) ||
+  !['bare', 'pool'].includes(args.via) ||
+  !['exit', 'timeout'].includes(args.death) ||
+  (args.via === 'bare' && args.death !== 'exit')
+) {
+  console.error(
+    'usage: node --expose-gc bench/worker-churn.js [--workers 3000 (≥ 100)] [--via bare|pool] [--death exit|timeout (pool only)]',
+  );
   process.exit(2);
 }
-const task = new URL('./tasks/churn-worker.js', import.meta.url);
 const mb = (value) => value.toFixed(1).padStart(6);
 const rows = [];
 function sample(created) {
@@ -34,21 +47,42 @@ function sample(created) {
   );
 }
 
+/** Ends one worker thread, and resolves when it has ended. */
+async function bareDeath() {
+  await once(new Worker(new URL('./tasks/churn-worker.js', import.meta.url)), 'exit');
+}
+
+const { defineTask, ParallelProcessor } = await import(new URL('../dist/src/index.js', import.meta.url).href);
+const pool = new ParallelProcessor({ name: 'churn', maxWorkers: 2, workers: 2 });
+const die = defineTask(new URL('./tasks/churn-task.js', import.meta.url), 'die');
+/** One faulty item through the pool: its worker dies (the pool replaces it for the next map). */
+async function poolDeath() {
+  const [result] = await pool.map(die, [{ death: args.death, ms: 200 }], {
+    settle: true,
+    timeoutMillis: 50,
+    mode: 'thread',
+  });
+  if (result.ok) throw new Error('a faulty item succeeded: no worker died');
+}
+
 console.log(
-  `node ${process.version}; ${total} worker threads created two at a time, each ending with process.exit()`,
+  `node ${process.version}; ${total} worker threads ended two at a time, ` +
+    (args.via === 'bare' ? 'plain workers ending with process.exit()' : `through the pool, by ${args.death}`),
 );
+const death = args.via === 'bare' ? bareDeath : poolDeath;
 let started = 0;
 let ended = 0;
 const every = Math.max(1, Math.round(total / 10));
 async function lane() {
   while (started < total) {
     started++;
-    await once(new Worker(task), 'exit');
+    await death();
     if (++ended % every === 0) sample(ended);
   }
 }
 sample(0);
 await Promise.all([lane(), lane()]);
+await pool.close();
 console.log('\nslope per 1,000 workers over the last half (MB):');
 for (const field of ['rssMb', 'brk', 'arenas', 'pages', 'small', 'large'])
   console.log(`  ${field.padEnd(6)} ${(lastHalfSlopePer10Min(rows, field) / 10).toFixed(2)}`);
