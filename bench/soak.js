@@ -20,7 +20,7 @@ const { values: args } = parseArgs({
     'burst-every-seconds': { type: 'string', default: '30' },
     burst: { type: 'string', default: '50' },
     json: { type: 'boolean', default: false },
-    // leave load parts out (abuse, flap, pool, memory; --burst-every-seconds past --minutes: no bursts)
+    // leave load parts out (abuse, flap, pool, thread-deaths, memory; --burst-every-seconds past --minutes: no bursts)
     without: { type: 'string', default: '' },
   },
 });
@@ -30,7 +30,7 @@ const burstEveryMillis = Number(args['burst-every-seconds']) * 1000;
 const burstSize = Number(args.burst);
 if (!(minutes > 0) || !(sampleMillis > 0) || !(burstEveryMillis > 0) || !(burstSize > 0)) {
   console.error(
-    'usage: node bench/soak.js [--minutes 30] [--sample-seconds 10] [--burst-every-seconds 10] [--burst 50] [--without abuse,flap,pool,memory]',
+    'usage: node bench/soak.js [--minutes 30] [--sample-seconds 10] [--burst-every-seconds 10] [--burst 50] [--without abuse,flap,pool,thread-deaths,memory]',
   );
   process.exit(2);
 }
