@@ -57,7 +57,8 @@ const pool = new ParallelProcessor({ name: 'churn', maxWorkers: 2, workers: 2 })
 const die = defineTask(new URL('./tasks/churn-task.js', import.meta.url), 'die');
 /** One faulty item through the pool: its worker dies (the pool replaces it for the next map). */
 async function poolDeath() {
-  const [result] = await pool.map(die, [{ death: args.death, ms: 200 }], {
+  // 2 s: past the 50 ms limit and the pool's grace for the worker's own timer, so the pool ends the thread
+  const [result] = await pool.map(die, [{ death: args.death, ms: 2000 }], {
     settle: true,
     timeoutMillis: 50,
     mode: 'thread',
