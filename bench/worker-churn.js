@@ -2,10 +2,11 @@
 //   node --expose-gc bench/worker-churn.js [--workers 3000] [--via bare|pool] [--death exit|timeout]
 // Ends worker threads two at a time and prints RSS by kind of mapping (bench/fixtures/mappings.js) every
 // 10 % of the run, after a full GC. `--via bare` (default): plain worker threads that load the
-// OpenTelemetry API, build some heap and exit with process.exit(), nothing of ours in them: a rise
-// that grows with the workers is Node's per-worker residue. `--via pool`: the same deaths through our
-// ParallelProcessor in thread mode, one faulty item per map (the soak's faults), by process.exit() or
-// by a synchronous item cut at its time limit (`--death timeout`). Bounded by --workers. Linux only.
+// OpenTelemetry API, build some heap and exit with process.exit() (or, `--death timeout`, run on until
+// terminate()), nothing of ours in them: a rise that grows with the workers is Node's per-worker
+// residue. `--via pool`: the same deaths through our ParallelProcessor in thread mode, one faulty item
+// per map, by process.exit() or by a synchronous item cut at its time limit. Bounded by --workers.
+// Linux only.
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -23,11 +24,10 @@ const total = Number(args.workers);
 if (
   !(Number.isInteger(total) && total >= 100) ||
   !['bare', 'pool'].includes(args.via) ||
-  !['exit', 'timeout'].includes(args.death) ||
-  (args.via === 'bare' && args.death !== 'exit')
+  !['exit', 'timeout'].includes(args.death)
 ) {
   console.error(
-    'usage: node --expose-gc bench/worker-churn.js [--workers 3000 (≥ 100)] [--via bare|pool] [--death exit|timeout (pool only)]',
+    'usage: node --expose-gc bench/worker-churn.js [--workers 3000 (≥ 100)] [--via bare|pool] [--death exit|timeout]',
   );
   process.exit(2);
 }
@@ -49,7 +49,13 @@ function sample(created) {
 
 /** Ends one worker thread, and resolves when it has ended. */
 async function bareDeath() {
-  await once(new Worker(new URL('./tasks/churn-worker.js', import.meta.url)), 'exit');
+  const worker = new Worker(new URL('./tasks/churn-worker.js', import.meta.url), { workerData: args.death });
+  if (args.death === 'timeout') {
+    await once(worker, 'message');
+    // as the pool cuts an item: its 50 ms limit and 250 ms grace
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await worker.terminate();
+  } else await once(worker, 'exit');
 }
 
 const { defineTask, ParallelProcessor } = await import(new URL('../dist/src/index.js', import.meta.url).href);
@@ -68,7 +74,7 @@ async function poolDeath() {
 
 console.log(
   `node ${process.version}; ${total} worker threads ended two at a time, ` +
-    (args.via === 'bare' ? 'plain workers ending with process.exit()' : `through the pool, by ${args.death}`),
+    (args.via === 'bare' ? `plain workers, by ${args.death}` : `through the pool, by ${args.death}`),
 );
 const death = args.via === 'bare' ? bareDeath : poolDeath;
 let started = 0;
