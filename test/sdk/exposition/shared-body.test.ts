@@ -10,20 +10,31 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** Serves `body` on a local server and fetches it once. */
-async function serveOnce(body: SharedBody): Promise<{ headers: IncomingHttpHeaders; bytes: Buffer }> {
+/**
+ * Serves `body` on a local server and fetches it once. `attached` resolves once the request reached the
+ * handler and the response is piped: what the test pushes after that, the response sees as it happens.
+ */
+async function serveOnce(
+  body: SharedBody,
+): Promise<{ attached: Promise<void>; answer: Promise<{ headers: IncomingHttpHeaders; bytes: Buffer }> }> {
+  let onAttached!: () => void;
+  const attached = new Promise<void>((resolve) => {
+    onAttached = resolve;
+  });
   server = createServer((_request, response) => {
     void body.pipeTo(response, { 'Content-Type': 'text/plain' });
+    onAttached();
   });
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  return new Promise((resolve, reject) => {
+  const answer = new Promise<{ headers: IncomingHttpHeaders; bytes: Buffer }>((resolve, reject) => {
     get(`http://127.0.0.1:${port}/`, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => resolve({ headers: response.headers, bytes: Buffer.concat(chunks) }));
     }).on('error', reject);
   });
+  return { attached, answer };
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
@@ -31,7 +42,8 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 describe('SharedBody.pipeTo', () => {
   it('holds a small body still being written until it ends, then sends it whole with its Content-Length', async () => {
     const body = new SharedBody();
-    const answer = serveOnce(body);
+    const { attached, answer } = await serveOnce(body);
+    await attached;
     for (const part of ['a 1\n', 'b 2\n', 'c 3\n']) {
       await tick();
       body.push(Buffer.from(part));
@@ -46,9 +58,11 @@ describe('SharedBody.pipeTo', () => {
 
   it(`streams a body once it passes ${STREAM_FROM_BYTES} bytes unfinished, before it ends`, async () => {
     const body = new SharedBody();
-    const answer = serveOnce(body);
+    const { attached, answer } = await serveOnce(body);
     const big = Buffer.alloc(STREAM_FROM_BYTES, 'x');
-    await tick();
+    // under load the request can reach the handler after a fixed delay: a body that had ended by then
+    // would rightly go out whole, with a Content-Length
+    await attached;
     body.push(big);
     // the response has started (chunked) while the body is unfinished: the end comes later
     await tick();
@@ -62,8 +76,8 @@ describe('SharedBody.pipeTo', () => {
 
   it('destroys the response when the body fails while it is held back', async () => {
     const body = new SharedBody();
-    const answer = serveOnce(body);
-    await tick();
+    const { attached, answer } = await serveOnce(body);
+    await attached;
     body.push(Buffer.from('partial'));
     body.fail(new Error('serializer broke'));
     await expect(answer).rejects.toThrow(/socket hang up|aborted|ECONNRESET/);
