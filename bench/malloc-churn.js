@@ -23,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sizeClass as managerSizeClass } from '../dist/src/memory/pool.js';
-import { nextAllocationBytes, releasesNext } from './fixtures/memory-cycle.js';
+import { MemoryCycle, OPS_PER_SECOND } from './fixtures/memory-cycle.js';
 import { lastHalfSlopePer10Min } from './lib.js';
 
 const { values: args } = parseArgs({
@@ -43,7 +43,6 @@ if (!(minutes >= 20)) {
   process.exit(2);
 }
 
-const OPS_PER_SECOND = 250; // the soak: 5 operations every 20 ms
 const TICK_OPS = 30 * OPS_PER_SECOND; // the manager's cleanup tick (30 s) in operations
 const SLAB_BYTES = 256 * 1024;
 /** The manager's default pooled range: every request here is class-sized. */
@@ -169,22 +168,14 @@ function slabAllocator() {
 }
 
 const { allocate, tick } = await allocator(args.child);
-const held = [];
+const load = new MemoryCycle(allocate);
 let body; // the scrape body of the current simulated second
 const samples = [];
 const totalOps = minutes * 60 * OPS_PER_SECOND;
 const sampleEvery = 10 * 60 * OPS_PER_SECOND;
 // the soak's own load (bench/fixtures/memory-cycle.js), on simulated time
 for (let op = 0; op <= totalOps; op++) {
-  if (releasesNext(held.length, op / OPS_PER_SECOND)) {
-    held.splice(Math.floor(Math.random() * held.length), 1)[0].release();
-  } else {
-    try {
-      held.push(allocate(nextAllocationBytes()));
-    } catch {
-      // MemoryBudgetError under pressure, as in the soak
-    }
-  }
+  load.step(op / OPS_PER_SECOND);
   if (op % OPS_PER_SECOND === 0) {
     if (args['scrape-bodies'])
       body = Buffer.allocUnsafeSlow(1.5 * 2 ** 20 + Math.floor(Math.random() * 65536));

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { diag } from '@opentelemetry/api';
 import type { CollectionResult } from '@opentelemetry/sdk-metrics';
+import { CHUNK_BYTES, ChunkPool } from './chunk-pool.js';
 import { buildModel, type ScrapeModel } from './families.js';
 import type { ExpositionFormat } from './format.js';
 import { acceptsGzip, EXPOSITION_FORMATS, negotiateFormat } from './negotiate.js';
@@ -10,8 +11,6 @@ import { SharedBody } from './shared-body.js';
 
 /** Longest stretch the writer keeps the event loop before yielding, milliseconds. */
 const SLICE_MILLIS = 2;
-/** Size of the body chunks handed to the responses, bytes. */
-const CHUNK_BYTES = 64 * 1024;
 /**
  * A scrape within this long of a collection's start is served from it, so a burst of scrapers (or an
  * HA pair of Prometheus servers) that trickles in over a few milliseconds shares one collection.
@@ -37,14 +36,19 @@ class ScrapeRound {
     collection: Promise<CollectionResult>,
     readonly coalesceMillis: number,
     private readonly caches: SeriesTextCaches,
+    private readonly chunks: ChunkPool,
   ) {
     this.model = collection.then(({ resourceMetrics, errors }) => {
       if (errors.length > 0) diag.error('aiva-performance: metrics collection errors', ...errors);
       return buildModel(resourceMetrics);
     });
-    this.model.catch(() => {
-      this.closed = true;
-    });
+    this.model.catch(() => this.#close());
+  }
+
+  /** No scrape joins after this; the bodies' chunks go back to the pool as their readers finish. */
+  #close(): void {
+    this.closed = true;
+    for (const body of this.#bodies.values()) body.seal();
   }
 
   body(format: ExpositionFormat, gzip: boolean): SharedBody {
@@ -53,10 +57,10 @@ class ScrapeRound {
     if (body) return body;
     if (gzip) body = this.body(format, false).gzip();
     else {
-      const plain = new SharedBody();
+      const plain = new SharedBody(this.chunks);
       body = plain;
       this.model
-        .then((model) => writeBody(format, model, plain, this.caches.of(format)))
+        .then((model) => writeBody(format, model, plain, this.caches.of(format), this.chunks))
         .catch((error) => plain.fail(error));
     }
     this.#bodies.set(key, body);
@@ -64,7 +68,7 @@ class ScrapeRound {
     const settled = () => {
       if (--this.#open > 0) return;
       const close = () => {
-        if (this.#open === 0) this.closed = true;
+        if (this.#open === 0) this.#close();
       };
       const left = this.startedAt + this.coalesceMillis - performance.now();
       if (left > 0) setTimeout(close, left).unref();
@@ -95,9 +99,10 @@ async function writeBody(
   model: ScrapeModel,
   body: SharedBody,
   cache: SeriesTextCache | undefined,
+  pool: ChunkPool,
 ): Promise<void> {
   cache?.begin();
-  const chunks = new ChunkBuilder(body);
+  const chunks = new ChunkBuilder(body, pool);
   let sliceStart = performance.now();
   let pieces = 0;
   for (const piece of format.write(model, cache)) {
@@ -113,15 +118,18 @@ async function writeBody(
 }
 
 /**
- * Copies pieces into body chunks of {@link CHUNK_BYTES}: text is encoded straight into the chunk and
- * a cached series' bytes are copied in, once each. (Gathering the pieces and `Buffer.concat`-ing them
+ * Copies pieces into the pool's chunks of {@link CHUNK_BYTES}: text is encoded straight into the chunk
+ * and a cached series' bytes are copied in, once each. (Gathering the pieces and `Buffer.concat`-ing them
  * cost a second pass and an encoded copy of every text piece: at 2,000 series, a tenth of a scrape.)
  */
 class ChunkBuilder {
-  #chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  #chunk: Buffer | undefined;
   #used = 0;
 
-  constructor(private readonly body: SharedBody) {}
+  constructor(
+    private readonly body: SharedBody,
+    private readonly pool: ChunkPool,
+  ) {}
 
   add(piece: string | Uint8Array): void {
     const bytes = typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
@@ -130,16 +138,17 @@ class ChunkBuilder {
       this.body.push(typeof piece === 'string' ? Buffer.from(piece) : asBuffer(piece));
       return;
     }
+    this.#chunk ??= this.pool.take();
     if (typeof piece === 'string') this.#chunk.write(piece, this.#used);
     else this.#chunk.set(piece, this.#used);
     this.#used += bytes;
   }
 
   flush(): void {
-    if (this.#used === 0) return;
-    this.body.push(this.#chunk.subarray(0, this.#used));
-    // the responses keep the chunk until it is written: the next one is new memory
-    this.#chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    if (this.#chunk === undefined || this.#used === 0) return;
+    // the body hands the chunk back to the pool when its readers are done with it
+    this.body.push(this.#chunk.subarray(0, this.#used), this.#chunk);
+    this.#chunk = undefined;
     this.#used = 0;
   }
 }
@@ -162,6 +171,8 @@ export interface MetricsEndpoint {
   handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
   /** Collections made so far (the coalescing bench and tests read it). */
   readonly collections: number;
+  /** Body chunks allocated so far; a steady scraper's bodies reuse them (tests read it). */
+  readonly chunksMade: number;
 }
 
 /**
@@ -179,6 +190,7 @@ export function createMetricsEndpoint(
   let round: ScrapeRound | undefined;
   let collections = 0;
   const caches = new SeriesTextCaches();
+  const chunks = new ChunkPool();
   // A scraper sends the same headers every time (Prometheus' Accept lists four ranges: parsing it was
   // ~6 µs a scrape), so negotiations are remembered; the headers are the client's, so the memory is
   // bounded.
@@ -204,6 +216,9 @@ export function createMetricsEndpoint(
     get collections() {
       return collections;
     },
+    get chunksMade() {
+      return chunks.made;
+    },
     async handle(request, response) {
       const { format, gzip, headers } = negotiate(request.headers.accept, request.headers['accept-encoding']);
       if (request.method === 'HEAD') {
@@ -213,7 +228,7 @@ export function createMetricsEndpoint(
       }
       if (round === undefined || round.closed) {
         collections++;
-        round = new ScrapeRound(collect(), coalesceMillis, caches);
+        round = new ScrapeRound(collect(), coalesceMillis, caches, chunks);
       }
       const current = round;
       const body = current.body(format, gzip);

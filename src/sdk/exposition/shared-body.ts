@@ -1,5 +1,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { finished } from 'node:stream';
 import { createGzip } from 'node:zlib';
+import type { ChunkPool } from './chunk-pool.js';
 
 /**
  * A response to a body still being written waits until the body is finished or this large: the scrapers
@@ -12,9 +14,17 @@ export const STREAM_FROM_BYTES = 64 * 1024;
  * A response body written once and read by any number of responses, each from its start, while it is
  * still being written: concurrent scrapes of one format share one serialization, and the first
  * scraper already receives chunks while later series are being written.
+ *
+ * Chunks pushed with their pool chunk go back to that pool once the body is sealed (no reader can
+ * start any more) and every reader is done: a response when it has handed its last byte to the OS (or
+ * closed), a gzip stream when it has closed.
  */
 export class SharedBody {
-  readonly #chunks: Buffer[] = [];
+  #chunks: Buffer[] = [];
+  /** Pool chunks under `#chunks`, returned to `pool` when the body is no longer read. */
+  #pooled: Buffer[] = [];
+  #readers = 0;
+  #sealed = false;
   #length = 0;
   /** The finished body in one buffer, made for the first response that found it finished. */
   #whole: Buffer | undefined;
@@ -26,14 +36,16 @@ export class SharedBody {
   readonly done: Promise<void>;
   #settle!: (error?: unknown) => void;
 
-  constructor() {
+  constructor(private readonly pool?: ChunkPool) {
     this.done = new Promise<void>((resolve, reject) => {
       this.#settle = (error) => (error === undefined ? resolve() : reject(error));
     });
     this.done.catch(() => {}); // readers see the error; an unread failure is not unhandled
   }
 
-  push(chunk: Buffer): void {
+  /** Appends `chunk`; `pooled`, when given, is the pool chunk it is a view of (returned with the body). */
+  push(chunk: Buffer, pooled?: Buffer): void {
+    if (pooled !== undefined) this.#pooled.push(pooled);
     if (this.#finished || chunk.length === 0) return;
     this.#chunks.push(chunk);
     this.#length += chunk.length;
@@ -55,6 +67,33 @@ export class SharedBody {
     this.#settle(this.#error);
   }
 
+  /** No reader starts after this: the pool chunks go back once the readers are done. */
+  seal(): void {
+    this.#sealed = true;
+    this.#recycle();
+  }
+
+  /** Marks a reader; the returned function (idempotent) says it is done with the chunks. */
+  #read(): () => void {
+    this.#readers++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#readers--;
+      this.#recycle();
+    };
+  }
+
+  #recycle(): void {
+    if (!this.#sealed || !this.#finished || this.#readers > 0 || this.#pooled.length === 0) return;
+    const pooled = this.#pooled;
+    this.#pooled = [];
+    this.#chunks = [];
+    this.#whole = undefined;
+    for (const chunk of pooled) this.pool?.give(chunk);
+  }
+
   /** The chunks from the first, as they come; throws the body's error. */
   async *chunks(): AsyncGenerator<Buffer> {
     let next = 0;
@@ -72,6 +111,8 @@ export class SharedBody {
   gzip(): SharedBody {
     const out = new SharedBody();
     const zip = createGzip();
+    // zlib reads its input on the thread pool: the chunks stay ours until the stream has closed
+    zip.once('close', this.#read());
     zip.on('data', (chunk: Buffer) => out.push(chunk));
     zip.on('end', () => out.end());
     zip.on('error', (error) => out.fail(error));
@@ -93,6 +134,8 @@ export class SharedBody {
    * streamed as it is written. Destroys the response when the body fails.
    */
   async pipeTo(response: ServerResponse, headers: OutgoingHttpHeaders): Promise<void> {
+    // the socket writes the chunks themselves: they stay ours until the response finished or closed
+    finished(response, this.#read());
     while (!this.#finished && this.#length < STREAM_FROM_BYTES) await this.#changed();
     if (this.#finished && this.#error === undefined) {
       this.#whole ??= this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
