@@ -26,8 +26,6 @@ export class SharedBody {
   #readers = 0;
   #sealed = false;
   #length = 0;
-  /** The finished body in one buffer, made for the first response that found it finished. */
-  #whole: Buffer | undefined;
   #finished = false;
   #error: unknown;
   #wake: (() => void) | undefined;
@@ -90,7 +88,6 @@ export class SharedBody {
     const pooled = this.#pooled;
     this.#pooled = [];
     this.#chunks = [];
-    this.#whole = undefined;
     for (const chunk of pooled) this.pool?.give(chunk);
   }
 
@@ -138,9 +135,12 @@ export class SharedBody {
     finished(response, this.#read());
     while (!this.#finished && this.#length < STREAM_FROM_BYTES) await this.#changed();
     if (this.#finished && this.#error === undefined) {
-      this.#whole ??= this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
-      response.writeHead(200, { ...headers, 'Content-Length': this.#whole.length });
-      response.end(this.#whole);
+      response.writeHead(200, { ...headers, 'Content-Length': this.#length });
+      // one writev for the chunks (a copy into one buffer was a 1.5 MB allocation per round at 10k series)
+      response.cork();
+      for (const chunk of this.#chunks) response.write(chunk);
+      response.end();
+      response.uncork();
       return;
     }
     response.writeHead(200, headers);
