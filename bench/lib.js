@@ -24,6 +24,25 @@ export function lastHalfSlopePer10Min(samples, key) {
   return slopes.length === 0 ? Number.NaN : median(slopes) * 10;
 }
 
+/**
+ * Means of `value(point)` per 5 minutes of `point.minute`, as text ("12.0, 12.4, …"; points whose value
+ * is undefined are left out). A step and a steady rise give the same slope; these tell them apart.
+ */
+export function meansPer5Min(points, value) {
+  const groups = [];
+  for (const point of points) {
+    const v = value(point);
+    if (v === undefined) continue;
+    const at = Math.floor(point.minute / 5);
+    groups[at] ??= [];
+    groups[at].push(v);
+  }
+  return groups
+    .filter(Boolean)
+    .map((g) => (g.reduce((a, b) => a + b, 0) / g.length).toFixed(1))
+    .join(', ');
+}
+
 /** Runs `fn` `iterations` times per round, `rounds` rounds; returns the median ns per call. */
 export async function nsPerOp(fn, { iterations = 100_000, rounds = 7, warmup = 1 } = {}) {
   const samples = [];

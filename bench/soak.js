@@ -7,11 +7,13 @@
 // by itself after `--minutes`, and kills the demo if it does not stop within 15 s. 127.0.0.1 only.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { lastHalfSlopePer10Min } from './lib.js';
+import { mallocInfoEnvironment, readMallocInfo } from './fixtures/malloc-info.js';
+import { lastHalfSlopePer10Min, meansPer5Min } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -22,6 +24,8 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     // leave load parts out (abuse, flap, pool, thread-deaths, memory; --burst-every-seconds past --minutes: no bursts)
     without: { type: 'string', default: '' },
+    // glibc's malloc_info() in the demo, next to RSS (Linux, needs cc): bench/fixtures/malloc-info.js
+    'malloc-info': { type: 'boolean', default: false },
   },
 });
 const minutes = Number(args.minutes);
@@ -30,7 +34,7 @@ const burstEveryMillis = Number(args['burst-every-seconds']) * 1000;
 const burstSize = Number(args.burst);
 if (!(minutes > 0) || !(sampleMillis > 0) || !(burstEveryMillis > 0) || !(burstSize > 0)) {
   console.error(
-    'usage: node bench/soak.js [--minutes 30] [--sample-seconds 10] [--burst-every-seconds 10] [--burst 50] [--without abuse,flap,pool,thread-deaths,memory]',
+    'usage: node bench/soak.js [--minutes 30] [--sample-seconds 10] [--burst-every-seconds 10] [--burst 50] [--without abuse,flap,pool,thread-deaths,memory] [--malloc-info]',
   );
   process.exit(2);
 }
@@ -49,6 +53,8 @@ async function freePort() {
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
+const mallocInfo = args['malloc-info'] ? mallocInfoEnvironment(root, sampleMillis / 1000) : undefined;
+const spawnedAt = performance.now();
 const child = spawn(
   process.execPath,
   // --expose-gc: each sample is taken after a full GC, so heap and RSS show what is retained, not where
@@ -64,6 +70,7 @@ const child = spawn(
       AIVA_SOAK_WITHOUT: args.without,
       PORT: String(port),
       AIVA_DEMO_DURATION_MS: String(durationMillis + 60_000),
+      ...mallocInfo?.env,
     },
   },
 );
@@ -188,6 +195,14 @@ const stopped = await Promise.race([once(child, 'exit').then(() => true), sleep(
 if (!stopped) child.kill('SIGKILL');
 
 const slopePer10Min = (key) => lastHalfSlopePer10Min(samples, key);
+// the preload's clock starts with the demo; the soak's minutes start once the demo answers
+const mallocSamples = mallocInfo
+  ? readMallocInfo(mallocInfo.file).map(({ seconds, ...rest }) => ({
+      minute: (seconds * 1000 - (startedAt - spawnedAt)) / 60_000,
+      ...rest,
+    }))
+  : [];
+if (mallocInfo) rmSync(mallocInfo.dir, { recursive: true, force: true });
 const quantile = (list, q) => {
   if (list.length === 0) return Number.NaN;
   const sorted = [...list].sort((a, b) => a - b);
@@ -230,6 +245,7 @@ const result = {
   scrapeMillis: { p50: quantile(regular, 0.5), p99: quantile(regular, 0.99) },
   burstScrapeMillis: { p50: quantile(burst, 0.5), p99: quantile(burst, 0.99) },
   failureReasons: Object.fromEntries(failureReasons),
+  ...(mallocInfo ? { malloc: mallocSummary(mallocSamples) } : {}),
   unhandled,
   verdict: reasons.length === 0 ? 'PASS' : 'FAIL',
   reasons,
@@ -258,21 +274,7 @@ else {
         return `${kind} ${slope.toFixed(2)}`;
       })
       .join(', ');
-  // a step and a steady rise give the same slope over 15 minutes; the means per 5 minutes tell them apart
-  const means = (pick) => {
-    const groups = [];
-    for (const sample of samples) {
-      const value = pick(sample);
-      if (value === undefined) continue;
-      const at = Math.floor(sample.minute / 5);
-      groups[at] ??= [];
-      groups[at].push(value);
-    }
-    return groups
-      .filter(Boolean)
-      .map((g) => (g.reduce((a, b) => a + b, 0) / g.length).toFixed(1))
-      .join(', ');
-  };
+  const means = (pick) => meansPer5Min(samples, pick);
   console.log(`  RSS, mean per 5 minutes: ${means((s) => s.rssMb)} MB`);
   console.log(`  after a memory-reducing GC: ${means((s) => s.retainedRssMb)} MB`);
   if (samples.some((s) => s.workers !== undefined))
@@ -285,7 +287,36 @@ else {
   console.log(
     `  scrape ms p50/p99: ${result.scrapeMillis.p50.toFixed(1)}/${result.scrapeMillis.p99.toFixed(1)}; under ${burstSize}-way bursts: ${result.burstScrapeMillis.p50.toFixed(1)}/${result.burstScrapeMillis.p99.toFixed(1)}`,
   );
+  if (result.malloc) {
+    const { samples: count, slopePer10Min: slope, meansPer5Min: means } = result.malloc;
+    console.log(
+      `  malloc_info (${count} samples), slope per 10 min: main arena in use ${slope.mainInUseMb.toFixed(2)}, held ${slope.mainHeldMb.toFixed(2)}; ` +
+        `threads' arenas in use ${slope.threadsInUseMb.toFixed(2)}, held ${slope.threadsHeldMb.toFixed(2)}`,
+    );
+    console.log(
+      `    main arena in use, mean per 5 minutes: ${means.mainInUseMb} MB; held: ${means.mainHeldMb} MB`,
+    );
+    console.log(`    threads' arenas in use: ${means.threadsInUseMb} MB; held: ${means.threadsHeldMb} MB`);
+  }
   console.log(`  unhandled errors: ${unhandled}`);
   console.log(`verdict: ${result.verdict}${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
 }
 process.exit(result.verdict === 'PASS' ? 0 : 1);
+
+/** Slopes over the last half and means per 5 minutes of malloc's own figures (not part of the verdict). */
+function mallocSummary(list) {
+  const fields = {
+    mainInUseMb: (s) => s.main.inUseMb,
+    mainHeldMb: (s) => s.main.heldMb,
+    threadsInUseMb: (s) => s.threads.inUseMb,
+    threadsHeldMb: (s) => s.threads.heldMb,
+  };
+  const slope = {};
+  const means = {};
+  for (const [name, read] of Object.entries(fields)) {
+    const points = list.filter((s) => s.minute >= 0).map((s) => ({ minute: s.minute, value: read(s) }));
+    slope[name] = lastHalfSlopePer10Min(points, 'value');
+    means[name] = meansPer5Min(points, (point) => point.value);
+  }
+  return { samples: list.length, slopePer10Min: slope, meansPer5Min: means };
+}
