@@ -29,9 +29,4 @@ export class ChunkPool {
   get made(): number {
     return this.#made;
   }
-
-  /** Chunks waiting for a body. */
-  get idle(): number {
-    return this.#idle.length;
-  }
 }
