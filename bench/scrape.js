@@ -11,6 +11,7 @@
 
 import { spawn } from 'node:child_process';
 import { Agent, createServer, get as httpGet } from 'node:http';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import client from 'prom-client';
@@ -324,29 +325,20 @@ console.log(
         h.record(value, { 'aiva.task.name': name, 'aiva.task.outcome': outcome });
   const serializer = new PrometheusSerializer();
   const endpoint = createMetricsEndpoint(() => reader.collect(), { coalesceMillis: 0 });
+  // a response that counts the body (the endpoint reuses a body's chunks once its responses finish)
   const sink = () => {
     let bytes = 0;
-    let finish;
-    const finished = new Promise((resolve) => {
-      finish = resolve;
-    });
-    const response = {
-      destroyed: false,
-      writeHead() {},
-      write(chunk) {
+    const response = new Writable({
+      write(chunk, _encoding, done) {
         bytes += chunk.length;
-        return true;
+        done();
       },
-      end(chunk) {
-        if (chunk) bytes += chunk.length;
-        finish(bytes);
-      },
-      destroy(error) {
-        finish(error);
-      },
-      once() {},
-      off() {},
-    };
+    });
+    response.writeHead = () => response;
+    const finished = new Promise((resolve) => {
+      response.once('finish', () => resolve(bytes));
+      response.once('error', resolve);
+    });
     return { response, finished };
   };
   const ourPipeline = await measure(async () => {
