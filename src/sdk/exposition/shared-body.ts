@@ -1,5 +1,4 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { finished } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { ChunkPool } from './chunk-pool.js';
 
@@ -16,8 +15,7 @@ export const STREAM_FROM_BYTES = 64 * 1024;
  * scraper already receives chunks while later series are being written.
  *
  * Chunks pushed with their pool chunk go back to that pool once the body is sealed (no reader can
- * start any more) and every reader is done: a response when it has handed its last byte to the OS (or
- * closed), a gzip stream when it has closed.
+ * start any more) and every reader is done: a response or a gzip stream when it has closed.
  */
 export class SharedBody {
   #chunks: Buffer[] = [];
@@ -131,11 +129,16 @@ export class SharedBody {
    * streamed as it is written. Destroys the response when the body fails.
    */
   async pipeTo(response: ServerResponse, headers: OutgoingHttpHeaders): Promise<void> {
-    // the socket writes the chunks themselves: they stay ours until the response finished or closed
-    finished(response, this.#read());
+    // the socket writes the chunks themselves: they stay ours until the response closes, which it does
+    // once its last byte is with the OS or its connection is gone (one listener: a burst has 50 of them)
+    response.once('close', this.#read());
     while (!this.#finished && this.#length < STREAM_FROM_BYTES) await this.#changed();
     if (this.#finished && this.#error === undefined) {
       response.writeHead(200, { ...headers, 'Content-Length': this.#length });
+      if (this.#chunks.length === 1) {
+        response.end(this.#chunks[0]);
+        return;
+      }
       // one writev for the chunks (a copy into one buffer was a 1.5 MB allocation per round at 10k series)
       response.cork();
       for (const chunk of this.#chunks) response.write(chunk);
