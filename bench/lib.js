@@ -13,6 +13,16 @@ export function median(values) {
  * returns memory) does not decide a verdict, as it did a least-squares fit. NaN with fewer than two.
  */
 export function lastHalfSlopePer10Min(samples, key) {
+  return lastHalfSlopeInterval(samples, key).slope;
+}
+
+/**
+ * The same slope with Sen's 90% confidence interval (`low`, `high`; per 10 minutes), from the ranks of
+ * the pairwise slopes and Kendall's S variance. It takes the samples' noise as independent, which the
+ * soak's 5-10 s samples nearly are (lag-one autocorrelation of the residuals −0.2 to +0.2): how far a
+ * flat process's slope can wander from zero by noise alone.
+ */
+export function lastHalfSlopeInterval(samples, key) {
   const half = samples.filter((s) => s.minute >= samples.at(-1).minute / 2);
   const slopes = [];
   for (let i = 0; i < half.length; i++) {
@@ -21,7 +31,17 @@ export function lastHalfSlopePer10Min(samples, key) {
       if (dx > 0) slopes.push((half[j][key] - half[i][key]) / dx);
     }
   }
-  return slopes.length === 0 ? Number.NaN : median(slopes) * 10;
+  if (slopes.length === 0) return { slope: Number.NaN, low: Number.NaN, high: Number.NaN };
+  slopes.sort((a, b) => a - b);
+  const n = half.length;
+  const spread = 1.645 * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
+  const last = slopes.length - 1;
+  const at = (rank) => slopes[Math.min(last, Math.max(0, rank))] * 10;
+  return {
+    slope: median(slopes) * 10,
+    low: at(Math.floor((slopes.length - spread) / 2)),
+    high: at(Math.ceil((slopes.length + spread) / 2)),
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-// `npm run soak [-- --minutes 30 --sample-seconds 10]`: the reliability soak of issue 13.
+// `npm run soak [-- --minutes 30 --sample-seconds 5]`: the reliability soak of issue 13.
 // Runs the demo (dist/) with bench/fixtures/soak-load.js preloaded — cardinality abuse, alert flapping,
 // pool faults, memory-manager churn — while this driver scrapes /metrics every second and fires a
 // 50-way concurrent burst every 30 s (a scrape counts as failed after 30 s). Every `--sample-seconds` it samples the demo's RSS, JS heap,
@@ -13,12 +13,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mallocInfoEnvironment, readMallocInfo } from './fixtures/malloc-info.js';
-import { lastHalfSlopePer10Min, meansPer5Min } from './lib.js';
+import { lastHalfSlopeInterval, lastHalfSlopePer10Min, meansPer5Min } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
     minutes: { type: 'string', default: '30' },
-    'sample-seconds': { type: 'string', default: '10' },
+    // 5 s: the slope's noise is mostly the pool workers' heaps (a new worker every ~1.4 s, each heap
+    // caught at a random point of its growth), independent from sample to sample; twice the samples of
+    // 10 s narrow the slope's 90% interval by ~30%, at the cost of a memory-reducing GC in the demo
+    'sample-seconds': { type: 'string', default: '5' },
     'burst-every-seconds': { type: 'string', default: '30' },
     burst: { type: 'string', default: '50' },
     json: { type: 'boolean', default: false },
@@ -34,7 +37,7 @@ const burstEveryMillis = Number(args['burst-every-seconds']) * 1000;
 const burstSize = Number(args.burst);
 if (!(minutes > 0) || !(sampleMillis > 0) || !(burstEveryMillis > 0) || !(burstSize > 0)) {
   console.error(
-    'usage: node bench/soak.js [--minutes 30] [--sample-seconds 10] [--burst-every-seconds 10] [--burst 50] [--without abuse,flap,pool,thread-deaths,memory] [--malloc-info]',
+    'usage: node bench/soak.js [--minutes 30] [--sample-seconds 5] [--burst-every-seconds 30] [--burst 50] [--without abuse,flap,pool,thread-deaths,memory] [--malloc-info]',
   );
   process.exit(2);
 }
@@ -194,7 +197,6 @@ child.kill('SIGTERM');
 const stopped = await Promise.race([once(child, 'exit').then(() => true), sleep(15_000).then(() => false)]);
 if (!stopped) child.kill('SIGKILL');
 
-const slopePer10Min = (key) => lastHalfSlopePer10Min(samples, key);
 // the preload's clock starts with the demo; the soak's minutes start once the demo answers
 const mallocSamples = mallocInfo
   ? readMallocInfo(mallocInfo.file).map(({ seconds, ...rest }) => ({
@@ -220,8 +222,8 @@ const unhandled = (last.unhandled?.rejections ?? 0) + (last.unhandled?.exception
 // series: flat means within 0.5% of the exported lines (a late pool outcome or alert state is bounded)
 limits.series = Math.max(limits.series, 0.005 * (samples.at(-1)?.series ?? 0));
 const metrics = ['rssMb', 'retainedRssMb', 'heapMb', 'handles', 'series'].map((key) => {
-  const slope = slopePer10Min(key);
-  return { key, slope, limit: limits[key], ok: Number.isFinite(slope) && slope < limits[key] };
+  const { slope, low, high } = lastHalfSlopeInterval(samples, key);
+  return { key, slope, low, high, limit: limits[key], ok: Number.isFinite(slope) && slope < limits[key] };
 });
 const reasons = [];
 for (const m of metrics) if (!m.ok) reasons.push(`${m.key} slope ${m.slope.toFixed(2)}/10 min ≥ ${m.limit}`);
@@ -240,6 +242,7 @@ const result = {
   middle: pick(0.5),
   end: pick(1),
   slopePer10Min: Object.fromEntries(metrics.map((m) => [m.key, m.slope])),
+  slopeInterval90: Object.fromEntries(metrics.map((m) => [m.key, [m.low, m.high]])),
   scrapes,
   failedScrapes,
   scrapeMillis: { p50: quantile(regular, 0.5), p99: quantile(regular, 0.99) },
@@ -262,6 +265,9 @@ else {
   console.log(row('end', result.end));
   console.log(
     `  slope over the last half, per 10 min: ${metrics.map((m) => `${m.key} ${m.slope.toFixed(2)} (limit ${m.limit})`).join(', ')}`,
+  );
+  console.log(
+    `  its 90% interval (noise): ${metrics.map((m) => `${m.key} ${m.low.toFixed(2)} … ${m.high.toFixed(2)}`).join(', ')}`,
   );
   // where a rise is, if there is one (not part of the verdict): resident memory by kind of mapping
   const parts = (pick) =>
