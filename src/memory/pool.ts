@@ -11,12 +11,6 @@
  * buffers of its class ever free at once: under a random mix of sizes that high-water mark creeps up
  * for hours (the soak's allocate/release mix, replayed for two simulated hours: 45.5 → 50.3 MB),
  * bounded only by the budget.
- *
- * A decayed buffer's memory goes back to malloc at once (its ArrayBuffer is detached), not whenever
- * V8's GC gets to the Buffer object: the process's native memory then follows the decay, the same way
- * every cycle of a repeating load. Only decay detaches, and only buffers idle for a whole period, so
- * a buffer released moments ago (which a careless caller may still be handing to native I/O) is
- * never freed under it; `trim` leaves its buffers to the GC.
  */
 
 /** One size class's free buffers and the fewest it held since the last decay. */
@@ -96,8 +90,7 @@ export class BufferPool {
     for (const [cls, list] of this.#lists) {
       const idle = list.lowWater;
       if (idle > 0) {
-        // the bottom of the stack: `take` pops from the top, so these sat untouched all period
-        for (const buffer of list.buffers.splice(0, idle)) freeNow(buffer);
+        list.buffers.length -= idle;
         dropped += idle * cls;
       }
       if (list.buffers.length === 0) this.#lists.delete(cls);
@@ -125,13 +118,4 @@ export class BufferPool {
     this.#freeBytes -= dropped;
     return dropped;
   }
-}
-
-/** Detaches `buffer`'s own ArrayBuffer, which frees its memory now; a shared or old-runtime one is left to the GC. */
-function freeNow(buffer: Buffer): void {
-  // ES2024's transfer(), in every Node this package supports; not yet in the TypeScript lib it targets
-  const memory = buffer.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
-  if (!(memory instanceof ArrayBuffer) || buffer.byteOffset !== 0 || memory.byteLength !== buffer.length)
-    return;
-  memory.transfer?.(0);
 }
