@@ -19,7 +19,7 @@ export function lastHalfSlopePer10Min(samples, key) {
 /**
  * The same slope with Sen's 90% confidence interval (`low`, `high`; per 10 minutes), from the ranks of
  * the pairwise slopes and Kendall's S variance. It takes the samples' noise as independent, which the
- * soak's 5-10 s samples nearly are (lag-one autocorrelation of the residuals −0.2 to +0.2): how far a
+ * soak's 10 s samples nearly are (lag-one autocorrelation of the residuals −0.2 to +0.2): how far a
  * flat process's slope can wander from zero by noise alone.
  */
 export function lastHalfSlopeInterval(samples, key) {

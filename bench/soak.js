@@ -1,4 +1,4 @@
-// `npm run soak [-- --minutes 30 --sample-seconds 5]`: the reliability soak of issue 13.
+// `npm run soak [-- --minutes 30 --sample-seconds 10]`: the reliability soak of issue 13.
 // Runs the demo (dist/) with bench/fixtures/soak-load.js preloaded — cardinality abuse, alert flapping,
 // pool faults, memory-manager churn — while this driver scrapes /metrics every second and fires a
 // 50-way concurrent burst every 30 s (a scrape counts as failed after 30 s). Every `--sample-seconds` it samples the demo's RSS, JS heap,
@@ -18,10 +18,10 @@ import { lastHalfSlopeInterval, lastHalfSlopePer10Min, meansPer5Min } from './li
 const { values: args } = parseArgs({
   options: {
     minutes: { type: 'string', default: '30' },
-    // 5 s: the slope's noise is mostly the pool workers' heaps (a new worker every ~1.4 s, each heap
-    // caught at a random point of its growth), independent from sample to sample; twice the samples of
-    // 10 s narrow the slope's 90% interval by ~30%, at the cost of a memory-reducing GC in the demo
-    'sample-seconds': { type: 'string', default: '5' },
+    // 10 s: 5 s (session 12, four runs) narrowed the after-GC slope's 90% interval (widths 1.2–1.9
+    // against 1.7–2.4 MB/10 min) but not the RSS one (1.7–2.5 against 1.0–1.9), for twice the demo's
+    // memory-reducing GCs
+    'sample-seconds': { type: 'string', default: '10' },
     'burst-every-seconds': { type: 'string', default: '30' },
     burst: { type: 'string', default: '50' },
     json: { type: 'boolean', default: false },
@@ -37,7 +37,7 @@ const burstEveryMillis = Number(args['burst-every-seconds']) * 1000;
 const burstSize = Number(args.burst);
 if (!(minutes > 0) || !(sampleMillis > 0) || !(burstEveryMillis > 0) || !(burstSize > 0)) {
   console.error(
-    'usage: node bench/soak.js [--minutes 30] [--sample-seconds 5] [--burst-every-seconds 30] [--burst 50] [--without abuse,flap,pool,thread-deaths,memory] [--malloc-info]',
+    'usage: node bench/soak.js [--minutes 30] [--sample-seconds 10] [--burst-every-seconds 30] [--burst 50] [--without abuse,flap,pool,thread-deaths,memory] [--malloc-info]',
   );
   process.exit(2);
 }
