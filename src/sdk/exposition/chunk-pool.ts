@@ -29,4 +29,9 @@ export class ChunkPool {
   get made(): number {
     return this.#made;
   }
+
+  /** Chunks waiting for the next body. */
+  get idle(): number {
+    return this.#idle.length;
+  }
 }

@@ -173,6 +173,8 @@ export interface MetricsEndpoint {
   readonly collections: number;
   /** Body chunks allocated so far; a steady scraper's bodies reuse them (tests read it). */
   readonly chunksMade: number;
+  /** Body chunks back in the pool, waiting for the next body (tests read it). */
+  readonly chunksIdle: number;
 }
 
 /**
@@ -218,6 +220,9 @@ export function createMetricsEndpoint(
     },
     get chunksMade() {
       return chunks.made;
+    },
+    get chunksIdle() {
+      return chunks.idle;
     },
     async handle(request, response) {
       const { format, gzip, headers } = negotiate(request.headers.accept, request.headers['accept-encoding']);
