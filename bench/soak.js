@@ -176,7 +176,7 @@ while (elapsed() < durationMillis && !exited) {
       if (!args.json) {
         const s = samples.at(-1);
         console.log(
-          `  ${s.minute.toFixed(1).padStart(5)} min  rss ${s.rssMb.toFixed(1)} MB  heap ${s.heapMb.toFixed(1)} MB  external ${s.externalMb.toFixed(1)} MB  array buffers ${s.arrayBuffersMb.toFixed(1)} MB  ${s.manager ? `memory manager used ${s.manager.usedMb.toFixed(1)} pooled ${s.manager.pooledFreeMb.toFixed(1)} MB  ` : ''}heap committed ${s.heapPhysicalMb.toFixed(1)} MB  v8 malloc ${s.v8MallocMb.toFixed(1)} MB  code ${s.codeMb.toFixed(1)} MB  anon ${s.anonymousMb?.toFixed(1)} MB  file ${s.fileMb?.toFixed(1)} MB  ${mappingText(
+          `  ${s.minute.toFixed(1).padStart(5)} min  rss ${s.rssMb.toFixed(1)} MB${s.rssMeanMb === undefined ? '' : ` (mean of 1 s reads ${s.rssMeanMb.toFixed(1)} MB)`}  heap ${s.heapMb.toFixed(1)} MB  external ${s.externalMb.toFixed(1)} MB  array buffers ${s.arrayBuffersMb.toFixed(1)} MB  ${s.manager ? `memory manager used ${s.manager.usedMb.toFixed(1)} pooled ${s.manager.pooledFreeMb.toFixed(1)} MB  ` : ''}heap committed ${s.heapPhysicalMb.toFixed(1)} MB  v8 malloc ${s.v8MallocMb.toFixed(1)} MB  code ${s.codeMb.toFixed(1)} MB  anon ${s.anonymousMb?.toFixed(1)} MB  file ${s.fileMb?.toFixed(1)} MB  ${mappingText(
             s.byMapping,
           )}  threads ${s.threads} (${s.threadsEnded ?? 0} ended)${s.workers ? ` (worker heaps ${s.workers.physicalMb.toFixed(1)} MB in ${s.workers.threads})` : ''}  handles ${s.handles}  series ${s.series}  task names ${s.taskNames}  ${
             s.retained
@@ -212,11 +212,12 @@ const quantile = (list, q) => {
 };
 
 // Targets: flat within noise. The issue's target for 30 minutes is RSS < 1 MB per 10 minutes; a short
-// run's last half is still warm-up (JIT, pools), so its limits only catch a real leak.
+// run's last half is still warm-up (JIT, pools, and the memory load's first cycle, whose held set grows
+// by ~13 MB a minute until minute 2.5), so its limits only catch a real leak.
 const long = minutes >= 20;
 const limits = long
   ? { rssMb: 1, retainedRssMb: 1, heapMb: 1, handles: 5, series: 1 }
-  : { rssMb: 60, retainedRssMb: 60, heapMb: 30, handles: 20, series: 1 };
+  : { rssMb: 250, retainedRssMb: 250, heapMb: 30, handles: 20, series: 1 };
 const last = samples.at(-1) ?? {};
 const unhandled = (last.unhandled?.rejections ?? 0) + (last.unhandled?.exceptions ?? 0);
 // series: flat means within 0.5% of the exported lines (a late pool outcome or alert state is bounded)
@@ -248,6 +249,9 @@ const result = {
   scrapeMillis: { p50: quantile(regular, 0.5), p99: quantile(regular, 0.99) },
   burstScrapeMillis: { p50: quantile(burst, 0.5), p99: quantile(burst, 0.99) },
   failureReasons: Object.fromEntries(failureReasons),
+  ...(samples.some((s) => s.rssMeanMb !== undefined)
+    ? { rssMeanSlope: lastHalfSlopeInterval(samples, 'rssMeanMb') }
+    : {}),
   ...(mallocInfo ? { malloc: mallocSummary(mallocSamples) } : {}),
   unhandled,
   verdict: reasons.length === 0 ? 'PASS' : 'FAIL',
@@ -269,6 +273,10 @@ else {
   console.log(
     `  its 90% interval (noise): ${metrics.map((m) => `${m.key} ${m.low.toFixed(2)} … ${m.high.toFixed(2)}`).join(', ')}`,
   );
+  if (result.rssMeanSlope)
+    console.log(
+      `  RSS as the mean of 1 s reads between samples (not part of the verdict): slope ${result.rssMeanSlope.slope.toFixed(2)}, 90% interval ${result.rssMeanSlope.low.toFixed(2)} … ${result.rssMeanSlope.high.toFixed(2)}`,
+    );
   // where a rise is, if there is one (not part of the verdict): resident memory by kind of mapping
   const parts = (pick) =>
     Object.keys(pick(samples[0]) ?? {})
