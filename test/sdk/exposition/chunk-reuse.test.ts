@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHUNK_BYTES } from '../../../src/sdk/exposition/chunk-pool.js';
 import { createMetricsEndpoint, type MetricsEndpoint } from '../../../src/sdk/exposition/endpoint.js';
 
@@ -85,11 +85,8 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
  * Waits until every chunk is back in the pool: the responses' `finish`/`close` can come a while after
  * the client read the body's end on a loaded machine (a fixed 20 ms failed once in CI).
  */
-async function chunksBack(): Promise<void> {
-  const deadline = Date.now() + 3_000;
-  while (endpoint.chunksIdle < endpoint.chunksMade && Date.now() < deadline) await settle();
-  expect(endpoint.chunksIdle).toBe(endpoint.chunksMade);
-}
+const chunksBack = () =>
+  vi.waitFor(() => expect(endpoint.chunksIdle).toBe(endpoint.chunksMade), { timeout: 3_000, interval: 20 });
 
 /** Waits until the endpoint stops taking new chunks: the body being written is finished. */
 async function bodyWritten(): Promise<void> {
