@@ -1,4 +1,4 @@
-// `npm run soak [-- --minutes 30 --sample-seconds 10]`: the reliability soak of issue 13.
+// `npm run soak [-- --minutes 60 --sample-seconds 10]`: the reliability soak of issue 13.
 // Runs the demo (dist/) with bench/fixtures/soak-load.js preloaded — cardinality abuse, alert flapping,
 // pool faults, memory-manager churn — while this driver scrapes /metrics every second and fires a
 // 50-way concurrent burst every 30 s (a scrape counts as failed after 30 s). Every `--sample-seconds` it samples the demo's RSS, JS heap,
@@ -17,7 +17,11 @@ import { lastHalfSlopeInterval, lastHalfSlopePer10Min, meansPer5Min } from './li
 
 const { values: args } = parseArgs({
   options: {
-    minutes: { type: 'string', default: '30' },
+    // 60: the verdict judges the last 30 minutes. A 15-minute slope (the last half of 30 minutes) of a
+    // steady demo moved with a standard deviation of 1.5 MB/10 min over 78 windows of three 60-minute
+    // runs (session 14): RSS wanders over minutes, so a 1 MB/10 min target cannot be told from noise
+    // in 15 minutes; over 30 the same runs read −0.11 to 0.36.
+    minutes: { type: 'string', default: '60' },
     // 10 s: 5 s (session 12, four runs) narrowed the after-GC slope's 90% interval (widths 1.2–1.9
     // against 1.7–2.4 MB/10 min) but not the RSS one (1.7–2.5 against 1.0–1.9), for twice the demo's
     // memory-reducing GCs
@@ -29,15 +33,24 @@ const { values: args } = parseArgs({
     without: { type: 'string', default: '' },
     // glibc's malloc_info() in the demo, next to RSS (Linux, needs cc): bench/fixtures/malloc-info.js
     'malloc-info': { type: 'boolean', default: false },
+    // a deliberate leak in the demo (filled buffers kept for good, added every second): the verdict must catch it
+    'leak-mb-per-10min': { type: 'string', default: '0' },
   },
 });
 const minutes = Number(args.minutes);
 const sampleMillis = Number(args['sample-seconds']) * 1000;
 const burstEveryMillis = Number(args['burst-every-seconds']) * 1000;
 const burstSize = Number(args.burst);
-if (!(minutes > 0) || !(sampleMillis > 0) || !(burstEveryMillis > 0) || !(burstSize > 0)) {
+const leakMbPer10Min = Number(args['leak-mb-per-10min']);
+if (
+  !(minutes > 0) ||
+  !(sampleMillis > 0) ||
+  !(burstEveryMillis > 0) ||
+  !(burstSize > 0) ||
+  !(leakMbPer10Min >= 0 && Number.isFinite(leakMbPer10Min))
+) {
   console.error(
-    'usage: node bench/soak.js [--minutes 30] [--sample-seconds 10] [--burst-every-seconds 30] [--burst 50] [--without abuse,flap,pool,thread-deaths,memory] [--malloc-info]',
+    'usage: node bench/soak.js [--minutes 60] [--sample-seconds 10] [--burst-every-seconds 30] [--burst 50] [--without abuse,flap,pool,thread-deaths,memory] [--malloc-info] [--leak-mb-per-10min 0]',
   );
   process.exit(2);
 }
@@ -71,6 +84,7 @@ const child = spawn(
       ...process.env,
       AIVA_SOAK_LOAD: '1',
       AIVA_SOAK_WITHOUT: args.without,
+      AIVA_SOAK_LEAK_MB_PER_10MIN: String(leakMbPer10Min),
       PORT: String(port),
       AIVA_DEMO_DURATION_MS: String(durationMillis + 60_000),
       ...mallocInfo?.env,
@@ -211,10 +225,15 @@ const quantile = (list, q) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 };
 
-// Targets: flat within noise. The issue's target for 30 minutes is RSS < 1 MB per 10 minutes; a short
-// run's last half is still warm-up (JIT, pools, and the memory load's first cycle, whose held set grows
-// by ~13 MB a minute until minute 2.5), so its limits only catch a real leak.
+// Targets: flat within noise, RSS < 1 MB per 10 minutes over the last half. A short run's last half is
+// still warm-up (JIT, pools, and the memory load's first cycle, whose held set grows by ~13 MB a minute
+// until minute 2.5), so its limits only catch a gross leak. Between 20 and 60 minutes the target holds,
+// but the last half is too short to resolve it (see --minutes): the run says so beside its verdict.
 const long = minutes >= 20;
+const caution =
+  long && minutes < 60
+    ? `the last half is ${minutes / 2} minutes: a steady demo's slope over 15 minutes moved by ±1.5 MB/10 min (one standard deviation) on the 2-core machine, so this verdict fails steady runs; --minutes 60 resolves 1 MB/10 min`
+    : undefined;
 const limits = long
   ? { rssMb: 1, retainedRssMb: 1, heapMb: 1, handles: 5, series: 1 }
   : { rssMb: 250, retainedRssMb: 250, heapMb: 30, handles: 20, series: 1 };
@@ -254,8 +273,10 @@ const result = {
     : {}),
   ...(mallocInfo ? { malloc: mallocSummary(mallocSamples) } : {}),
   unhandled,
+  leakMbPer10Min,
   verdict: reasons.length === 0 ? 'PASS' : 'FAIL',
   reasons,
+  ...(caution ? { caution } : {}),
 };
 if (args.json) console.log(JSON.stringify(result));
 else {
@@ -313,6 +334,8 @@ else {
     console.log(`    threads' arenas in use: ${means.threadsInUseMb} MB; held: ${means.threadsHeldMb} MB`);
   }
   console.log(`  unhandled errors: ${unhandled}`);
+  if (leakMbPer10Min > 0) console.log(`  deliberate leak in the demo: ${leakMbPer10Min} MB per 10 min`);
+  if (caution) console.log(`  caution: ${caution}`);
   console.log(`verdict: ${result.verdict}${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
 }
 process.exit(result.verdict === 'PASS' ? 0 : 1);
