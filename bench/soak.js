@@ -246,7 +246,8 @@ const metrics = ['rssMb', 'retainedRssMb', 'heapMb', 'handles', 'series'].map((k
   return { key, slope, low, high, limit: limits[key], ok: Number.isFinite(slope) && slope < limits[key] };
 });
 const reasons = [];
-for (const m of metrics) if (!m.ok) reasons.push(`${m.key} slope ${m.slope.toFixed(2)}/10 min ≥ ${m.limit}`);
+for (const m of metrics)
+  if (!m.ok) reasons.push(`${m.key} slope ${m.slope.toFixed(2)}/10 min ≥ ${Number(m.limit.toFixed(2))}`);
 if (unhandled > 0) reasons.push(`${unhandled} unhandled errors (${last.unhandled.last.split('\n')[0]})`);
 if (failedScrapes > 0)
   reasons.push(
@@ -289,7 +290,7 @@ else {
   console.log(row('middle', result.middle));
   console.log(row('end', result.end));
   console.log(
-    `  slope over the last half, per 10 min: ${metrics.map((m) => `${m.key} ${m.slope.toFixed(2)} (limit ${m.limit})`).join(', ')}`,
+    `  slope over the last half, per 10 min: ${metrics.map((m) => `${m.key} ${m.slope.toFixed(2)} (limit ${Number(m.limit.toFixed(2))})`).join(', ')}`,
   );
   console.log(
     `  its 90% interval (noise): ${metrics.map((m) => `${m.key} ${m.low.toFixed(2)} … ${m.high.toFixed(2)}`).join(', ')}`,
