@@ -17,10 +17,10 @@ import { lastHalfSlopeInterval, lastHalfSlopePer10Min, meansPer5Min } from './li
 
 const { values: args } = parseArgs({
   options: {
-    // 60: the verdict judges the last 30 minutes. A 15-minute slope (the last half of 30 minutes) of a
-    // steady demo moved with a standard deviation of 1.5 MB/10 min over 78 windows of three 60-minute
-    // runs (session 14): RSS wanders over minutes, so a 1 MB/10 min target cannot be told from noise
-    // in 15 minutes; over 30 the same runs read −0.11 to 0.36.
+    // 60: the verdict judges the last 30 minutes. RSS wanders over tens of minutes (V8's pages, the
+    // threads' arenas) in a band ~4 MB wide: from minute 20 on, 15-minute slopes of seven 60-minute runs
+    // moved with a standard deviation of 1.2 MB/10 min (175 windows), so the last half of a 30-minute
+    // run fails a steady demo about half the time; 30-minute ones 0.7 (sessions 13 and 14).
     minutes: { type: 'string', default: '60' },
     // 10 s: 5 s (session 12, four runs) narrowed the after-GC slope's 90% interval (widths 1.2–1.9
     // against 1.7–2.4 MB/10 min) but not the RSS one (1.7–2.5 against 1.0–1.9), for twice the demo's
@@ -232,7 +232,7 @@ const quantile = (list, q) => {
 const long = minutes >= 20;
 const caution =
   long && minutes < 60
-    ? `the last half is ${minutes / 2} minutes: a steady demo's slope over 15 minutes moved by ±1.5 MB/10 min (one standard deviation) on the 2-core machine, so this verdict fails steady runs; --minutes 60 resolves 1 MB/10 min`
+    ? `the last half is ${minutes / 2} minutes: a steady demo's 15-minute slope moved by ±1.2 MB/10 min (one standard deviation) on the 2-core machine, so this verdict fails steady runs about half the time; --minutes 60 judges 30 minutes`
     : undefined;
 const limits = long
   ? { rssMb: 1, retainedRssMb: 1, heapMb: 1, handles: 5, series: 1 }
