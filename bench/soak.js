@@ -243,11 +243,20 @@ const unhandled = (last.unhandled?.rejections ?? 0) + (last.unhandled?.exception
 limits.series = Math.max(limits.series, 0.005 * (samples.at(-1)?.series ?? 0));
 const metrics = ['rssMb', 'retainedRssMb', 'heapMb', 'handles', 'series'].map((key) => {
   const { slope, low, high } = lastHalfSlopeInterval(samples, key);
-  return { key, slope, low, high, limit: limits[key], ok: Number.isFinite(slope) && slope < limits[key] };
+  const limit = limits[key];
+  // shown rounded (the series limit is a share of the exported lines: 49.675000000000004)
+  return {
+    key,
+    slope,
+    low,
+    high,
+    shownLimit: Number(limit.toFixed(2)),
+    ok: Number.isFinite(slope) && slope < limit,
+  };
 });
 const reasons = [];
 for (const m of metrics)
-  if (!m.ok) reasons.push(`${m.key} slope ${m.slope.toFixed(2)}/10 min ≥ ${Number(m.limit.toFixed(2))}`);
+  if (!m.ok) reasons.push(`${m.key} slope ${m.slope.toFixed(2)}/10 min ≥ ${m.shownLimit}`);
 if (unhandled > 0) reasons.push(`${unhandled} unhandled errors (${last.unhandled.last.split('\n')[0]})`);
 if (failedScrapes > 0)
   reasons.push(
@@ -290,7 +299,7 @@ else {
   console.log(row('middle', result.middle));
   console.log(row('end', result.end));
   console.log(
-    `  slope over the last half, per 10 min: ${metrics.map((m) => `${m.key} ${m.slope.toFixed(2)} (limit ${Number(m.limit.toFixed(2))})`).join(', ')}`,
+    `  slope over the last half, per 10 min: ${metrics.map((m) => `${m.key} ${m.slope.toFixed(2)} (limit ${m.shownLimit})`).join(', ')}`,
   );
   console.log(
     `  its 90% interval (noise): ${metrics.map((m) => `${m.key} ${m.low.toFixed(2)} … ${m.high.toFixed(2)}`).join(', ')}`,

@@ -19,7 +19,11 @@ describe('AdaptiveEventLoopDelay', () => {
     // only a late check counts as busy here: the test runner's own work on this thread is not the loop's
     sampler = new AdaptiveEventLoopDelay(100, 400, 1);
     sampler.enable();
-    for (let waited = 0; sampler.histogram.count < 12 && waited < 3000; waited += 50) await sleep(50);
+    const idle = sampler;
+    await vi.waitFor(() => expect(idle.histogram.count).toBeGreaterThanOrEqual(12), {
+      timeout: 3000,
+      interval: 50,
+    });
     expect(sampler.fullResolution).toBe(false);
     // three checks, each recorded 400 / 100 times
     expect(sampler.histogram.count).toBe(12);
